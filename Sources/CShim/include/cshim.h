@@ -1,0 +1,43 @@
+// Small C shims for kernel interfaces that Swift's Glibc module does not
+// expose (variadic syscall(2), openat2(2) and its struct open_how).
+// Header-only: every function is static inline.
+#ifndef TOOLBOX_CSHIM_H
+#define TOOLBOX_CSHIM_H
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#ifndef SYS_openat2
+#define SYS_openat2 437
+#endif
+
+/* struct open_how and RESOLVE_* from <linux/openat2.h> (Linux 5.6). */
+struct cshim_open_how {
+    uint64_t flags;
+    uint64_t mode;
+    uint64_t resolve;
+};
+#define CSHIM_RESOLVE_NO_XDEV       0x01
+#define CSHIM_RESOLVE_NO_MAGICLINKS 0x02
+#define CSHIM_RESOLVE_NO_SYMLINKS   0x04
+#define CSHIM_RESOLVE_BENEATH       0x08
+#define CSHIM_RESOLVE_IN_ROOT       0x10
+
+/// openat2(2). Returns the fd, or -1 with errno set (ENOSYS before Linux 5.6).
+static inline int cshim_openat2(int dirfd, const char *path, uint64_t flags,
+                                uint64_t mode, uint64_t resolve) {
+    struct cshim_open_how how = { flags, mode, resolve };
+    return (int)syscall(SYS_openat2, dirfd, path, &how, sizeof(how));
+}
+
+/* open(2) flags that need _GNU_SOURCE in glibc's headers. */
+#define CSHIM_O_PATH    010000000
+#define CSHIM_O_NOATIME 01000000
+
+static inline int cshim_errno(void) { return errno; }
+static inline void cshim_set_errno(int e) { errno = e; }
+
+#endif

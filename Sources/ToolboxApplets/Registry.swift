@@ -1,0 +1,20 @@
+import ToolboxCore
+
+/// Every applet, sorted by name (a test checks order and uniqueness).
+/// To add an applet: write `NAME.swift` with `let NAMEApplet = Applet(...)`
+/// and add it here.
+public let applets: [Applet] = [
+    capsApplet,
+]
+
+/// Looks an applet up by name (binary search over the sorted table).
+public func applet(named name: String) -> Applet? {
+    var lo = 0, hi = applets.count - 1
+    while lo <= hi {
+        let mid = (lo + hi) / 2
+        let n = applets[mid].name
+        if n == name { return applets[mid] }
+        if n < name { lo = mid + 1 } else { hi = mid - 1 }
+    }
+    return nil
+}

@@ -1,0 +1,140 @@
+import ToolboxCore
+
+/// The multicall entry point: the applet comes from basename(argv[0])
+/// (`ps -> toolbox` symlinks), otherwise from the first argument.
+public enum Toolbox {
+    public static let version = "0.1.0"
+
+    static let boxSpec = AppletSpec(
+        name: "toolbox",
+        summary: "One static binary for looking inside distroless containers: processes, sockets, capabilities and files, read straight from /proc.",
+        usage: ["APPLET [ARGS...]", "--list", "--help", "--install DIR", "--version"],
+        details: "Run an applet as `toolbox APPLET ...`, or through a symlink named after it (see --install).\nExit codes: 0 ok, 1 runtime or partial failure, 2 usage error, 127 unknown applet.",
+        options: [
+            .flag(nil, "list", "print the applets, one per line"),
+            .value(nil, "install", "DIR", "create a symlink DIR/APPLET -> this binary for every applet"),
+            .flag(nil, "version", "print the version"),
+        ])
+
+    /// Runs with the real stdout/stderr and returns the process exit code.
+    public static func main(_ argv: [String]) -> Int32 {
+        signal(SIGPIPE, SIG_IGN)   // EPIPE is handled (silently) by OutputWriter
+        let out = OutputWriter.standardOutput()
+        let err = OutputWriter.standardError()
+        var code = dispatch(argv, out: out, err: err)
+        out.flush()
+        if let f = out.failure {
+            err.write("toolbox: write error: \(f.message)\n")
+            code = ExitCode.failure
+        }
+        err.flush()
+        return code
+    }
+
+    /// Dispatch with injected writers and /proc (used by tests in-process).
+    public static func dispatch(_ argv: [String], out: OutputWriter, err: OutputWriter,
+                                procfs: ProcFS = ProcFS(), hostRoot: String = "") -> Int32 {
+        let invokedAs = argv.first.map(baseName) ?? "toolbox"
+        if let a = applet(named: invokedAs) {
+            return run(a, Array(argv.dropFirst()), out: out, err: err, procfs: procfs, hostRoot: hostRoot)
+        }
+        let args = Array(argv.dropFirst())
+        guard let first = args.first else {
+            out.write(helpText); return ExitCode.success
+        }
+        switch first {
+        case "--help", "-h", "help":
+            if args.count > 1, let a = applet(named: args[1]) { out.write(a.spec.helpText) }
+            else { out.write(helpText) }
+            return ExitCode.success
+        case "--list":
+            for a in applets { out.line(a.name) }
+            return ExitCode.success
+        case "--version":
+            out.line("toolbox \(version)")
+            return ExitCode.success
+        case "--install":
+            return install(args, out: out, err: err)
+        default:
+            if let a = applet(named: first) {
+                return run(a, Array(args.dropFirst()), out: out, err: err, procfs: procfs, hostRoot: hostRoot)
+            }
+            if first.hasPrefix("-") {
+                err.write("toolbox: unrecognized option '\(first)'\nTry 'toolbox --help' for more information.\n")
+                return ExitCode.usage
+            }
+            err.write("toolbox: unknown applet '\(first)'\n")
+            return ExitCode.unknownApplet
+        }
+    }
+
+    /// Runs one applet: `--help` anywhere before `--` prints its usage;
+    /// a thrown ToolError/Errno becomes `applet: message` and its exit code.
+    public static func run(_ a: Applet, _ args: [String], out: OutputWriter, err: OutputWriter,
+                           procfs: ProcFS = ProcFS(), hostRoot: String = "") -> Int32 {
+        for arg in args {
+            if arg == "--" { break }
+            if arg == "--help" { out.write(a.spec.helpText); return ExitCode.success }
+        }
+        let ctx = Context(applet: a.name, out: out, err: err, procfs: procfs, hostRoot: hostRoot)
+        do {
+            let code = try a.run(ctx, args)
+            return max(code, ctx.exitStatus)
+        } catch let e as ToolError {
+            err.write("\(a.name): \(e.message)\n")
+            return e.exitCode
+        } catch let e as Errno {
+            err.write("\(a.name): \(e.message)\n")
+            return ExitCode.failure
+        } catch {
+            err.write("\(a.name): \(error)\n")
+            return ExitCode.failure
+        }
+    }
+
+    static var helpText: String {
+        var s = boxSpec.helpText
+        s += "\nApplets:\n"
+        let width = applets.map { $0.name.count }.max() ?? 0
+        for a in applets {
+            s += "  " + a.name + String(repeating: " ", count: width - a.name.count + 2) + a.spec.summary + "\n"
+        }
+        return s
+    }
+
+    static func install(_ args: [String], out: OutputWriter, err: OutputWriter) -> Int32 {
+        guard args.count == 2 else {
+            err.write("toolbox: --install needs exactly one directory\nTry 'toolbox --help' for more information.\n")
+            return ExitCode.usage
+        }
+        let dir = args[1]
+        let target: String
+        do { target = try readLink("/proc/self/exe") } catch {
+            err.write("toolbox: --install: cannot find this binary (/proc/self/exe): \(error.message)\n")
+            return ExitCode.failure
+        }
+        var code = ExitCode.success
+        for a in applets {
+            let link = dir.hasSuffix("/") ? dir + a.name : dir + "/" + a.name
+            if let existing = try? readLink(link) {
+                if existing == target { continue }
+                err.write("toolbox: --install: \(link): exists (-> \(existing)), left alone\n")
+                code = ExitCode.failure
+                continue
+            }
+            if symlink(target, link) != 0 {
+                err.write("toolbox: --install: \(link): \(Errno.current.message)\n")
+                code = ExitCode.failure
+            }
+        }
+        return code
+    }
+}
+
+/// The last path component ("/bin/ps" -> "ps").
+public func baseName(_ path: String) -> String {
+    var p = Substring(path)
+    while p.count > 1 && p.hasSuffix("/") { p = p.dropLast() }
+    if let slash = p.lastIndex(of: "/"), p.count > 1 { return String(p[p.index(after: slash)...]) }
+    return String(p)
+}

@@ -1,0 +1,155 @@
+/// One row of an applet's option table. The same table parses the command
+/// line and generates `--help` (swift-argument-parser's rule: declare once).
+public struct Option: Sendable {
+    public let short: Character?
+    public let long: String?
+    /// Placeholder for the option's argument (`"MASK"`), nil for a flag.
+    public let argument: String?
+    public let help: String
+
+    /// The name a parsed value is looked up by: the long name, else the letter.
+    public var key: String { long ?? String(short!) }
+
+    public static func flag(_ short: Character?, _ long: String? = nil, _ help: String) -> Option {
+        Option(short: short, long: long, argument: nil, help: help)
+    }
+    public static func value(_ short: Character?, _ long: String? = nil, _ argument: String, _ help: String) -> Option {
+        Option(short: short, long: long, argument: argument, help: help)
+    }
+}
+
+/// An applet's declaration: name, summary, usage line(s), option table.
+public struct AppletSpec: Sendable {
+    public let name: String
+    public let summary: String
+    /// Usage synopses without the applet name, e.g. `"[--decode MASK] [PID...]"`.
+    public let usage: [String]
+    /// Extra paragraphs for --help (operands, examples, notes).
+    public let details: String
+    public let options: [Option]
+    /// GNU-style: options may follow operands unless false (then the first
+    /// operand ends option parsing).
+    public let permute: Bool
+
+    public init(name: String, summary: String, usage: [String], details: String = "",
+                options: [Option], permute: Bool = true) {
+        self.name = name; self.summary = summary; self.usage = usage
+        self.details = details; self.options = options; self.permute = permute
+    }
+
+    /// Parses `arguments` (without the applet name) against the table.
+    /// Short clusters (`-tulpn`), `-o VALUE`/`-oVALUE`, `--long`,
+    /// `--long=VALUE`/`--long VALUE`, `--` ends options, `-` is an operand.
+    public func parse(_ arguments: [String]) throws(ToolError) -> ParsedArguments {
+        var result = ParsedArguments()
+        var i = 0
+        var onlyOperands = false
+        while i < arguments.count {
+            let arg = arguments[i]; i += 1
+            if onlyOperands || arg == "-" || !arg.hasPrefix("-") {
+                result.operands.append(arg)
+                if !permute { onlyOperands = true }
+                continue
+            }
+            if arg == "--" { onlyOperands = true; continue }
+            if arg.hasPrefix("--") {
+                let body = arg.dropFirst(2)
+                let name: Substring, inline: Substring?
+                if let eq = body.firstIndex(of: "=") {
+                    name = body[..<eq]; inline = body[body.index(after: eq)...]
+                } else {
+                    name = body; inline = nil
+                }
+                guard let opt = longOption(String(name)) else {
+                    throw .usage("unrecognized option '--\(name)'\(tryHelp)")
+                }
+                if let placeholder = opt.argument {
+                    if let inline { result.add(opt.key, String(inline)) }
+                    else if i < arguments.count { result.add(opt.key, arguments[i]); i += 1 }
+                    else { throw .usage("option '--\(opt.long!)' requires an argument \(placeholder)\(tryHelp)") }
+                } else {
+                    if inline != nil { throw .usage("option '--\(opt.long!)' doesn't allow an argument\(tryHelp)") }
+                    result.add(opt.key, nil)
+                }
+                continue
+            }
+            // A cluster of short options.
+            let letters = Array(arg.dropFirst())
+            var j = 0
+            while j < letters.count {
+                let c = letters[j]; j += 1
+                guard let opt = options.first(where: { $0.short == c }) else {
+                    throw .usage("invalid option -- '\(c)'\(tryHelp)")
+                }
+                if let placeholder = opt.argument {
+                    if j < letters.count { result.add(opt.key, String(letters[j...])) }
+                    else if i < arguments.count { result.add(opt.key, arguments[i]); i += 1 }
+                    else { throw .usage("option requires an argument -- '\(c)' (\(placeholder))\(tryHelp)") }
+                    break
+                }
+                result.add(opt.key, nil)
+            }
+        }
+        return result
+    }
+
+    private var tryHelp: String { "\nTry 'toolbox \(name) --help' for more information." }
+
+    /// Exact long name, or an unambiguous prefix (as getopt_long allows).
+    private func longOption(_ name: String) -> Option? {
+        if let exact = options.first(where: { $0.long == name }) { return exact }
+        let matches = options.filter { $0.long?.hasPrefix(name) ?? false }
+        return !name.isEmpty && matches.count == 1 ? matches[0] : nil
+    }
+
+    /// The --help text, generated from the table.
+    public var helpText: String {
+        var s = ""
+        for (n, u) in usage.enumerated() {
+            let command = name == "toolbox" ? "toolbox" : "toolbox \(name)"
+            s += (n == 0 ? "Usage: " : "       ") + command + (u.isEmpty ? "" : " " + u) + "\n"
+        }
+        s += "\n\(summary)\n"
+        if !details.isEmpty { s += "\n\(details)\n" }
+        var rows: [(String, String)] = []
+        for o in options {
+            var left = "  "
+            if let c = o.short { left += "-\(c)" + (o.long != nil ? ", " : "") } else { left += "    " }
+            if let l = o.long { left += "--\(l)" + (o.argument.map { "=\($0)" } ?? "") }
+            else if let a = o.argument { left += " \(a)" }
+            rows.append((left, o.help))
+        }
+        rows.append(("      --help", "show this help and exit"))
+        let width = min(rows.map { $0.0.count }.max() ?? 0, 30)
+        s += "\nOptions:\n"
+        for (left, help) in rows {
+            if left.count > width { s += left + "\n" + String(repeating: " ", count: width + 2) + help + "\n" }
+            else { s += left + String(repeating: " ", count: width - left.count + 2) + help + "\n" }
+        }
+        return s
+    }
+}
+
+/// The result of parsing: how often each flag was given, each option's
+/// values in order, and the operands.
+public struct ParsedArguments: Sendable {
+    public var counts: [String: Int] = [:]
+    public var values: [String: [String]] = [:]
+    public var operands: [String] = []
+    /// Option keys in command-line order (for applets where order matters).
+    public var order: [String] = []
+
+    public init() {}
+
+    mutating func add(_ key: String, _ value: String?) {
+        counts[key, default: 0] += 1
+        if let value { values[key, default: []].append(value) }
+        order.append(key)
+    }
+
+    public func has(_ key: String) -> Bool { counts[key] != nil }
+    public func count(_ key: String) -> Int { counts[key] ?? 0 }
+    /// The last value given for `key`.
+    public func value(_ key: String) -> String? { values[key]?.last }
+    public func values(_ key: String) -> [String] { values[key] ?? [] }
+}

@@ -1,0 +1,4 @@
+import ToolboxApplets
+import ToolboxCore
+
+exit(Toolbox.main(CommandLine.arguments))

@@ -1,0 +1,153 @@
+import Foundation
+import ToolboxCore
+import XCTest
+
+final class OptionParserTests: XCTestCase {
+    let spec = AppletSpec(name: "t", summary: "test", usage: [""], options: [
+        .flag("t", "tcp", "tcp"), .flag("u", "udp", "udp"), .flag("n", "numeric", "numeric"),
+        .value("o", "format", "FMT", "format"), .flag("l", nil, "listening"), .value(nil, "sort", "KEYS", "sort"),
+    ])
+
+    func testShortClustersLongFormsAndOperands() throws {
+        let p = try spec.parse(["-tun", "x", "--numeric", "--format=a,b", "-o", "c", "-ld", "--sort", "pid", "y"].filter { $0 != "-ld" })
+        XCTAssertEqual(p.count("tcp"), 1)
+        XCTAssertEqual(p.count("udp"), 1)
+        XCTAssertEqual(p.count("numeric"), 2)
+        XCTAssertEqual(p.values("format"), ["a,b", "c"])
+        XCTAssertEqual(p.value("sort"), "pid")
+        XCTAssertEqual(p.operands, ["x", "y"])
+    }
+
+    func testAttachedValueAndDoubleDash() throws {
+        let p = try spec.parse(["-ocomm", "-l", "--", "-t", "-"])
+        XCTAssertEqual(p.value("format"), "comm")
+        XCTAssertTrue(p.has("l"))
+        XCTAssertFalse(p.has("tcp"))
+        XCTAssertEqual(p.operands, ["-t", "-"])
+    }
+
+    func testClusterEndingInValueOption() throws {
+        let p = try spec.parse(["-tlo", "pid"])
+        XCTAssertTrue(p.has("tcp") && p.has("l"))
+        XCTAssertEqual(p.value("format"), "pid")
+    }
+
+    func testLongPrefixAbbreviation() throws {
+        XCTAssertTrue(try spec.parse(["--num"]).has("numeric"))
+    }
+
+    func testUsageErrors() {
+        XCTAssertThrowsError(try spec.parse(["-x"])) { e in
+            XCTAssertEqual((e as? ToolError)?.exitCode, 2)
+            XCTAssertTrue((e as? ToolError)?.message.hasPrefix("invalid option -- 'x'") ?? false)
+        }
+        XCTAssertThrowsError(try spec.parse(["--bogus"])) { XCTAssertEqual(($0 as? ToolError)?.exitCode, 2) }
+        XCTAssertThrowsError(try spec.parse(["-o"])) { XCTAssertEqual(($0 as? ToolError)?.exitCode, 2) }
+        XCTAssertThrowsError(try spec.parse(["--tcp=1"])) { XCTAssertEqual(($0 as? ToolError)?.exitCode, 2) }
+    }
+
+    func testHelpComesFromTheTable() {
+        let help = spec.helpText
+        XCTAssertTrue(help.contains("  -o, --format=FMT"), help)
+        XCTAssertTrue(help.contains("      --sort=KEYS"), help)
+        XCTAssertTrue(help.contains("  -l   "), help)
+        for o in spec.options { XCTAssertTrue(help.contains(o.help), o.help) }
+    }
+
+    func testNoPermuteStopsAtFirstOperand() throws {
+        let s = AppletSpec(name: "t", summary: "", usage: [], options: [.flag("a", nil, "a")], permute: false)
+        let p = try s.parse(["x", "-a"])
+        XCTAssertFalse(p.has("a"))
+        XCTAssertEqual(p.operands, ["x", "-a"])
+    }
+}
+
+final class ByteScannerTests: XCTestCase {
+    func testNumbersAndOverflow() {
+        withBytes(Array("  42 -7 18446744073709551615 18446744073709551616 ff".utf8)) { b in
+            var s = ByteScanner(b)
+            XCTAssertEqual(s.uint(), 42)
+            XCTAssertEqual(s.int(), -7)
+            XCTAssertEqual(s.uint(), UInt64.max)
+            XCTAssertNil(s.uint())
+        }
+        withBytes(Array("00000000000805fb 1ffffffffffffffff".utf8)) { b in
+            var s = ByteScanner(b)
+            XCTAssertEqual(s.hex(), 0x805fb)
+            XCTAssertNil(s.hex())
+        }
+    }
+
+    func testEmptyAndGarbageNeverTrap() {
+        for text in ["", " ", "-", "x", "\n\n", ":::", "\u{0}\u{1}"] {
+            withBytes(Array(text.utf8)) { b in
+                var s = ByteScanner(b)
+                _ = s.int(); _ = s.hex(); _ = s.field(); _ = s.upTo(ASCII.colon)
+                XCTAssertNil(PidStatus.parse(b).flatMap { $0.pid })
+            }
+        }
+    }
+}
+
+final class WriterTests: XCTestCase {
+    func testDecimalPaddingAndHex() {
+        let w = OutputWriter.memory()
+        w.decimal(5, width: 4); w.byte(0x7C)
+        w.decimal(-12, width: 4, leftAlign: true); w.byte(0x7C)
+        w.decimal(Int64.min); w.byte(0x7C)
+        w.decimal(UInt64.max); w.byte(0x7C)
+        w.hex(0x805fb, digits: 16); w.byte(0x7C)
+        w.padded("abc", width: 5); w.padded("toolong", width: 3, leftAlign: false)
+        w.flush()
+        XCTAssertEqual(w.capturedString, "   5|-12 |-9223372036854775808|18446744073709551615|00000000000805fb|abc  toolong")
+    }
+
+    func testLargeOutputIsChunkedNotLost() {
+        let w = OutputWriter.memory()
+        for i in 0..<100_000 { w.decimal(i); w.byte(ASCII.newline) }
+        w.flush()
+        XCTAssertEqual(w.captured.filter { $0 == ASCII.newline }.count, 100_000)
+    }
+
+    func testBrokenPipeIsSilentAndStopsWriting() throws {
+        var fds: [Int32] = [0, 0]
+        XCTAssertEqual(pipe(&fds), 0)
+        close(fds[0])
+        signal(SIGPIPE, SIG_IGN)
+        let w = OutputWriter(.fd(FileDescriptor(rawValue: fds[1])), capacity: 16)
+        w.write("hello, this is more than sixteen bytes\n")
+        w.flush()
+        XCTAssertTrue(w.isBroken)
+        XCTAssertNil(w.failure)
+        close(fds[1])
+    }
+}
+
+final class SourceRulesTests: XCTestCase {
+    /// toolbox is Glibc-only: nothing under Sources/ may import Foundation.
+    func testSourcesDoNotImportFoundation() throws {
+        let sources = packageRoot.appendingPathComponent("Sources")
+        let files = FileManager.default.enumerator(atPath: sources.path)!.compactMap { $0 as? String }.filter { $0.hasSuffix(".swift") }
+        XCTAssertGreaterThan(files.count, 5)
+        for f in files {
+            let text = try String(contentsOf: sources.appendingPathComponent(f), encoding: .utf8)
+            for line in text.split(separator: "\n") {
+                let t = line.trimmingCharacters(in: .whitespaces)
+                XCTAssertFalse(t.range(of: #"^(@_exported\s+)?import\s+(Foundation|FoundationEssentials)\b"#, options: .regularExpression) != nil,
+                               "\(f) imports Foundation: \(t)")
+            }
+        }
+    }
+
+    /// The only `canImport(Glibc)` / `import Glibc` lives in Platform.swift.
+    func testLibcImportedInOneFile() throws {
+        let sources = packageRoot.appendingPathComponent("Sources")
+        let files = FileManager.default.enumerator(atPath: sources.path)!.compactMap { $0 as? String }.filter { $0.hasSuffix(".swift") }
+        var importers: [String] = []
+        for f in files {
+            let text = try String(contentsOf: sources.appendingPathComponent(f), encoding: .utf8)
+            if text.contains("import Glibc") || text.contains("import Musl") { importers.append(f) }
+        }
+        XCTAssertEqual(importers, ["ToolboxCore/Platform.swift"])
+    }
+}
