@@ -32,40 +32,84 @@ struct RawResult {
     var text: RunResult { RunResult(out: outString, err: err, code: code) }
 }
 
-/// Runs a program with stdin written concurrently (no pipe deadlock with
-/// large streams both ways) and stdout kept as bytes.
+/// Runs a program with posix_spawn and waitpid. Not Foundation's Process:
+/// it learns that a child exited from a socket the child inherits, and
+/// `podman run -d` leaves conmon holding it, so the wait never ends.
+/// stdout and stderr go to files (a daemon left behind cannot hold a pipe
+/// open either); stdin is written from a pipe concurrently.
 func runRaw(_ executable: String, _ args: [String], stdin: Data? = nil,
             environment: [String: String]? = nil) throws -> RawResult {
-    let p = Process()
-    p.executableURL = URL(fileURLWithPath: executable.hasPrefix("/") ? executable : try which(executable))
-    p.arguments = args
-    if let environment { p.environment = environment }
-    let o = Pipe(), e = Pipe()
-    p.standardOutput = o; p.standardError = e
-    let i: Pipe? = stdin == nil ? nil : Pipe()
-    p.standardInput = i ?? FileHandle.nullDevice
-    try p.run()
-    final class Box: @unchecked Sendable { var data = Data() }
-    let errBox = Box()
+    let path = executable.hasPrefix("/") ? executable : try which(executable)
+    let base = NSTemporaryDirectory() + "toolbox-e2e-io-\(getpid())-\(UInt32.random(in: 0..<UInt32.max))"
+    let outFD = open(base + ".out", O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+    let errFD = open(base + ".err", O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+    unlink(base + ".out"); unlink(base + ".err")
+    defer { close(outFD); close(errFD) }
+    guard outFD >= 0, errFD >= 0 else { throw E2EError("cannot create \(base): \(String(cString: strerror(errno)))") }
+    var pipeFDs: [Int32] = [-1, -1]
+    if stdin != nil {
+        guard pipe(&pipeFDs) == 0 else { throw E2EError("pipe: \(String(cString: strerror(errno)))") }
+        _ = fcntl(pipeFDs[0], F_SETFD, FD_CLOEXEC); _ = fcntl(pipeFDs[1], F_SETFD, FD_CLOEXEC)
+    }
+    let nullFD = open("/dev/null", O_RDONLY | O_CLOEXEC)
+    defer { close(nullFD) }
+
+    var actions = posix_spawn_file_actions_t()
+    posix_spawn_file_actions_init(&actions)
+    defer { posix_spawn_file_actions_destroy(&actions) }
+    posix_spawn_file_actions_adddup2(&actions, stdin != nil ? pipeFDs[0] : nullFD, 0)
+    posix_spawn_file_actions_adddup2(&actions, outFD, 1)
+    posix_spawn_file_actions_adddup2(&actions, errFD, 2)
+    let env = (environment ?? ProcessInfo.processInfo.environment).map { "\($0.key)=\($0.value)" }
+    let argv = ([path] + args).map { strdup($0) } + [nil]
+    let envp = env.map { strdup($0) } + [nil]
+    defer { argv.forEach { free($0) }; envp.forEach { free($0) } }
+    var pid: pid_t = 0
+    let rc = posix_spawn(&pid, path, &actions, nil, argv, envp)
+    if stdin != nil { close(pipeFDs[0]) }
+    guard rc == 0 else {
+        if stdin != nil { close(pipeFDs[1]) }
+        throw E2EError("posix_spawn \(path): \(String(cString: strerror(rc)))")
+    }
     let group = DispatchGroup()
-    group.enter()
-    let errHandle = e.fileHandleForReading
-    DispatchQueue.global().async { errBox.data = errHandle.readDataToEndOfFile(); group.leave() }
-    if let i, let stdin {
+    if let stdin {
+        let w = pipeFDs[1]
         group.enter()
-        let w = i.fileHandleForWriting
         DispatchQueue.global().async {
             // A child that exits early closes the pipe: ignore EPIPE here.
             signal(SIGPIPE, SIG_IGN)
-            try? w.write(contentsOf: stdin)
-            try? w.close()
+            stdin.withUnsafeBytes { (buf: UnsafeRawBufferPointer) in
+                var off = 0
+                while off < buf.count {
+                    let n = write(w, buf.baseAddress! + off, buf.count - off)
+                    if n < 0 { if errno == EINTR { continue }; break }
+                    off += n
+                }
+            }
+            close(w)
             group.leave()
         }
     }
-    let outData = o.fileHandleForReading.readDataToEndOfFile()
+    var status: Int32 = 0
+    while waitpid(pid, &status, 0) < 0 {
+        guard errno == EINTR else { throw E2EError("waitpid \(pid): \(String(cString: strerror(errno)))") }
+    }
     group.wait()
-    p.waitUntilExit()
-    return RawResult(out: outData, err: String(decoding: errBox.data, as: UTF8.self), code: p.terminationStatus)
+    func slurp(_ fd: Int32) -> Data {
+        var data = Data()
+        var buf = [UInt8](repeating: 0, count: 65536)
+        var off: off_t = 0
+        while true {
+            let n = pread(fd, &buf, buf.count, off)
+            if n < 0 && errno == EINTR { continue }
+            if n <= 0 { break }
+            data.append(contentsOf: buf[0..<n]); off += off_t(n)
+        }
+        return data
+    }
+    // WIFEXITED / WEXITSTATUS / WTERMSIG by hand (macros are not imported).
+    let code: Int32 = (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
+    return RawResult(out: slurp(outFD), err: String(decoding: slurp(errFD), as: UTF8.self), code: code)
 }
 
 /// podman with this run's containers.conf and `--runtime runc`.
@@ -135,6 +179,7 @@ final class E2E: @unchecked Sendable {
     let toolbox: String              // the release binary on the host
     let appImage: String
     let toolboxImage: String
+    let toolboxStageImage: String
     private var scenarios: [String: Result<Scenario, E2EError>] = [:]
     private var removePauseImage: String?
 
@@ -170,6 +215,7 @@ final class E2E: @unchecked Sendable {
         podman = Podman(environment: env)
         appImage = "localhost/\(prefix)-app:latest"
         toolboxImage = "localhost/\(prefix)-toolbox:latest"
+        toolboxStageImage = "localhost/\(prefix)-toolbox-stage:latest"
         E2E.sweepLeftovers(podman)
         do {
             try buildAppImage()
@@ -244,9 +290,13 @@ final class E2E: @unchecked Sendable {
         let ctx = work.appendingPathComponent("toolbox-context").path
         try FileManager.default.createDirectory(atPath: ctx, withIntermediateDirectories: true)
         try FileManager.default.copyItem(atPath: toolbox, toPath: ctx + "/toolbox")
-        try podman.must(["build", "-q", "--layers=false", "-f", packageRoot.appendingPathComponent("Dockerfile.toolbox").path,
-                         "--build-arg", "BINARY_FROM=prebuilt", "--build-arg", "PREBUILT=toolbox",
-                         "-t", toolboxImage, ctx])
+        let dockerfile = packageRoot.appendingPathComponent("Dockerfile.toolbox").path
+        let args = ["-f", dockerfile, "--build-arg", "BINARY_FROM=prebuilt", "--build-arg", "PREBUILT=toolbox"]
+        // The prebuilt stage is tagged too (then cached by the second build)
+        // so that removing both tags removes every intermediate image; with
+        // --layers=false podman 4.3 fails on `FROM <stage> AS binary`.
+        try podman.must(["build", "-q", "--target", "prebuilt", "-t", toolboxStageImage] + args + [ctx])
+        try podman.must(["build", "-q"] + args + ["-t", toolboxImage, ctx])
     }
 
     // MARK: scenarios
@@ -314,7 +364,7 @@ final class E2E: @unchecked Sendable {
     // MARK: teardown
 
     func removeImages() {
-        _ = try? podman(["rmi", "-f", appImage, toolboxImage])
+        for image in [appImage, toolboxImage, toolboxStageImage] { _ = try? podman(["rmi", "-f", image]) }
     }
 
     /// Called when the test bundle finishes: every scenario's containers, the images, the work directory.
@@ -375,7 +425,7 @@ class E2ETestCase: XCTestCase {
     /// A program on the host (XCTestCase has its own `run`).
     @discardableResult
     func host(_ executable: String, _ args: [String]) throws -> RunResult {
-        try ToolboxTests.run(executable, args)
+        try runProcess(executable, args)
     }
 
     /// Asserts exit 0 and empty stderr; returns stdout.
@@ -384,6 +434,38 @@ class E2ETestCase: XCTestCase {
         XCTAssertEqual(r.code, 0, "\(what): exit \(r.code), stderr: \(r.err)", file: file, line: line)
         XCTAssertEqual(r.err, "", "\(what): stderr", file: file, line: line)
         return r.outString
+    }
+}
+
+extension E2E {
+    /// Options that put a debug container into the app's PID and network
+    /// namespaces, like `kubectl debug --target`, plus a decoy
+    /// /etc/ssl/certs/ca.pem in the debug container's own root (so an
+    /// absolute symlink resolved against the wrong root shows the decoy).
+    func joinApp(_ s: Scenario) throws -> [String] {
+        let decoy = work.appendingPathComponent("\(s.name)-decoy-certs")
+        try FileManager.default.createDirectory(at: decoy, withIntermediateDirectories: true)
+        try AppFiles.decoyCaPEM.write(to: decoy.appendingPathComponent("ca.pem"))
+        let app = s["app"]
+        return ["--pid", "container:\(app)", "--network", "container:\(app)", "-v", "\(decoy.path):/etc/ssl/certs:ro"]
+    }
+}
+
+extension E2ETestCase {
+    /// GNU ls -ln of a directory of the app, read by the host through the
+    /// app's host PID (root on the host may), in UTC like the container.
+    func hostLs(_ flags: String, _ pathInApp: String) throws -> RunResult {
+        try runProcess("/usr/bin/env", ["TZ=UTC", "LC_ALL=C", "ls", flags, "/proc/\(s["appPid"])/root\(pathInApp)"])
+    }
+
+    /// net-tools netstat run by the host inside the app's network namespace.
+    func hostNetstat(_ flags: String) throws -> RunResult {
+        try runProcess("nsenter", ["-t", s["appPid"], "-n", "netstat", flags])
+    }
+
+    /// The `ps -ef` row of a PID (fields), or nil.
+    func psRow(_ out: String, pid: String) -> [String]? {
+        lines(out).dropFirst().map(fields).first { $0.count > 1 && $0[1] == pid }
     }
 }
 
