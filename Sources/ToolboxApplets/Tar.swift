@@ -136,24 +136,6 @@ func runTar(_ ctx: Context, _ args: [String]) throws -> Int32 {
 
 // MARK: - member names
 
-/// GNU tar's `safer_name_suffix`: the prefix to strip from a member name —
-/// everything up to the last `..` component, then leading slashes.
-func tarUnsafePrefixLength(_ name: [UInt8]) -> Int {
-    var prefix = 0
-    var p = 0
-    while p < name.count {
-        if name[p] == 0x2E, p + 1 < name.count, name[p + 1] == 0x2E, p + 2 == name.count || name[p + 2] == 0x2F {
-            prefix = p + 2
-        }
-        repeat {
-            let c = name[p]; p += 1
-            if c == 0x2F { break }
-        } while p < name.count
-    }
-    while prefix < name.count, name[prefix] == 0x2F { prefix += 1 }
-    return prefix
-}
-
 /// Removes the unsafe prefix and says so once per distinct prefix, as GNU
 /// tar does ("Removing leading `/' from member names").
 final class TarNameSanitizer {
@@ -162,7 +144,7 @@ final class TarNameSanitizer {
     init(_ ctx: Context) { self.ctx = ctx }
 
     func safe(_ name: [UInt8], what: String = "member names") -> [UInt8] {
-        let n = tarUnsafePrefixLength(name)
+        let n = Ustar.unsafePrefixLength(name)
         if n == 0 { return name }
         let prefix = Array(name[0..<n])
         if said.insert(prefix + Array(what.utf8)).inserted {
@@ -171,18 +153,6 @@ final class TarNameSanitizer {
         let rest = Array(name[n...])
         return rest.isEmpty ? [0x2E] : rest
     }
-}
-
-/// Path components of a member name with empty and `.` components removed,
-/// or nil if one is `..`.
-func tarComponents(_ name: [UInt8]) -> [[UInt8]]? {
-    var out: [[UInt8]] = []
-    for c in name.split(separator: 0x2F, omittingEmptySubsequences: true) {
-        if c.count == 1 && c[c.startIndex] == 0x2E { continue }
-        if c.count == 2 && c[c.startIndex] == 0x2E && c[c.startIndex + 1] == 0x2E { return nil }
-        out.append(Array(c))
-    }
-    return out
 }
 
 /// GNU's "escape" quoting of names in listings: backslash and control
@@ -758,8 +728,9 @@ final class TarExtract {
 
     /// Removes whatever is at `name` so a member can take its place (an
     /// empty directory too, as GNU tar does).
+    /// (The parent cache stays valid: what is removed is inside the cached
+    /// parent, and a member in another directory walks afresh.)
     private func remove(_ dir: FileDescriptor, _ name: [UInt8]) -> Bool {
-        dropParentCache()
         if withCName(name, { unlinkat(dir.rawValue, $0, 0) }) == 0 { return true }
         if errno == EISDIR || errno == EPERM {
             return withCName(name, { unlinkat(dir.rawValue, $0, AT_REMOVEDIR) }) == 0
@@ -776,7 +747,9 @@ final class TarExtract {
         return (uid, gid)
     }
 
-    var modeMask: mode_t { samePermissions ? 0o7777 : 0o7777 & ~umaskValue }
+    /// Without --same-permissions GNU tar applies the umask and drops the
+    /// setuid, setgid and sticky bits.
+    var modeMask: mode_t { samePermissions ? 0o7777 : 0o777 & ~umaskValue }
 
     func times(_ h: TarHeader) -> [timespec] {
         [timespec(tv_sec: 0, tv_nsec: tarUtimeNow),
@@ -792,7 +765,7 @@ final class TarExtract {
     func extract(_ h: TarHeader, name raw: [UInt8], reader: TarReader) -> Bool {
         let shown = String(decoding: raw, as: UTF8.self)
         _ = sanitizer.safe(raw)
-        guard let comps = tarComponents(raw) else {
+        guard let comps = Ustar.components(raw) else {
             ctx.out.flush(); ctx.warn("\(shown): Member name contains '..'")
             return false
         }
@@ -833,7 +806,7 @@ final class TarExtract {
             setAttributes(dir, base, h, shown: shown, symlink: true)
         case TarType.hardLink:
             let target = h.linkname
-            guard let tcomps = tarComponents(target), !tcomps.isEmpty else {
+            guard let tcomps = Ustar.components(target), !tcomps.isEmpty else {
                 ctx.out.flush(); ctx.warn("\(shown): Cannot hard link to '\(String(decoding: target, as: UTF8.self))': invalid link target")
                 return false
             }
@@ -846,7 +819,6 @@ final class TarExtract {
             let tbase = tcomps[tcomps.count - 1]
             var r = withCName(tbase) { t in withCName(base) { linkat(tdir.rawValue, t, dir.rawValue, $0, 0) } }
             if r != 0 && errno == EEXIST && remove(dir, base) {
-                // The parent cache was dropped; `dir` is still open below.
                 r = withCName(tbase) { t in withCName(base) { linkat(tdir.rawValue, t, dir.rawValue, $0, 0) } }
             }
             if r != 0 {

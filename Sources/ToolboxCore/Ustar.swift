@@ -177,6 +177,38 @@ public enum Ustar {
         return nil
     }
 
+    // MARK: member names
+
+    /// GNU tar's `safer_name_suffix`: the prefix to strip from a member name —
+    /// everything up to the last `..` component, then leading slashes.
+    public static func unsafePrefixLength(_ name: [UInt8]) -> Int {
+        var prefix = 0
+        var p = 0
+        while p < name.count {
+            if name[p] == 0x2E, p + 1 < name.count, name[p + 1] == 0x2E, p + 2 == name.count || name[p + 2] == 0x2F {
+                prefix = p + 2
+            }
+            repeat {
+                let c = name[p]; p += 1
+                if c == 0x2F { break }
+            } while p < name.count
+        }
+        while prefix < name.count, name[prefix] == 0x2F { prefix += 1 }
+        return prefix
+    }
+
+    /// Path components of a member name with empty and `.` components removed,
+    /// or nil if one is `..`.
+    public static func components(_ name: [UInt8]) -> [[UInt8]]? {
+        var out: [[UInt8]] = []
+        for c in name.split(separator: 0x2F, omittingEmptySubsequences: true) {
+            if c.count == 1 && c[c.startIndex] == 0x2E { continue }
+            if c.count == 2 && c[c.startIndex] == 0x2E && c[c.startIndex + 1] == 0x2E { return nil }
+            out.append(Array(c))
+        }
+        return out
+    }
+
     // MARK: encoding
 
     /// The header block(s) for `h`: when a field does not fit ustar (names
