@@ -475,6 +475,27 @@ final class TarTests: XCTestCase {
         XCTAssertEqual(r.err, "tar: nope: Cannot stat: No such file or directory\ntar: Exiting with failure status due to previous errors\n")
     }
 
+    func testSocketsAreSkippedWithGNUsWarningAndNoFailure() throws {
+        let dir = work + "/s"
+        _ = try mustShell("mkdir -p '\(dir)' && printf 1 > '\(dir)/f'")
+        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+        XCTAssertGreaterThanOrEqual(fd, 0)
+        defer { close(fd) }
+        var addr = sockaddr_un()
+        addr.sun_family = sa_family_t(AF_UNIX)
+        let path = Array((dir + "/sock").utf8)
+        withUnsafeMutableBytes(of: &addr.sun_path) { p in for (i, b) in path.enumerated() { p[i] = b } }
+        let r = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+            bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) } }
+        XCTAssertEqual(r, 0)
+        let ours = try shell("$TB tar cf - -C '\(dir)' . | tar tf -")
+        let gnu = try shell("tar cf - -C '\(dir)' . | tar tf -")
+        XCTAssertEqual(ours.err, "tar: ./sock: socket ignored\n")
+        XCTAssertEqual(ours.err, gnu.err)
+        XCTAssertEqual(ours.out, "./\n./f\n")
+        XCTAssertEqual(ours.code, 0)
+    }
+
     // MARK: reading never modifies
 
     func testCreatingLeavesTheSourceTreeUntouched() throws {
