@@ -455,9 +455,13 @@ public final class TarReader {
     public private(set) var loneZeroBlock = false
     private var sawHeader = false
 
+    /// A regular file: skipped data is seeked over instead of read.
+    private let seekable: Bool
+
     public init(_ fd: FileDescriptor, bufferSize: Int = 1 << 16) {
         self.fd = fd
         buffer = .allocate(byteCount: bufferSize, alignment: 16)
+        if let st = try? fd.stat() { seekable = UInt32(st.st_mode) & 0o170000 == 0o100000 } else { seekable = false }
     }
     deinit { buffer.deallocate() }
 
@@ -584,6 +588,23 @@ public final class TarReader {
 
     /// Skips the rest of the current entry's data.
     public func skipData() throws(TarReadError) {
+        let total = remaining + UInt64(remainingPadding)
+        let buffered = UInt64(end - start)
+        if seekable && total > buffered + UInt64(buffer.count) {
+            // Drop what is buffered and seek over the rest (as GNU tar does
+            // when listing a file). A seek past the end shows as EOF later.
+            let skip = total - buffered
+            if lseek(fd.rawValue, off_t(skip), SEEK_CUR) >= 0 {
+                start = 0; end = 0
+                offset += total
+                remaining = 0; remainingPadding = 0
+                // The data must exist: a truncated archive ends inside it.
+                if let st = try? fd.stat(), UInt64(st.st_size) < UInt64(lseek(fd.rawValue, 0, SEEK_CUR)) {
+                    throw .unexpectedEOF
+                }
+                return
+            }
+        }
         while remaining > 0 || remainingPadding > 0 {
             _ = try readData(max: buffer.count)
         }
