@@ -156,7 +156,7 @@ final class TarTests: XCTestCase {
     func shell(_ cmd: String) throws -> RunResult {
         var env = ProcessInfo.processInfo.environment
         env["TZ"] = "UTC"; env["TB"] = bin; env["LC_ALL"] = "C"
-        return try ToolboxTests.run("/bin/sh", ["-c", cmd], environment: env)
+        return try runProcess("/bin/sh", ["-c", cmd], environment: env)
     }
 
     func mustShell(_ cmd: String, file: StaticString = #filePath, line: UInt = #line) throws -> String {
