@@ -454,6 +454,46 @@ final class TarTests: XCTestCase {
         XCTAssertEqual(cut.code, 1)
     }
 
+    func testTruncatedRegularFileArchiveIsDetectedWhenSeekingOverData() throws {
+        // Listing a file seeks over member data; the cut must still be noticed.
+        _ = try mustShell("mkdir -p '\(work)/s' && head -c 200000 /dev/urandom > '\(work)/s/f' && printf x > '\(work)/s/g' && tar cf '\(work)/t.tar' -C '\(work)/s' f g && head -c 150000 '\(work)/t.tar' > '\(work)/cut.tar'")
+        let r = try shell("$TB tar tf '\(work)/cut.tar'")
+        XCTAssertEqual(r.out, "f\n")
+        XCTAssertEqual(r.err, "tar: Unexpected EOF in archive\ntar: Exiting with failure status due to previous errors\n")
+        XCTAssertEqual(r.code, 1)
+        XCTAssertEqual(try shell("$TB tar tf '\(work)/t.tar'").out, "f\ng\n")
+    }
+
+    func testDeviceNodesAreArchivedAndRestored() throws {
+        let src = work + "/nodes", dst = work + "/dst"
+        _ = try mustShell("""
+        mkdir -p '\(src)' '\(dst)' && cd '\(src)' && mknod chr c 1 3 && mknod blk b 7 200 && mknod big b 259 70000 && mkfifo fifo
+        chmod 0640 blk && touch -d @1700000000 chr blk big fifo
+        """)
+        let ours = try shell("$TB tar cf - -C '\(src)' . | tar tvf -")
+        let gnu = try shell("tar cf - -C '\(src)' . | tar tvf - | sort -k6")
+        XCTAssertEqual(ours.out.split(separator: "\n").sorted { $0.split(separator: " ").last! < $1.split(separator: " ").last! },
+                       gnu.out.split(separator: "\n").sorted { $0.split(separator: " ").last! < $1.split(separator: " ").last! })
+        XCTAssertTrue(ours.out.contains("brw-r----- root/root     7,200 2023-11-14 22:13 ./blk\n"), ours.out)
+        let x = try shell("$TB tar cf - -C '\(src)' . | $TB tar xf - -C '\(dst)'")
+        XCTAssertEqual(x.code, 0, x.err)
+        XCTAssertEqual(try manifest(dst), try manifest(src))
+        XCTAssertEqual(try mustShell("cd '\(dst)' && stat -c '%n %F %t,%T' big blk chr"),
+                       "big block special file 103,11170\nblk block special file 7,c8\nchr character special file 1,3\n")
+    }
+
+    func testDoubleVerboseCreateIsTheLongListing() throws {
+        _ = try mustShell("mkdir -p '\(work)/s/d' && printf abc > '\(work)/s/d/f' && touch -d @1700000000 '\(work)/s/d/f' '\(work)/s/d'")
+        let ours = try shell("$TB tar cvvf /dev/null -C '\(work)/s' d")
+        XCTAssertEqual(ours.out, """
+        drwxr-xr-x root/root         0 2023-11-14 22:13 d/
+        -rw-r--r-- root/root         3 2023-11-14 22:13 d/f
+
+        """)
+        let gnu = try shell("tar cvvf - -C '\(work)/s' d > /dev/null")
+        XCTAssertEqual(ours.out, gnu.err, "GNU writes the list to stderr when the archive is stdout")
+    }
+
     func testUsageErrors() throws {
         for (args, message) in [
             ("", "tar: you must specify one of the '-ctx' options"),
@@ -528,7 +568,7 @@ final class TarTests: XCTestCase {
         _ = try mustShell("""
         set -e
         mkdir -p '\(root)/bin' '\(root)/etc' '\(root)\(decoy)/data' '\(decoy)/data'
-        cp /usr/bin/busybox '\(root)/bin/busybox'
+        cp "$(command -v busybox)" '\(root)/bin/busybox'
         printf 'root:x:0:0::/:/bin/sh\\nappuser:x:4242:4243::/:/bin/sh\\n' > '\(root)/etc/passwd'
         printf 'root:x:0:\\nappgroup:x:4243:\\n' > '\(root)/etc/group'
         printf 'container secret\\n' > '\(root)/etc/secret'
