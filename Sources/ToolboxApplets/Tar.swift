@@ -322,7 +322,8 @@ final class TarListing {
     func modeString(_ h: TarHeader) -> String {
         let type: Character
         switch h.typeflag {
-        case TarType.directory: type = "d"
+        case TarType.directory, TarType.gnuDumpDir: type = "d"
+        case TarType.gnuVolume: type = "V"
         case TarType.symlink: type = "l"
         case TarType.hardLink: type = "h"
         case TarType.character: type = "c"
@@ -769,10 +770,16 @@ final class TarExtract {
             ctx.out.flush(); ctx.warn("\(shown): Member name contains '..'")
             return false
         }
-        if h.typeflag == TarType.gnuSparse {
-            ctx.out.flush(); ctx.warn("\(shown): GNU sparse files are not supported; skipped")
+        switch h.typeflag {
+        case TarType.gnuSparse, TarType.gnuMultiVolume:
+            ctx.out.flush(); ctx.warn("\(shown): GNU sparse and multi-volume members are not supported; skipped")
             return false
+        case TarType.gnuVolume:
+            return true
+        default: break
         }
+        var h = h
+        if h.typeflag == TarType.gnuDumpDir { h.typeflag = TarType.directory }
         if comps.isEmpty {
             // `./` or `/`: the destination itself. Only a directory applies.
             if h.typeflag == TarType.directory { delayed.append(([], shown, h)) }

@@ -24,6 +24,9 @@ public enum TarType {
     public static let gnuLongName: UInt8 = 0x4C    // 'L': GNU, data is the next entry's name
     public static let gnuLongLink: UInt8 = 0x4B    // 'K': GNU, data is the next entry's link name
     public static let gnuSparse: UInt8 = 0x53      // 'S': GNU old sparse file (not supported)
+    public static let gnuDumpDir: UInt8 = 0x44     // 'D': GNU incremental directory (data: a name list)
+    public static let gnuVolume: UInt8 = 0x56      // 'V': GNU volume label
+    public static let gnuMultiVolume: UInt8 = 0x4D // 'M': GNU continuation of a file (not supported)
 }
 
 /// One archive member's metadata, with names as raw bytes (file names need
@@ -501,7 +504,12 @@ public final class TarReader {
         var longName: [UInt8]? = nil, longLink: [UInt8]? = nil
         while true {
             let headerOffset = offset
-            guard let raw = try take(Ustar.blockSize) else {
+            let block: UnsafeRawBufferPointer?
+            do { block = try take(Ustar.blockSize) } catch {
+                // A partial first block is not an archive at all (GNU's wording).
+                throw !sawHeader && error == .unexpectedEOF ? .notTar : error
+            }
+            guard let raw = block else {
                 if !sawHeader { throw .notTar }
                 // EOF without an end marker: GNU tar accepts this silently.
                 return nil
