@@ -62,10 +62,21 @@ func runTar(_ ctx: Context, _ args: [String]) throws -> Int32 {
         }
         argv = expanded + rest
     }
-    for a in argv {
+    // Compression letters get a hint rather than "invalid option". A
+    // cluster is scanned up to a letter that takes a value (`-fa.tar`).
+    var i = 0
+    while i < argv.count {
+        let a = argv[i]; i += 1
         if a == "--" { break }
-        if a.hasPrefix("-") && !a.hasPrefix("--"), let c = a.first(where: { "zjJaZ".contains($0) }) {
-            throw ToolError.usage("-\(c): compression is not built in; pipe through gzip/xz (e.g. gzip -dc x.tgz | toolbox tar xf -)")
+        guard a.hasPrefix("-"), !a.hasPrefix("--"), a.count > 1 else { continue }
+        for c in a.dropFirst() {
+            if "zjJZ".contains(c) {
+                throw ToolError.usage("-\(c): compression is not built in; pipe through gzip/xz (e.g. gzip -dc x.tgz | toolbox tar xf -)")
+            }
+            if tarValueLetters.contains(c) {
+                if a.last == c { i += 1 }   // the value is the next argument
+                break
+            }
         }
     }
     let opts = try tarApplet.spec.parse(argv)
@@ -97,7 +108,7 @@ func runTar(_ ctx: Context, _ args: [String]) throws -> Int32 {
         }
         let fd: FileDescriptor
         if archive == "-" { fd = .standardInput } else {
-            do { fd = try openUserPath(archive, flags: O_RDONLY) } catch {
+            do { fd = try openUserPath(archive, flags: O_RDONLY, procRoot: ctx.procfs.root) } catch {
                 throw ToolError.failure("\(archive): Cannot open: \(error.description)")
             }
         }
@@ -437,7 +448,10 @@ final class TarCreate {
             } catch { throw ToolError.failure("\(archive): Cannot open: \(error.description)") }
             out = OutputWriter(.fd(fd))
             closeOut = fd
-            if let st = try? fd.stat() { archiveIdentity = DevIno(dev: UInt64(st.st_dev), ino: UInt64(st.st_ino)) }
+            // Only a regular file can end up inside itself (not /dev/null).
+            if let st = try? fd.stat(), UInt32(st.st_mode) & 0o170000 == 0o100000 {
+                archiveIdentity = DevIno(dev: UInt64(st.st_dev), ino: UInt64(st.st_ino))
+            }
         }
         // With the archive on stdout, the verbose list goes to stderr.
         verboseListing = verbose > 0 ? TarListing(ctx, verbose: verbose, numericOwner: numericOwner, toStderr: archive == "-") : nil
