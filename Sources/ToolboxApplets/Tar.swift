@@ -270,8 +270,14 @@ final class TarNames {
         if let t = cache[key] { return t }
         let t: (IDNames, IDNames)
         if let root = split.root {
-            t = ((try? readFileInRoot(root, "/etc/passwd")).map { IDNames(parsing: $0) } ?? IDNames(),
-                 (try? readFileInRoot(root, "/etc/group")).map { IDNames(parsing: $0) } ?? IDNames())
+            // Through openUserPath, so the same access path (confined, and
+            // borrowed identity when ptrace access is refused) applies.
+            func load(_ file: String) -> IDNames {
+                guard let fd = try? openUserPath(root + file, flags: O_RDONLY, procRoot: ctx.procfs.root) else { return IDNames() }
+                defer { fd.close() }
+                return (try? ReadBuffer(capacity: 4096).contents(of: fd)).map { IDNames(parsing: $0) } ?? IDNames()
+            }
+            t = (load("/etc/passwd"), load("/etc/group"))
         } else {
             t = (IDNames.load(ctx.hostRoot + "/etc/passwd") ?? IDNames(), IDNames.load(ctx.hostRoot + "/etc/group") ?? IDNames())
         }

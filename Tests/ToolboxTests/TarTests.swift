@@ -339,6 +339,23 @@ final class TarTests: XCTestCase {
         XCTAssertEqual(x.code, 0)
     }
 
+    func testExtractingAsAnotherUserMatchesGNUTar() throws {
+        // A debug container running as a non-root uid: owners are not
+        // restored, the umask applies, setuid/setgid bits are dropped, a
+        // read-only directory still gets its files.
+        let src = work + "/src"
+        try makeTree(src, extended: false)
+        _ = try mustShell("tar cf '\(work)/t.tar' -C '\(src)' . && mkdir -p '\(work)/g' '\(work)/o' && chown 65534:65534 '\(work)/g' '\(work)/o'")
+        let asNobody = "umask 022; setpriv --reuid=65534 --regid=65534 --clear-groups"
+        let g = try shell("\(asNobody) tar xf '\(work)/t.tar' -C '\(work)/g'")
+        let o = try shell("\(asNobody) $TB tar xf '\(work)/t.tar' -C '\(work)/o'")
+        XCTAssertEqual(g.code, 0, g.err)
+        XCTAssertEqual(o.code, 0, o.err)
+        XCTAssertEqual(o.err, "")
+        XCTAssertEqual(try manifest(work + "/o"), try manifest(work + "/g"))
+        XCTAssertTrue(try manifest(work + "/o").contains("f 0755 65534:65534 1 631152000.0000000000 ./suid"))
+    }
+
     // MARK: kubectl cp
 
     func testKubectlCopyFromPodAndToPodPipelines() throws {
