@@ -40,6 +40,7 @@ let tarApplet = Applet(spec: AppletSpec(
         .flag(nil, "no-same-owner", "extract files as yourself"),
         .flag("o", nil, "same as --no-same-owner when extracting"),
         .flag(nil, "numeric-owner", "use numeric ids, not user and group names"),
+        .flag("O", "to-stdout", "extract file contents to stdout instead of creating files"),
     ], permute: true), run: runTar)
 
 /// Letters whose option takes the next argument in old-style clusters.
@@ -129,9 +130,12 @@ func runTar(_ ctx: Context, _ args: [String]) throws -> Int32 {
                                    sameOwner: (isRoot || opts.has("same-owner")) && !opts.has("no-same-owner") && !opts.has("o"),
                                    samePermissions: (isRoot || opts.has("preserve-permissions") || opts.has("same-permissions")) && !opts.has("no-same-permissions"),
                                    touch: opts.has("touch"), numericOwner: opts.has("numeric-owner"))
-            let l = verbose > 0 ? TarListing(ctx, verbose: verbose, numericOwner: opts.has("numeric-owner")) : nil
+            let toStdout = opts.has("to-stdout")
+            // With -O the names go to stderr, like GNU tar's.
+            let l = verbose > 0 ? TarListing(ctx, verbose: verbose, numericOwner: opts.has("numeric-owner"), toStderr: toStdout) : nil
             try readArchive(ctx, reader, members: opts.operands) { h, name in
                 l?.list(h, name: name)
+                if toStdout { return x.extractToStdout(h, name: name, reader: reader) }
                 return x.extract(h, name: name, reader: reader)
             }
             x.finish()
@@ -866,6 +870,22 @@ final class TarExtract {
             }
             return extractFile(dir, base, h, shown: shown, reader: reader)
         }
+        return true
+    }
+
+    /// `-O`: the contents of regular members, concatenated on stdout.
+    func extractToStdout(_ h: TarHeader, name raw: [UInt8], reader: TarReader) -> Bool {
+        switch h.typeflag {
+        case TarType.regular, TarType.regularOld, TarType.contiguous: break
+        default: return true
+        }
+        do throws(TarReadError) {
+            while !ctx.out.isBroken {
+                let chunk = try reader.readData()
+                if chunk.count == 0 { break }
+                ctx.out.write(chunk.assumingMemoryBound(to: UInt8.self))
+            }
+        } catch { return false }
         return true
     }
 

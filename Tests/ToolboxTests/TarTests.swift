@@ -337,6 +337,14 @@ final class TarTests: XCTestCase {
         let x = try shell("$TB tar xvf '\(work)/v.tar' -C '\(work)/out'")
         XCTAssertEqual(x.out, "a/\na/f\n")
         XCTAssertEqual(x.code, 0)
+        // -O: contents to stdout, names (with -v) to stderr, as GNU tar.
+        let src2 = work + "/src"
+        try makeTree(src2, extended: false)
+        _ = try mustShell("tar cf '\(work)/t.tar' -C '\(src2)' .")
+        let gnuO = try shell("tar xvOf '\(work)/t.tar' | sha256sum")
+        let ourO = try shell("$TB tar xvOf '\(work)/t.tar' | sha256sum")
+        XCTAssertEqual(ourO, gnuO)
+        XCTAssertEqual(try shell("$TB tar xOf '\(work)/t.tar' ./ro ./sp\\ ace").out, "rosp")
     }
 
     func testExtractingAsAnotherUserMatchesGNUTar() throws {
