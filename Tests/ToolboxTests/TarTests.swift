@@ -119,6 +119,49 @@ final class UstarTests: XCTestCase {
         XCTAssertEqual(try roundTrip(h), h)
     }
 
+    /// Damaged archives (random byte flips and cuts in a valid one with pax
+    /// and long names) end in an entry list or a read error, never a crash
+    /// or a hang.
+    func testDamagedArchivesNeverCrashTheReader() throws {
+        var archive: [UInt8] = []
+        for (i, n) in [5, 150, 300].enumerated() {
+            var h = TarHeader(name: String(repeating: "p", count: n))
+            h.size = UInt64(700 * i + 3); h.uid = i == 2 ? 3_000_000 : 0
+            archive += Ustar.encode(h) + [UInt8](repeating: 0x41, count: Int(h.size)) + [UInt8](repeating: 0, count: Ustar.padding(h.size))
+        }
+        archive += [UInt8](repeating: 0, count: 1024)
+        let path = NSTemporaryDirectory() + "fuzz-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        var rng = SystemRandomNumberGenerator()
+        var outcomes: [String: Int] = [:]
+        for round in 0..<400 {
+            var bytes = archive
+            for _ in 0..<(1 + round % 8) {
+                let at = Int.random(in: 0..<bytes.count, using: &rng)
+                bytes[at] = UInt8.random(in: 0...255, using: &rng)
+            }
+            if round % 5 == 0 { bytes = Array(bytes.prefix(Int.random(in: 0..<bytes.count, using: &rng))) }
+            try Data(bytes).write(to: URL(fileURLWithPath: path))
+            let fd = try FileDescriptor.open(path, O_RDONLY)
+            defer { fd.close() }
+            let reader = TarReader(fd, bufferSize: 1024)
+            var entries = 0
+            do {
+                while let _ = try reader.next() {
+                    entries += 1
+                    while try reader.readData(max: 300).count > 0 {}
+                    XCTAssertLessThan(entries, 100)
+                }
+                outcomes["ok", default: 0] += 1
+            } catch {
+                outcomes["\(error)".prefix(9).description, default: 0] += 1
+            }
+        }
+        // The mutations do reach both outcomes (the test exercises errors).
+        XCTAssertGreaterThan(outcomes["ok", default: 0], 0, "\(outcomes)")
+        XCTAssertGreaterThan(outcomes.count, 1, "\(outcomes)")
+    }
+
     func testGNUSafeNamePrefix() {
         func strip(_ s: String) -> String { let b = Array(s.utf8); return String(decoding: b[Ustar.unsafePrefixLength(b)...], as: UTF8.self) }
         XCTAssertEqual(strip("/etc/passwd"), "etc/passwd")
