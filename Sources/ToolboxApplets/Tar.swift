@@ -558,11 +558,19 @@ final class TarCreate {
             }
             defer { fd.close() }
             let fst = (try? fd.stat()) ?? st
+            guard UInt32(fst.st_mode) & UInt32(S_IFMT) == UInt32(S_IFREG), fst.st_ino == st.st_ino else {
+                ctx.out.flush(); ctx.warn("\(shown): file changed as we read it"); return
+            }
             var h = header(fst, raw: raw, path: path, type: TarType.regular)
             h.size = UInt64(max(0, fst.st_size))
             if fst.st_nlink > 1 { links[key] = h.name }
             emit(h)
             copyData(fd, size: h.size, shown: shown)
+            // GNU tar's check: the file grew or was rewritten meanwhile.
+            if let after = try? fd.stat(), after.st_size != fst.st_size || after.st_mtim.tv_sec != fst.st_mtim.tv_sec
+                || after.st_mtim.tv_nsec != fst.st_mtim.tv_nsec {
+                ctx.out.flush(); ctx.warn("\(shown): file changed as we read it")
+            }
         case UInt32(S_IFDIR):
             let fd: FileDescriptor
             do { fd = try tarOpenNoAtime(dir, base, O_RDONLY | O_DIRECTORY | O_NOFOLLOW) } catch {
