@@ -30,7 +30,7 @@ let tarApplet = Applet(spec: AppletSpec(
         .flag("t", "list", "list the members"),
         .flag("x", "extract", "extract members"),
         .value("f", "file", "ARCHIVE", "archive file, - for stdin/stdout (the default)"),
-        .value("C", "directory", "DIR", "change to DIR first (resolved inside the container for /proc/PID/root/...)"),
+        .value("C", "directory", "DIR", "change to DIR for the operands after it (resolved inside the container for /proc/PID/root/...)"),
         .flag("v", "verbose", "list the members processed; twice (or with -t) long listing"),
         .flag("m", "touch", "do not restore modification times on extraction"),
         .flag("p", "preserve-permissions", "restore modes exactly, without the umask (the default as root)"),
@@ -84,11 +84,13 @@ func runTar(_ ctx: Context, _ args: [String]) throws -> Int32 {
     let modes = ["create", "list", "extract"].filter { opts.has($0) }
     if modes.isEmpty { throw ToolError.usage("you must specify one of the '-ctx' options") }
     if modes.count > 1 { throw ToolError.usage("you may not specify more than one '-ctx' option") }
-    if opts.values("directory").count > 1 {
-        throw ToolError.usage("-C may be given once (it applies to all operands)")
-    }
     let archive = opts.value("file") ?? "-"
-    let directory = opts.value("directory")
+    // -C is positional, as in GNU tar: each applies to the operands after
+    // it, relative to the previous one.
+    let placed = tarDirectories(argv)
+    let operandDirs: [String?] = placed.operands.count == opts.operands.count ? placed.operands
+        : [String?](repeating: placed.final, count: opts.operands.count)
+    let directory = placed.final
     var verbose = opts.count("verbose")
     switch modes[0] {
     case "create":
@@ -96,11 +98,10 @@ func runTar(_ ctx: Context, _ args: [String]) throws -> Int32 {
         if archive == "-" && isatty(1) == 1 && ctx.err !== ctx.out {
             throw ToolError.usage("refusing to write archive contents to terminal (missing -f option?)")
         }
-        let c = try TarCreate(ctx, archive: archive, directory: directory, verbose: verbose,
-                              numericOwner: opts.has("numeric-owner"))
-        for op in opts.operands {
+        let c = try TarCreate(ctx, archive: archive, verbose: verbose, numericOwner: opts.has("numeric-owner"))
+        for (op, dir) in zip(opts.operands, operandDirs) {
             if c.out.isBroken || c.out.failure != nil { break }
-            c.add(operand: op)
+            c.add(operand: op, directory: dir)
         }
         try c.finish()
     case "list", "extract":
@@ -147,6 +148,44 @@ func runTar(_ ctx: Context, _ args: [String]) throws -> Int32 {
         ctx.note("Exiting with failure status due to previous errors")
     }
     return ctx.exitStatus
+}
+
+/// The directory in effect for each operand (nil: the current one) and
+/// after all options, from the -C/--directory options in command-line
+/// order. A relative -C is relative to the previous one (GNU tar chdirs).
+func tarDirectories(_ argv: [String]) -> (operands: [String?], final: String?) {
+    var dir: String? = nil
+    var operands: [String?] = []
+    func change(_ to: String) {
+        if to.hasPrefix("/") || dir == nil { dir = to } else { dir = dir!.hasSuffix("/") ? dir! + to : dir! + "/" + to }
+    }
+    var i = 0, onlyOperands = false
+    while i < argv.count {
+        let a = argv[i]; i += 1
+        if onlyOperands || a == "-" || !a.hasPrefix("-") { operands.append(dir); continue }
+        if a == "--" { onlyOperands = true; continue }
+        if a.hasPrefix("--") {
+            let body = a.dropFirst(2)
+            let name = body.split(separator: "=", maxSplits: 1).first.map(String.init) ?? ""
+            let inline = body.firstIndex(of: "=").map { String(body[body.index(after: $0)...]) }
+            let isDir = !name.isEmpty && "directory".hasPrefix(name)
+            let isFile = !name.isEmpty && "file".hasPrefix(name)
+            if isDir || isFile {
+                let v = inline ?? (i < argv.count ? argv[i] : nil)
+                if inline == nil { i += 1 }
+                if isDir, let v { change(v) }
+            }
+            continue
+        }
+        let letters = Array(a.dropFirst())
+        for (j, c) in letters.enumerated() where tarValueLetters.contains(c) {
+            let v = j + 1 < letters.count ? String(letters[(j + 1)...]) : (i < argv.count ? argv[i] : nil)
+            if j + 1 == letters.count { i += 1 }
+            if c == "C", let v { change(v) }
+            break
+        }
+    }
+    return (operands, dir)
 }
 
 // MARK: - member names
@@ -427,7 +466,6 @@ final class TarCreate {
     let ctx: Context
     let out: OutputWriter
     private let closeOut: FileDescriptor?
-    let directory: String?
     let verboseListing: TarListing?
     let numericOwner: Bool
     let names: TarNames
@@ -439,8 +477,8 @@ final class TarCreate {
 
     struct DevIno: Hashable { let dev: UInt64; let ino: UInt64 }
 
-    init(_ ctx: Context, archive: String, directory: String?, verbose: Int, numericOwner: Bool) throws {
-        self.ctx = ctx; self.directory = directory; self.numericOwner = numericOwner
+    init(_ ctx: Context, archive: String, verbose: Int, numericOwner: Bool) throws {
+        self.ctx = ctx; self.numericOwner = numericOwner
         names = TarNames(ctx)
         sanitizer = TarNameSanitizer(ctx)
         if archive == "-" {
@@ -470,15 +508,15 @@ final class TarCreate {
     deinit { buffer.deallocate() }
 
     /// The path the operand names, with -C applied to relative operands.
-    func fullPath(_ operand: String) -> String {
+    func fullPath(_ operand: String, _ directory: String?) -> String {
         guard let d = directory, !operand.hasPrefix("/") else { return operand }
         return d.hasSuffix("/") ? d + operand : d + "/" + operand
     }
 
-    func add(operand: String) {
+    func add(operand: String, directory: String?) {
         var raw = Array(operand.utf8)
         while raw.count > 1, raw.last == 0x2F { raw.removeLast() }
-        let path = fullPath(String(decoding: raw, as: UTF8.self))
+        let path = fullPath(String(decoding: raw, as: UTF8.self), directory)
         // Split into parent directory and last component. The operand's
         // own last component is not followed if it is a symlink, except
         // for `.`, `..`, `/` and a container root, which name directories.

@@ -576,6 +576,17 @@ final class TarTests: XCTestCase {
         }
     }
 
+    func testDirectoryOptionIsPositionalAndCumulativeLikeGNU() throws {
+        _ = try mustShell("mkdir -p '\(work)/a/s' '\(work)/b' && printf 1 > '\(work)/a/one' && printf 2 > '\(work)/a/s/two' && printf 3 > '\(work)/b/three'")
+        let args = "-C '\(work)/a' one -C s two --directory='\(work)/b' three"
+        let ours = try shell("$TB tar -c -f - \(args) | tar tvf -")
+        let gnu = try shell("tar -c -f - \(args) | tar tvf -")
+        XCTAssertEqual(ours, gnu)
+        XCTAssertEqual(ours.out.split(separator: "\n").map { $0.split(separator: " ").last! }, ["one", "two", "three"])
+        // Old style: the f and C values come in order after the letters.
+        XCTAssertEqual(try shell("$TB tar cfC - '\(work)/a' one s/two | tar xOf -").out, "12")
+    }
+
     func testMissingOperandIsReportedAndTheRestArchived() throws {
         _ = try mustShell("mkdir -p '\(work)/s' && printf 1 > '\(work)/s/ok'")
         let r = try shell("$TB tar cf - -C '\(work)/s' nope ok | tar tf -")
