@@ -120,7 +120,7 @@ func runTar(_ ctx: Context, _ args: [String]) throws -> Int32 {
             verbose += 1
             let l = TarListing(ctx, verbose: verbose, numericOwner: opts.has("numeric-owner"))
             let sanitizer = TarNameSanitizer(ctx)
-            try readArchive(ctx, reader, members: opts.operands) { h, name in
+            try tarReadArchive(ctx, reader, members: opts.operands) { h, name in
                 l.list(h, name: name)
                 _ = sanitizer.safe(name)   // GNU says what extraction would strip
                 return true
@@ -134,7 +134,7 @@ func runTar(_ ctx: Context, _ args: [String]) throws -> Int32 {
             let toStdout = opts.has("to-stdout")
             // With -O the names go to stderr, like GNU tar's.
             let l = verbose > 0 ? TarListing(ctx, verbose: verbose, numericOwner: opts.has("numeric-owner"), toStderr: toStdout) : nil
-            try readArchive(ctx, reader, members: opts.operands) { h, name in
+            try tarReadArchive(ctx, reader, members: opts.operands) { h, name in
                 l?.list(h, name: name)
                 if toStdout { return x.extractToStdout(h, name: name, reader: reader) }
                 return x.extract(h, name: name, reader: reader)
@@ -153,7 +153,7 @@ func runTar(_ ctx: Context, _ args: [String]) throws -> Int32 {
 /// The directory in effect for each operand (nil: the current one) and
 /// after all options, from the -C/--directory options in command-line
 /// order. A relative -C is relative to the previous one (GNU tar chdirs).
-func tarDirectories(_ argv: [String]) -> (operands: [String?], final: String?) {
+private func tarDirectories(_ argv: [String]) -> (operands: [String?], final: String?) {
     var dir: String? = nil
     var operands: [String?] = []
     func change(_ to: String) {
@@ -211,7 +211,7 @@ final class TarNameSanitizer {
 
 /// GNU's "escape" quoting of names in listings: backslash and control
 /// characters as C escapes.
-func tarQuote(_ name: [UInt8]) -> [UInt8] {
+private func tarQuote(_ name: [UInt8]) -> [UInt8] {
     var out: [UInt8] = []
     out.reserveCapacity(name.count)
     for b in name {
@@ -235,7 +235,7 @@ func tarQuote(_ name: [UInt8]) -> [UInt8] {
 // MARK: - system call helpers over byte names
 
 @inline(__always)
-func withCName<R>(_ name: [UInt8], _ body: (UnsafePointer<CChar>) -> R) -> R {
+private func tarWithCName<R>(_ name: [UInt8], _ body: (UnsafePointer<CChar>) -> R) -> R {
     var z = name
     z.append(0)
     return z.withUnsafeBufferPointer { p in
@@ -243,35 +243,35 @@ func withCName<R>(_ name: [UInt8], _ body: (UnsafePointer<CChar>) -> R) -> R {
     }
 }
 
-func tarOpen(_ dir: FileDescriptor, _ name: [UInt8], _ flags: Int32, mode: mode_t = 0) throws(Errno) -> FileDescriptor {
-    let fd = withCName(name) { p in retryEINTR { openat(dir.rawValue, p, flags | O_CLOEXEC, mode) } }
+private func tarOpen(_ dir: FileDescriptor, _ name: [UInt8], _ flags: Int32, mode: mode_t = 0) throws(Errno) -> FileDescriptor {
+    let fd = tarWithCName(name) { p in tarRetryEINTR { openat(dir.rawValue, p, flags | O_CLOEXEC, mode) } }
     if fd < 0 { throw Errno.current }
     return FileDescriptor(rawValue: fd)
 }
 
 /// Opens for reading without updating the access time where permitted
 /// (O_NOATIME needs ownership or CAP_FOWNER: retried without on EPERM).
-func tarOpenNoAtime(_ dir: FileDescriptor, _ name: [UInt8], _ flags: Int32) throws(Errno) -> FileDescriptor {
+private func tarOpenNoAtime(_ dir: FileDescriptor, _ name: [UInt8], _ flags: Int32) throws(Errno) -> FileDescriptor {
     do { return try tarOpen(dir, name, flags | O_NOATIME) } catch {
         if error == .notPermitted { return try tarOpen(dir, name, flags) }
         throw error
     }
 }
 
-func tarLstat(_ dir: FileDescriptor, _ name: [UInt8]) throws(Errno) -> Glibc_stat_t {
+private func tarLstat(_ dir: FileDescriptor, _ name: [UInt8]) throws(Errno) -> Glibc_stat_t {
     var st = Glibc_stat_t()
-    let r = withCName(name) { p in retryEINTR { fstatat(dir.rawValue, p, &st, AT_SYMLINK_NOFOLLOW) } }
+    let r = tarWithCName(name) { p in tarRetryEINTR { fstatat(dir.rawValue, p, &st, AT_SYMLINK_NOFOLLOW) } }
     if r != 0 { throw Errno.current }
     return st
 }
 
-func tarReadLink(_ dir: FileDescriptor, _ name: [UInt8]) throws(Errno) -> [UInt8] {
+private func tarReadLink(_ dir: FileDescriptor, _ name: [UInt8]) throws(Errno) -> [UInt8] {
     var cap = 256
     while cap <= 1 << 20 {
         var buf = [UInt8](repeating: 0, count: cap)
-        let n = withCName(name) { p in
+        let n = tarWithCName(name) { p in
             buf.withUnsafeMutableBytes { b in
-                retryEINTR { readlinkat(dir.rawValue, p, b.baseAddress!.assumingMemoryBound(to: CChar.self), cap) }
+                tarRetryEINTR { readlinkat(dir.rawValue, p, b.baseAddress!.assumingMemoryBound(to: CChar.self), cap) }
             }
         }
         if n < 0 { throw Errno.current }
@@ -282,7 +282,7 @@ func tarReadLink(_ dir: FileDescriptor, _ name: [UInt8]) throws(Errno) -> [UInt8
 }
 
 /// Repeats a call that failed with EINTR; the caller checks the result and errno.
-@inline(__always) func retryEINTR<T: FixedWidthInteger>(_ body: () -> T) -> T {
+@inline(__always) private func tarRetryEINTR<T: FixedWidthInteger>(_ body: () -> T) -> T {
     while true {
         let r = body()
         if r == -1 && errno == EINTR { continue }
@@ -290,12 +290,12 @@ func tarReadLink(_ dir: FileDescriptor, _ name: [UInt8]) throws(Errno) -> [UInt8
     }
 }
 
-let tarUtimeNow = Int((1 << 30) - 1)
-let tarUtimeOmit = Int((1 << 30) - 2)
+private let tarUtimeNow = Int((1 << 30) - 1)
+private let tarUtimeOmit = Int((1 << 30) - 2)
 
-func devMajor(_ d: UInt64) -> UInt32 { UInt32(truncatingIfNeeded: ((d >> 8) & 0xFFF) | ((d >> 32) & ~UInt64(0xFFF))) }
-func devMinor(_ d: UInt64) -> UInt32 { UInt32(truncatingIfNeeded: (d & 0xFF) | ((d >> 12) & ~UInt64(0xFF))) }
-func makeDev(_ major: UInt32, _ minor: UInt32) -> UInt64 {
+private func tarDevMajor(_ d: UInt64) -> UInt32 { UInt32(truncatingIfNeeded: ((d >> 8) & 0xFFF) | ((d >> 32) & ~UInt64(0xFFF))) }
+private func tarDevMinor(_ d: UInt64) -> UInt32 { UInt32(truncatingIfNeeded: (d & 0xFF) | ((d >> 12) & ~UInt64(0xFF))) }
+private func tarMakeDev(_ major: UInt32, _ minor: UInt32) -> UInt64 {
     let ma = UInt64(major), mi = UInt64(minor)
     return ((ma & 0xFFF) << 8) | ((ma & ~UInt64(0xFFF)) << 32) | (mi & 0xFF) | ((mi & ~UInt64(0xFF)) << 12)
 }
@@ -417,7 +417,7 @@ final class TarListing {
 /// Reads every entry and hands those selected by `members` (all when
 /// empty) to `body`, with the name as GNU prints it. Archive damage ends
 /// the run with exit 1.
-func readArchive(_ ctx: Context, _ reader: TarReader, members: [String],
+private func tarReadArchive(_ ctx: Context, _ reader: TarReader, members: [String],
                  _ body: (TarHeader, [UInt8]) -> Bool) throws {
     let wanted = members.map { m -> [UInt8] in
         var b = Array(m.utf8)
@@ -627,7 +627,7 @@ final class TarCreate {
         case UInt32(S_IFCHR), UInt32(S_IFBLK), UInt32(S_IFIFO):
             let type = fmt == UInt32(S_IFCHR) ? TarType.character : fmt == UInt32(S_IFBLK) ? TarType.block : TarType.fifo
             var h = header(st, raw: raw, path: path, type: type)
-            h.devmajor = devMajor(UInt64(st.st_rdev)); h.devminor = devMinor(UInt64(st.st_rdev))
+            h.devmajor = tarDevMajor(UInt64(st.st_rdev)); h.devminor = tarDevMinor(UInt64(st.st_rdev))
             if st.st_nlink > 1 { links[key] = h.name }
             emit(h)
         case UInt32(S_IFSOCK):
@@ -776,7 +776,7 @@ final class TarExtract {
             let next: FileDescriptor
             do { next = try tarOpen(cur, c, O_PATH | O_DIRECTORY | O_NOFOLLOW) } catch {
                 guard error == .noSuchFile, create else { cur.close(); throw error }
-                let r = withCName(c) { mkdirat(cur.rawValue, $0, 0o777) }
+                let r = tarWithCName(c) { mkdirat(cur.rawValue, $0, 0o777) }
                 if r != 0, errno != EEXIST { let e = Errno.current; cur.close(); throw e }
                 do { next = try tarOpen(cur, c, O_PATH | O_DIRECTORY | O_NOFOLLOW) } catch { cur.close(); throw error }
             }
@@ -802,9 +802,9 @@ final class TarExtract {
     /// (The parent cache stays valid: what is removed is inside the cached
     /// parent, and a member in another directory walks afresh.)
     private func remove(_ dir: FileDescriptor, _ name: [UInt8]) -> Bool {
-        if withCName(name, { unlinkat(dir.rawValue, $0, 0) }) == 0 { return true }
+        if tarWithCName(name, { unlinkat(dir.rawValue, $0, 0) }) == 0 { return true }
         if errno == EISDIR || errno == EPERM {
-            return withCName(name, { unlinkat(dir.rawValue, $0, AT_REMOVEDIR) }) == 0
+            return tarWithCName(name, { unlinkat(dir.rawValue, $0, AT_REMOVEDIR) }) == 0
         }
         return false
     }
@@ -862,20 +862,20 @@ final class TarExtract {
         let base = comps[comps.count - 1]
         switch h.typeflag {
         case TarType.directory:
-            var r = withCName(base) { mkdirat(dir.rawValue, $0, 0o700) }
+            var r = tarWithCName(base) { mkdirat(dir.rawValue, $0, 0o700) }
             if r != 0 && errno == EEXIST {
                 if let st = try? tarLstat(dir, base), UInt32(st.st_mode) & UInt32(S_IFMT) == UInt32(S_IFDIR) {
                     r = 0
                 } else if remove(dir, base) {
-                    r = withCName(base) { mkdirat(dir.rawValue, $0, 0o700) }
+                    r = tarWithCName(base) { mkdirat(dir.rawValue, $0, 0o700) }
                 }
             }
             if r != 0 { fail(shown, "Cannot mkdir", .current); return false }
             delayed.append((comps, shown, h))
         case TarType.symlink:
-            var r = withCName(h.linkname) { t in withCName(base) { symlinkat(t, dir.rawValue, $0) } }
+            var r = tarWithCName(h.linkname) { t in tarWithCName(base) { symlinkat(t, dir.rawValue, $0) } }
             if r != 0 && errno == EEXIST && remove(dir, base) {
-                r = withCName(h.linkname) { t in withCName(base) { symlinkat(t, dir.rawValue, $0) } }
+                r = tarWithCName(h.linkname) { t in tarWithCName(base) { symlinkat(t, dir.rawValue, $0) } }
             }
             if r != 0 {
                 fail(shown, "Cannot create symlink to '\(String(decoding: h.linkname, as: UTF8.self))'", .current); return false
@@ -894,19 +894,19 @@ final class TarExtract {
             }
             defer { tdir.close() }
             let tbase = tcomps[tcomps.count - 1]
-            var r = withCName(tbase) { t in withCName(base) { linkat(tdir.rawValue, t, dir.rawValue, $0, 0) } }
+            var r = tarWithCName(tbase) { t in tarWithCName(base) { linkat(tdir.rawValue, t, dir.rawValue, $0, 0) } }
             if r != 0 && errno == EEXIST && remove(dir, base) {
-                r = withCName(tbase) { t in withCName(base) { linkat(tdir.rawValue, t, dir.rawValue, $0, 0) } }
+                r = tarWithCName(tbase) { t in tarWithCName(base) { linkat(tdir.rawValue, t, dir.rawValue, $0, 0) } }
             }
             if r != 0 {
                 fail(shown, "Cannot hard link to '\(String(decoding: target, as: UTF8.self))'", .current); return false
             }
         case TarType.character, TarType.block, TarType.fifo:
             let kind: mode_t = h.typeflag == TarType.character ? mode_t(S_IFCHR) : h.typeflag == TarType.block ? mode_t(S_IFBLK) : mode_t(S_IFIFO)
-            let dev = dev_t(makeDev(h.devmajor, h.devminor))
-            var r = withCName(base) { mknodat(dir.rawValue, $0, kind | 0o600, dev) }
+            let dev = dev_t(tarMakeDev(h.devmajor, h.devminor))
+            var r = tarWithCName(base) { mknodat(dir.rawValue, $0, kind | 0o600, dev) }
             if r != 0 && errno == EEXIST && remove(dir, base) {
-                r = withCName(base) { mknodat(dir.rawValue, $0, kind | 0o600, dev) }
+                r = tarWithCName(base) { mknodat(dir.rawValue, $0, kind | 0o600, dev) }
             }
             if r != 0 { fail(shown, "Cannot mknod", .current); return false }
             setAttributes(dir, base, h, shown: shown, symlink: false)
@@ -988,19 +988,19 @@ final class TarExtract {
     private func setAttributes(_ dir: FileDescriptor, _ base: [UInt8], _ h: TarHeader, shown: String, symlink: Bool) {
         if sameOwner {
             let (u, g) = ownerIDs(h)
-            if withCName(base, { fchownat(dir.rawValue, $0, u, g, AT_SYMLINK_NOFOLLOW) }) != 0 {
+            if tarWithCName(base, { fchownat(dir.rawValue, $0, u, g, AT_SYMLINK_NOFOLLOW) }) != 0 {
                 fail(shown, "Cannot change ownership to uid \(u), gid \(g)", .current)
             }
         }
         if !symlink {
             let mode = mode_t(h.mode) & modeMask
-            if withCName(base, { fchmodat(dir.rawValue, $0, mode, 0) }) != 0 {
+            if tarWithCName(base, { fchmodat(dir.rawValue, $0, mode, 0) }) != 0 {
                 fail(shown, "Cannot change mode to \(modeText(mode))", .current)
             }
         }
         if !touch {
             let t = times(h)
-            if withCName(base, { n in t.withUnsafeBufferPointer { utimensat(dir.rawValue, n, $0.baseAddress, AT_SYMLINK_NOFOLLOW) } }) != 0 {
+            if tarWithCName(base, { n in t.withUnsafeBufferPointer { utimensat(dir.rawValue, n, $0.baseAddress, AT_SYMLINK_NOFOLLOW) } }) != 0 {
                 fail(shown, "Cannot utime", .current)
             }
         }
