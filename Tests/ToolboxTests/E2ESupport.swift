@@ -255,7 +255,9 @@ final class E2E: @unchecked Sendable {
         if !ctrs.isEmpty { _ = try? podman(["rm", "-f", "-t", "0"] + ctrs) }
         let pods = ((try? podman.lines(["pod", "ps", "--format", "{{.Name}}"])) ?? []).filter(stale)
         if !pods.isEmpty { _ = try? podman(["pod", "rm", "-f", "-t", "0"] + pods) }
-        let images = ((try? podman.lines(["images", "--format", "{{.Repository}}:{{.Tag}}"])) ?? []).filter(stale)
+        let images = ((try? podman.lines(["images", "-a", "--filter", "label=toolbox-e2e.run",
+                                            "--format", "{{.ID}} {{index .Labels \"toolbox-e2e.run\"}}"])) ?? [])
+            .map(fields).filter { $0.count == 2 && stale($0[1]) }.map { $0[0] }
         if !images.isEmpty { _ = try? podman(["rmi", "-f"] + images) }
     }
 
@@ -281,7 +283,7 @@ final class E2E: @unchecked Sendable {
         try FileManager.default.createSymbolicLink(atPath: root + "/etc/ssl/cert.pem", withDestinationPath: "/etc/ssl/certs/ca.pem")
         try write(AppFiles.state, ctx + "/data/state", mode: 0o640)
         try FileManager.default.copyItem(atPath: fixturePath("e2e/Containerfile.app"), toPath: ctx + "/Containerfile")
-        try podman.must(["build", "-q", "--layers=false", "-f", ctx + "/Containerfile", "-t", appImage, ctx])
+        try podman.must(["build", "-q", "--layers=false", "--label", "toolbox-e2e.run=\(prefix)", "-f", ctx + "/Containerfile", "-t", appImage, ctx])
     }
 
     /// The real Dockerfile.toolbox, offline: BINARY_FROM=prebuilt with the
@@ -291,7 +293,7 @@ final class E2E: @unchecked Sendable {
         try FileManager.default.createDirectory(atPath: ctx, withIntermediateDirectories: true)
         try FileManager.default.copyItem(atPath: toolbox, toPath: ctx + "/toolbox")
         let dockerfile = packageRoot.appendingPathComponent("Dockerfile.toolbox").path
-        let args = ["-f", dockerfile, "--build-arg", "BINARY_FROM=prebuilt", "--build-arg", "PREBUILT=toolbox"]
+        let args = ["--label", "toolbox-e2e.run=\(prefix)", "-f", dockerfile, "--build-arg", "BINARY_FROM=prebuilt", "--build-arg", "PREBUILT=toolbox"]
         // The prebuilt stage is tagged too (then cached by the second build)
         // so that removing both tags removes every intermediate image; with
         // --layers=false podman 4.3 fails on `FROM <stage> AS binary`.
@@ -365,6 +367,10 @@ final class E2E: @unchecked Sendable {
 
     func removeImages() {
         for image in [appImage, toolboxImage, toolboxStageImage] { _ = try? podman(["rmi", "-f", image]) }
+        // podman 4.3 keeps an intermediate image (`ARG PREBUILT`) that is
+        // nobody's parent; the build label finds it.
+        let left = (try? podman.lines(["images", "-a", "-q", "--filter", "label=toolbox-e2e.run=\(prefix)"])) ?? []
+        if !left.isEmpty { _ = try? podman(["rmi", "-f"] + left) }
     }
 
     /// Called when the test bundle finishes: every scenario's containers, the images, the work directory.
