@@ -5,9 +5,9 @@ import XCTest
 /// --share pid,net,ipc,uts`, the `shareProcessNamespace: true` case):
 /// podman's infra process (catatonit, from the pause image podman builds
 /// locally) is PID 1, the app is another PID, and toolbox runs as one more
-/// container of the pod with podman's default capabilities. `ps -o
+/// container of the pod with podman's default capabilities. `ps -e -o
 /// pid,user,container,args` attributes each process to its container, as
-/// podman names them.
+/// podman names them, and marks the infra process.
 final class E2EScenario4PodTests: E2ETestCase {
     override class var scenarioName: String { "s4" }
     override class func start(_ e: E2E, _ s: Scenario) throws {
@@ -44,18 +44,28 @@ final class E2EScenario4PodTests: E2ETestCase {
         let (r, _) = try inPod(["ps", "-ef"])
         let out = ok(r, "ps -ef")
         let pause = psRow(out, pid: "1")
-        XCTAssertEqual(pause?[0], "root", out)
+        // The pause image has no /etc/passwd: uid 0 prints as a number.
+        XCTAssertEqual(pause?[0], "0", out)
         XCTAssertEqual(pause.map { Array($0.dropFirst(7)) }, ["/catatonit", "-P"], out)
         let app = lines(out).dropFirst().map(fields).first { Array($0.dropFirst(7)) == AppFiles.serverArgs }
         XCTAssertNotNil(app, "the app is not in ps -ef:\n\(out)")
         XCTAssertNotEqual(app?[1], "1", out)
         XCTAssertEqual(app?[2], "0", "the app's parent is outside the pod's PID namespace (conmon):\n\(out)")
+    }
+
+    /// The sidecar has podman's default capabilities (no SYS_PTRACE): the
+    /// app's /etc/passwd is reached by borrowing its uid, as ls/cat do.
+    func testAppUserNamedFromItsOwnPasswdWithDefaultCaps() throws {
+        let (r, _) = try inPod(["ps", "-ef"])
+        let out = ok(r, "ps -ef")
+        let app = lines(out).dropFirst().map(fields).first { Array($0.dropFirst(7)) == AppFiles.serverArgs }
         XCTAssertEqual(app?[0], "app", "uid 1000 named from the app's /etc/passwd:\n\(out)")
     }
 
     func testPsAttributesEachProcessToItsContainer() throws {
-        let (r, myId) = try inPod(["ps", "-o", "pid,user,container,args"])
-        let out = ok(r, "ps -o pid,user,container,args")
+        // -e: like procps, -o alone selects only this user's processes on this tty.
+        let (r, myId) = try inPod(["ps", "-e", "-o", "pid,user,container,args"])
+        let out = ok(r, "ps -e -o pid,user,container,args")
         let rows = lines(out).map(fields)
         XCTAssertEqual(rows.first, ["PID", "USER", "CONTAINER", "COMMAND"], out)
         let byArgs = Dictionary(rows.dropFirst().map { (Array($0.dropFirst(3)).joined(separator: " "), $0) },
@@ -65,7 +75,7 @@ final class E2EScenario4PodTests: E2ETestCase {
         XCTAssertEqual(pause?[2], short(s["infraId"]) + "(infra)", "PID 1 is the pod's infra container:\n\(out)")
         let app = byArgs[AppFiles.serverArgs.joined(separator: " ")]
         XCTAssertEqual(app?[2], short(s["appId"]), "the app's container id as podman names it:\n\(out)")
-        let me = byArgs["/toolbox ps -o pid,user,container,args"]
+        let me = byArgs["/toolbox ps -e -o pid,user,container,args"]
         XCTAssertEqual(me?[2], short(myId), "ps's own container:\n\(out)")
         XCTAssertEqual(rows.count, 4, "infra, app and ps only:\n\(out)")
         // Only PID 1 is marked infra.
@@ -74,8 +84,8 @@ final class E2EScenario4PodTests: E2ETestCase {
 
     /// The same three ids `podman ps` shows for the pod's containers.
     func testContainerIdsAreTheOnesPodmanShows() throws {
-        let (r, myId) = try inPod(["ps", "-o", "container="])
-        let out = ok(r, "ps -o container=")
+        let (r, myId) = try inPod(["ps", "-e", "-o", "container="])
+        let out = ok(r, "ps -e -o container=")
         let shown = Set(lines(out).map { $0.trimmingCharacters(in: .whitespaces).replacingOccurrences(of: "(infra)", with: "") })
         XCTAssertEqual(shown, [short(s["infraId"]), short(s["appId"]), short(myId)], out)
         let podman = Set(try e.podman.lines(["ps", "--filter", "pod=\(s["pod"])", "--format", "{{.ID}}"]))
