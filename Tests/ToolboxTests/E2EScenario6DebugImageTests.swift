@@ -21,6 +21,22 @@ final class E2EScenario6DebugImageTests: E2ETestCase {
         XCTAssertEqual(r.outString, "[\"/toolbox\"] [\"--help\"] 2\n")
     }
 
+    /// The image's whole file tree: /toolbox and /bin/APPLET -> /toolbox.
+    func testImageHoldsOnlyTheBinaryAndItsSymlinks() throws {
+        let mount = try e.podman.must(["image", "mount", e.toolboxImage]).outString
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        defer { _ = try? e.podman(["image", "unmount", e.toolboxImage]) }
+        let fm = FileManager.default
+        let all = try fm.subpathsOfDirectory(atPath: mount).sorted()
+        let applets = try hostApplets()
+        XCTAssertEqual(all, (["bin", "toolbox"] + applets.map { "bin/\($0)" }).sorted())
+        for a in applets {
+            XCTAssertEqual(try fm.destinationOfSymbolicLink(atPath: "\(mount)/bin/\(a)"), "/toolbox", a)
+        }
+        let binary = try Data(contentsOf: URL(fileURLWithPath: mount + "/toolbox"))
+        XCTAssertEqual(binary, try Data(contentsOf: URL(fileURLWithPath: e.toolbox)), "the image holds the binary under test")
+    }
+
     func testListThroughEntrypoint() throws {
         let r = try tb([], ["--list"])
         XCTAssertEqual(ok(r, "toolbox --list"), try host(e.toolbox, ["--list"]).out)
