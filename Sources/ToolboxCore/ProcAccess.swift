@@ -1,0 +1,174 @@
+// Access to another process's /proc/PID/root, /proc/PID/cwd and /proc/PID/fd.
+//
+// The kernel guards these with a ptrace-read check (ptrace(2), "Ptrace access
+// mode checking"): the caller's fs uid/gid must match the target's, and its
+// capabilities must include the target's permitted set, unless it has
+// CAP_SYS_PTRACE. A debug container running as root without CAP_SYS_PTRACE
+// is refused a uid-1000 app's root. With cap_setuid and cap_setgid (in the
+// default sets of docker, containerd and CRI-O) a forked child can take the
+// target's uid and gid, open the entry, and hand the descriptor back
+// (borrow.h). This process never changes identity, so it keeps its own file
+// permissions on what it reads through the descriptor.
+
+/// The /proc/PID entries that open a process's view of the file system.
+public enum ProcEntry: String, Sendable {
+    case root, cwd, fd
+}
+
+/// How an entry was opened.
+public enum ProcAccessWay: Equatable, Sendable, CustomStringConvertible {
+    case direct
+    case borrowed(uid: UInt32, gid: UInt32)
+
+    public var description: String {
+        switch self {
+        case .direct: return "direct"
+        case .borrowed(let uid, _): return "borrowed uid \(uid)"
+        }
+    }
+}
+
+/// A path that could not be opened: `subject: detail` (detail defaults to
+/// the lowercase strerror text). For a refused /proc/PID/root the subject
+/// is the entry and the detail explains why and how to fix it.
+public struct PathError: Error, Equatable, CustomStringConvertible {
+    public let subject: String
+    public let errno: Errno
+    public let detail: String?
+
+    public init(_ subject: String, _ errno: Errno, detail: String? = nil) {
+        self.subject = subject; self.errno = errno; self.detail = detail
+    }
+    public var message: String { "\(subject): \(detail ?? errno.message)" }
+    public var description: String { message }
+}
+
+/// A user path once opened: the descriptor (owned by the caller) and, for a
+/// path through /proc/PID/root or cwd, the root it was resolved in (owned by
+/// the opener: valid while the opener lives).
+public struct OpenedPath {
+    public let fd: FileDescriptor
+    public let root: ConfinedRoot?
+}
+
+/// An opened /proc/PID/root (or cwd) that paths are resolved inside.
+public struct ConfinedRoot {
+    /// `/proc/PID/root` as the user wrote it (under the ProcFS root).
+    public let path: String
+    public let pid: Int32?
+    public let fd: FileDescriptor
+    public let access: ProcAccessWay
+}
+
+/// Opens user paths, caching each /proc/PID/root it opens for the opener's
+/// lifetime (one fork per root at most when access is borrowed). Applets
+/// create one per run; `onAccess` is told once per root how it was opened
+/// (for `--verbose`).
+public final class PathOpener {
+    public let procfs: ProcFS
+    public var onAccess: ((ConfinedRoot) -> Void)?
+    public var resolver: ConfinedResolver = .automatic
+    private var roots: [String: ConfinedRoot] = [:]
+
+    public init(procRoot: String = "/proc") { procfs = ProcFS(root: procRoot) }
+    deinit { for r in roots.values { r.fd.close() } }
+
+    /// The open root for a `/proc/PID/root` path, opening it if needed.
+    public func root(_ rootPath: String, pid: Int32?) throws(PathError) -> ConfinedRoot {
+        if let r = roots[rootPath] { return r }
+        let entry: ProcEntry = rootPath.hasSuffix("/cwd") ? .cwd : .root
+        let (fd, way) = try openProcEntry(procfs: procfs, pid: pid, entry, flags: O_PATH | O_DIRECTORY)
+        let r = ConfinedRoot(path: rootPath, pid: pid, fd: fd, access: way)
+        roots[rootPath] = r
+        onAccess?(r)
+        return r
+    }
+
+    /// Opens `path` (see `openUserPath`). O_NOATIME is dropped on EPERM.
+    public func open(_ path: String, flags: Int32 = O_RDONLY) throws(PathError) -> OpenedPath {
+        let split = SplitPath(path, procRoot: procfs.root)
+        guard let rootPath = split.root else {
+            do { return OpenedPath(fd: try openNoAtime(flags) { f throws(Errno) in try FileDescriptor.open(path, f) }, root: nil) }
+            catch { throw PathError(path, error) }
+        }
+        let r = try root(rootPath, pid: split.pid)
+        do {
+            let fd = try openNoAtime(flags) { f throws(Errno) in
+                if split.inner == "/" { return try FileDescriptor.open(".", f, relativeTo: r.fd) }
+                return try openInRoot(r.fd, split.inner, flags: f, resolver: resolver)
+            }
+            return OpenedPath(fd: fd, root: r)
+        } catch { throw PathError(path, error) }
+    }
+}
+
+/// Runs `body(flags)`, and again without O_NOATIME if that was refused
+/// (EPERM: not the owner and no CAP_FOWNER).
+@inline(__always)
+public func openNoAtime(_ flags: Int32, _ body: (Int32) throws(Errno) -> FileDescriptor) throws(Errno) -> FileDescriptor {
+    do { return try body(flags) } catch {
+        if error == .notPermitted && flags & O_NOATIME != 0 { return try body(flags & ~O_NOATIME) }
+        throw error
+    }
+}
+
+/// Opens /proc/PID/ENTRY (root and cwd: pass O_PATH|O_DIRECTORY; fd:
+/// O_RDONLY|O_DIRECTORY to list it). Tries directly; when that is refused
+/// (EACCES/EPERM) and cap_setuid and cap_setgid are effective, borrows the
+/// target's uid and gid in a short-lived child. When nothing works the
+/// error's detail says why and how to fix it.
+///
+/// Note for /proc/PID/fd: a borrowed directory descriptor lists the fds, but
+/// readlink of each entry repeats the ptrace check with this process's own
+/// credentials; a caller that needs the link targets must resolve them in
+/// the child as well.
+public func openProcEntry(procfs: ProcFS = ProcFS(), pid: Int32?, _ entry: ProcEntry,
+                          flags: Int32 = O_PATH | O_DIRECTORY) throws(PathError) -> (FileDescriptor, ProcAccessWay) {
+    let path = procfs.path(pid, entry.rawValue)
+    let firstError: Errno
+    do { return (try FileDescriptor.open(path, flags), .direct) }
+    catch { firstError = error }
+    guard firstError.isPermission, let pid else { throw PathError(path, firstError) }
+    let me = try? procfs.status(nil)
+    let target: PidStatus
+    do { target = try procfs.status(pid) } catch {
+        if error == .vanished { throw PathError(path, .noSuchProcess) }
+        throw PathError(path, firstError)
+    }
+    let eff = CapabilitySet(rawValue: me?.capEffective ?? 0)
+    var borrowError: Errno? = nil
+    if eff.contains(.setuid) && eff.contains(.setgid), let uid = target.realUID, let gid = target.gids.first {
+        let fd = path.withCString { toolbox_borrow_open($0, flags | O_CLOEXEC, uid, gid) }
+        if fd >= 0 { return (FileDescriptor(rawValue: fd), .borrowed(uid: uid, gid: gid)) }
+        borrowError = Errno.current
+    }
+    throw PathError(path, firstError, detail: explainProcAccessDenied(pid: pid, target: target, me: me, borrowError: borrowError))
+}
+
+/// Why /proc/PID/root (etc.) was refused and how to fix it, from the
+/// target's and this process's /proc/PID/status (pure, for tests).
+public func explainProcAccessDenied(pid: Int32, target: PidStatus, me: PidStatus?, borrowError: Errno?) -> String {
+    let tuid = target.realUID.map(String.init) ?? "?"
+    let myUID = me.flatMap { $0.effectiveUID ?? $0.realUID }.map(String.init) ?? "?"
+    let eff = CapabilitySet(rawValue: me?.capEffective ?? 0)
+    let fix = "add SYS_PTRACE (kubectl debug --profile=general, or --custom with securityContext.capabilities.add)"
+    var s = "permission denied: process \(pid) runs as uid \(tuid), this container runs as uid \(myUID) without cap_sys_ptrace"
+    let targetCaps = CapabilitySet(rawValue: (target.capPermitted ?? 0) & ~(me?.capPermitted ?? 0))
+    if tuid == myUID {
+        if targetCaps.rawValue != 0 {
+            s += "; process \(pid) holds capabilities this container lacks (\(targetCaps.names.joined(separator: ",")))"
+        } else {
+            s += "; process \(pid) refuses ptrace-read access (it is not dumpable, or its uids or gids differ)"
+        }
+        return s + "; " + fix
+    }
+    if !eff.contains(.setuid) || !eff.contains(.setgid) {
+        s += " and without \(eff.contains(.setuid) ? "cap_setgid" : "cap_setuid")"
+        return s + "; " + fix + " or run the debug container as uid \(tuid)"
+    }
+    s += "; opening it as uid \(tuid) failed too (\(borrowError?.message ?? "no gid known"))"
+    if (target.capPermitted ?? 0) != 0 {
+        s += ": process \(pid) holds capabilities (\(CapabilitySet(rawValue: target.capPermitted ?? 0).names.joined(separator: ","))) that a helper running as uid \(tuid) cannot match"
+    }
+    return s + "; " + fix
+}
