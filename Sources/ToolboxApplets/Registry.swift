@@ -5,7 +5,10 @@ import ToolboxCore
 /// and add it here.
 public let applets: [Applet] = [
     capsApplet,
+    catApplet,
     lsApplet,
+    readlinkApplet,
+    statApplet,
 ]
 
 /// Looks an applet up by name (binary search over the sorted table).

@@ -61,6 +61,16 @@ public let maxSymlinkFollows = 40
 /// (O_NOFOLLOW in `flags` keeps a final symlink unfollowed, as open(2)).
 /// Also returns the canonical path inside the root (`readlink -f`).
 public func walkInRoot(_ root: FileDescriptor, _ path: String, flags: Int32 = O_RDONLY) throws(Errno) -> (fd: FileDescriptor, path: String) {
+    let r = try walkInRoot(root, path, flags: flags, allowMissingLast: false)
+    return (r.fd!, r.path)
+}
+
+/// `walkInRoot`, where with `allowMissingLast` a last component that does
+/// not exist is not an error (fd nil; the path names it): `readlink -f`.
+/// `followMagicLinks` reads magic links as text (for the debugger's own
+/// paths, where /proc/self/exe should resolve as readlink -f does).
+public func walkInRoot(_ root: FileDescriptor, _ path: String, flags: Int32,
+                       allowMissingLast: Bool, followMagicLinks: Bool = false) throws(Errno) -> (fd: FileDescriptor?, path: String) {
     var dirs: [FileDescriptor] = []       // opened directories below root
     var names: [String] = []              // their names, for the canonical path
     defer { for d in dirs { d.close() } }
@@ -86,13 +96,17 @@ public func walkInRoot(_ root: FileDescriptor, _ path: String, flags: Int32 = O_
             continue
         }
         let name = String(comp)
-        let probe = try FileDescriptor.open(name, O_PATH | O_NOFOLLOW, relativeTo: current)
+        let probe: FileDescriptor
+        do { probe = try FileDescriptor.open(name, O_PATH | O_NOFOLLOW, relativeTo: current) } catch {
+            if error == .noSuchFile && isLast && allowMissingLast { return (nil, "/" + (names + [name]).joined(separator: "/")) }
+            throw error
+        }
         let st: Glibc_stat_t
         do { st = try probe.stat() } catch { probe.close(); throw error }
         let type = st.st_mode & S_IFMT
         if type == S_IFLNK && (!isLast || followLast) {
             defer { probe.close() }
-            if try isMagicLink(probe, parent: current) { throw Errno.tooManySymlinks }
+            if !followMagicLinks, try isMagicLink(probe, parent: current) { throw Errno.tooManySymlinks }
             links += 1
             if links > maxSymlinkFollows { throw Errno.tooManySymlinks }
             let target = try readLink("", relativeTo: probe)
