@@ -6,6 +6,7 @@ import ToolboxCore
 public let applets: [Applet] = [
     capsApplet,
     catApplet,
+    findApplet,
     lsApplet,
     readlinkApplet,
     statApplet,
