@@ -153,9 +153,10 @@ public func readFileInRoot(_ rootPath: String, _ path: String) throws(Errno) -> 
     return try readFileInRoot(root, path)
 }
 
-/// Reads `path` resolved inside the open root directory `root`.
+/// Reads `path` resolved inside the open root directory `root` (with
+/// O_NOATIME where permitted: reading never changes the target).
 public func readFileInRoot(_ root: FileDescriptor, _ path: String) throws(Errno) -> [UInt8] {
-    let fd = try openInRoot(root, path)
+    let fd = try openNoAtime(O_RDONLY | O_NOATIME) { f throws(Errno) in try openInRoot(root, path, flags: f) }
     defer { fd.close() }
     return try ReadBuffer(capacity: 4096).contents(of: fd)
 }
