@@ -1,0 +1,114 @@
+import Foundation
+import ToolboxApplets
+import ToolboxCore
+import XCTest
+
+/// ls, stat, find, readlink and cat on ordinary directories, compared with
+/// GNU coreutils/findutils run on the same tree (C locale). toolbox runs
+/// in-process through the dispatcher.
+final class FilesystemDifferentialTests: XCTestCase {
+    var dir = ""
+
+    override func setUpWithError() throws {
+        dir = FileManager.default.temporaryDirectory.appendingPathComponent("toolbox-fsdiff-\(getpid())-\(UUID().uuidString.prefix(6))").path
+        let d = dir
+        // A tree with what ls -l formats differently: setuid/setgid/sticky, fifo,
+        // device, hard links, old and future dates, sizes for -h, hidden files,
+        // names that sort differently in C and other locales, spaces, UTF-8.
+        let script = """
+        set -e
+        mkdir -p \(d)/t/sub/deeper/deepest \(d)/t/.hid \(d)/t/Upper \(d)/t/empty
+        cd \(d)/t
+        printf hello > f; chmod 4755 f
+        printf x > g; chmod 2644 g
+        mkdir sticky; chmod 1777 sticky; mkdir sticky2; chmod 1776 sticky2
+        mkfifo pipe; mknod null c 1 3
+        ln -s f lf; ln -s /nonexistent dangling; ln -s sub lsub
+        ln f hard
+        dd if=/dev/zero of=big bs=1024 count=1536 status=none
+        dd if=/dev/zero of=k10 bs=1 count=10241 status=none
+        truncate -s 5G sparse
+        touch -d '2019-12-31 23:59:59' old; touch -d '+2 days' future
+        touch 'with space' 'B' 'a' '_x' 'é' .dot sub/deeper/deepest/leaf.txt sub/deeper/x.TXT sub/y.txt
+        printf '#!/bin/sh\\n' > exec.sh; chmod 755 exec.sh
+        chown 1000:1000 g; chown 65534:65534 old; chown 4242:4343 a
+        """
+        let r = try sh(script)
+        XCTAssertEqual(r.code, 0, r.err)
+    }
+
+    override func tearDownWithError() throws { try? FileManager.default.removeItem(atPath: dir) }
+
+    func gnu(_ tool: String, _ args: [String]) throws -> RunResult {
+        try ToolboxTests.run(try which(tool), args, environment: ["LC_ALL": "C", "PATH": "/usr/bin:/bin"], currentDirectory: dir + "/t")
+    }
+
+    func toolbox(_ args: [String]) -> RunResult {
+        let cwd = FileManager.default.currentDirectoryPath
+        FileManager.default.changeCurrentDirectoryPath(dir + "/t")
+        defer { FileManager.default.changeCurrentDirectoryPath(cwd) }
+        return runToolbox(args)
+    }
+
+    func testLsMatchesGNU() throws {
+        let combos: [[String]] = [
+            [], ["-a"], ["-A"], ["-l"], ["-la"], ["-lA"], ["-lh"], ["-ln"], ["-li"], ["-lt"], ["-lS"], ["-lr"],
+            ["-ltr"], ["-lSr"], ["-lF"], ["-F"], ["-1"], ["-i"], ["-R"], ["-lR"], ["-laR"], ["-d", ".", "sub", "f"],
+            ["-ld", "sub", "lsub"], ["-l", "f", "lf", "sub", "null", "lsub"], ["lsub"], ["-l", "lsub"], ["-lhS", "big", "k10", "sparse", "f"],
+            ["-lai", "sub"], ["-lt", "old", "future", "f"],
+        ]
+        for args in combos {
+            let t = toolbox(["ls"] + args), g = try gnu("ls", args)
+            XCTAssertEqual(t.out, g.out, "ls \(args.joined(separator: " "))")
+            XCTAssertEqual(t.code, 0, "ls \(args)")
+        }
+    }
+
+    func testStatMatchesGNU() throws {
+        let names = ["f", "g", "sticky", "pipe", "null", "lf", "dangling", "hard", "big", "sparse", "old", "future", "with space", "é", ".", "sub", "empty"]
+        // GNU first: readlink(2) of a symlink updates its atime under relatime
+        // (for any reader), so the second reader sees the updated one.
+        let g = try gnu("stat", names), t = toolbox(["stat"] + names)
+        XCTAssertEqual(t.out, g.out)
+        let tl = toolbox(["stat", "-L", "lf", "lsub"]), gl = try gnu("stat", ["-L", "lf", "lsub"])
+        XCTAssertEqual(tl.out, gl.out)
+    }
+
+    func testFindMatchesGNU() throws {
+        let exprs: [[String]] = [
+            [], ["."], ["sub"], ["sub/"], [".", "sub"], ["-name", "*.txt"], ["-iname", "*.TXT"], ["-type", "d"], ["-type", "l,p,c"],
+            ["-maxdepth", "1"], ["-mindepth", "2"], ["-mindepth", "1", "-maxdepth", "2", "-type", "f"], ["-size", "+1k"], ["-size", "-1"],
+            ["-size", "1536k"], ["-size", "10241c"], ["-size", "+1G"], ["-mtime", "+100"], ["-mtime", "-1"], ["-mtime", "0"],
+            ["-newer", "old"], ["!", "-newer", "f"], ["-name", "f", "-o", "-type", "d"], ["(", "-type", "f", "-o", "-type", "l", ")", "-name", "[a-f]*"],
+            ["-not", "-name", "*.txt", "-a", "-type", "f"], ["-print0"], ["-type", "f", "-print", "-name", "f*", "-print0"], [".", "-xdev"],
+        ]
+        for e in exprs {
+            let t = toolbox(["find"] + e), g = try gnu("find", e)
+            // Order is readdir order in both; compare exactly (same directory, same kernel).
+            XCTAssertEqual(t.out, g.out, "find \(e.joined(separator: " "))")
+            XCTAssertEqual(t.code, g.code, "find \(e)")
+        }
+    }
+
+    func testReadlinkAndCatMatchGNU() throws {
+        for args in [["lf"], ["-f", "lf"], ["-f", "lsub/deeper/../y.txt"], ["-f", "dangling"], ["-f", "sub/../sub/./deeper"], ["-n", "lf"]] {
+            let t = toolbox(["readlink"] + args), g = try gnu("readlink", args)
+            XCTAssertEqual(t.out, g.out, "readlink \(args)")
+            XCTAssertEqual(t.code, g.code, "readlink \(args)")
+        }
+        // Not a link: nothing printed, exit 1 (GNU).
+        XCTAssertEqual(toolbox(["readlink", "f"]), RunResult(out: "", err: "", code: 1))
+        let t = toolbox(["cat", "f", "exec.sh", "big"]), g = try gnu("cat", ["f", "exec.sh", "big"])
+        XCTAssertEqual(t.out, g.out)
+        XCTAssertEqual(toolbox(["cat", "missing", "f"]), RunResult(out: "hello", err: "cat: missing: no such file or directory\n", code: 1))
+        XCTAssertEqual(toolbox(["cat", "sub"]), RunResult(out: "", err: "cat: sub: is a directory\n", code: 1))
+    }
+
+    func testUsageErrors() {
+        XCTAssertEqual(toolbox(["find", ".", "-bogus"]).code, 2)
+        XCTAssertEqual(toolbox(["find", ".", "-type", "x"]).err, "find: unknown argument to -type: x\n")
+        XCTAssertEqual(toolbox(["ls", "-Z"]).code, 2)
+        XCTAssertEqual(toolbox(["stat"]).code, 2)
+        XCTAssertEqual(toolbox(["ls", "nope", "f"]), RunResult(out: "f\n", err: "ls: nope: no such file or directory\n", code: 1))
+    }
+}
