@@ -50,7 +50,7 @@ bench() { # name, cmdA (toolbox) ..., --, cmdB (GNU) ...
     done
     local ma mb
     ma=$(printf '%s\n' "${ta[@]}" | median); mb=$(printf '%s\n' "${tb[@]}" | median)
-    printf '| %s | %.1f ms | %.1f ms | %.2fx |\n' "$name" "$(echo "$ma/1000" | bc -l)" "$(echo "$mb/1000" | bc -l)" "$(echo "$ma/$mb" | bc -l)"
+    awk -v n="$name" -v a="$ma" -v b="$mb" 'BEGIN { printf "| %s | %.1f ms | %.1f ms | %.2fx |\n", n, a / 1000, b / 1000, a / b }'
 }
 
 echo "| benchmark | toolbox (median) | GNU (median) | ratio |"
@@ -60,5 +60,13 @@ bench "ls -la, 100,000 entries, both direct" "$BIN" ls -la "$R/big" -- ls -la "$
 bench "find, 100,000 files (toolbox via /proc/PID/root, GNU direct)" "$BIN" find "$T/tree" -- find "$R/tree"
 bench "find -name 'f09*' -type f, 100,000 files (toolbox via /proc/PID/root)" "$BIN" find "$T/tree" -name 'f09*' -type f -- find "$R/tree" -name 'f09*' -type f
 bench "find -size -1 -mtime -1 (stat per file), 100,000 files" "$BIN" find "$T/tree" -size -1 -mtime -1 -- find "$R/tree" -size -1 -mtime -1
+if [ -x /usr/bin/time ]; then
+    rss() { /usr/bin/time -f %M "$@" 2>&1 >/dev/null | tail -1; }
+    echo
+    echo "| peak RSS (KiB) | toolbox | GNU |"
+    echo "|---|---|---|"
+    echo "| ls -la, 100,000 entries | $(rss "$BIN" ls -la "$T/big") | $(rss ls -la "$R/big") |"
+    echo "| find, 100,000 files | $(rss "$BIN" find "$T/tree") | $(rss find "$R/tree") |"
+fi
 echo
 echo "rounds: $ROUNDS, alternating toolbox/GNU; $(uname -r); $(nproc) cores; $(date -u +%Y-%m-%dT%H:%MZ)"

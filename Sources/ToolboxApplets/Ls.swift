@@ -132,8 +132,8 @@ final class LsRun {
             if st.st_mode & S_IFMT == S_IFDIR && !o.directory {
                 let i = dirs.add(name: op)
                 fill(&dirs.entries[i], st)
-                let inner = SplitPath(op, procRoot: ctx.procfs.root).inner
-                dirFDs.append((opened.fd, opened.root, opened.root != nil ? inner : op))
+                let inner = opened.root?.resolve(SplitPath(op, procRoot: ctx.procfs.root).inner) ?? op
+                dirFDs.append((opened.fd, opened.root, inner))
                 continue
             }
             let i = files.add(name: op)

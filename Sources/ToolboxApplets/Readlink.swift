@@ -45,9 +45,9 @@ func runReadlink(_ ctx: Context, _ args: [String]) throws -> Int32 {
             let result: String
             if let rootPath = split.root {
                 let root = try session.opener.root(rootPath, pid: split.pid)
-                let (fd, inner) = try wrap(op) { () throws(Errno) in try walkInRoot(root.fd, split.inner, flags: O_PATH, allowMissingLast: true) }
+                let (fd, inner) = try wrap(op) { () throws(Errno) in try walkInRoot(root.fd, root.resolve(split.inner), flags: O_PATH, allowMissingLast: true) }
                 fd?.close()
-                result = inner == "/" ? rootPath : rootPath + inner
+                result = inner == "/" ? root.rootPath : root.rootPath + inner
             } else {
                 var path = op
                 if !path.hasPrefix("/") {

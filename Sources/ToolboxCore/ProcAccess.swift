@@ -53,11 +53,22 @@ public struct OpenedPath {
 
 /// An opened /proc/PID/root (or cwd) that paths are resolved inside.
 public struct ConfinedRoot {
-    /// `/proc/PID/root` as the user wrote it (under the ProcFS root).
+    /// `/proc/PID/root` or `/proc/PID/cwd` as the user wrote it (under the ProcFS root).
     public let path: String
     public let pid: Int32?
+    /// The container's root directory (for cwd paths too).
     public let fd: FileDescriptor
     public let access: ProcAccessWay
+    /// Where `path` is inside the root: "/" for /proc/PID/root, the working
+    /// directory's path for /proc/PID/cwd.
+    public let base: String
+    /// `/proc/PID/root`, the prefix for canonical paths inside the root.
+    public let rootPath: String
+
+    /// The root-relative path for `inner` (which starts with `/`) under `path`.
+    public func resolve(_ inner: String) -> String {
+        base == "/" ? inner : (inner == "/" ? base : base + inner)
+    }
 }
 
 /// Opens user paths, caching each /proc/PID/root it opens for the opener's
@@ -69,16 +80,36 @@ public final class PathOpener {
     public var onAccess: ((ConfinedRoot) -> Void)?
     public var resolver: ConfinedResolver = .automatic
     private var roots: [String: ConfinedRoot] = [:]
+    private var extraFDs: [FileDescriptor] = []
 
     public init(procRoot: String = "/proc") { procfs = ProcFS(root: procRoot) }
-    deinit { for r in roots.values { r.fd.close() } }
+    deinit { for fd in extraFDs { fd.close() } }
 
     /// The open root for a `/proc/PID/root` path, opening it if needed.
+    /// A `/proc/PID/cwd` path is resolved in the container's root too (so
+    /// absolute links and `..` above the working directory behave as inside
+    /// the container): the working directory's path inside the root is found
+    /// by walking up from it; if it is not below the root, the working
+    /// directory itself is the root.
     public func root(_ rootPath: String, pid: Int32?) throws(PathError) -> ConfinedRoot {
         if let r = roots[rootPath] { return r }
-        let entry: ProcEntry = rootPath.hasSuffix("/cwd") ? .cwd : .root
-        let (fd, way) = try openProcEntry(procfs: procfs, pid: pid, entry, flags: O_PATH | O_DIRECTORY)
-        let r = ConfinedRoot(path: rootPath, pid: pid, fd: fd, access: way)
+        let r: ConfinedRoot
+        if rootPath.hasSuffix("/cwd") {
+            let top = String(rootPath.dropLast(4)) + "/root"
+            let container = try root(top, pid: pid)
+            let (cwd, way) = try openProcEntry(procfs: procfs, pid: pid, .cwd, flags: O_PATH | O_DIRECTORY)
+            if let inside = pathInside(root: container.fd, dir: cwd) {
+                cwd.close()
+                r = ConfinedRoot(path: rootPath, pid: pid, fd: container.fd, access: way, base: inside, rootPath: top)
+            } else {
+                r = ConfinedRoot(path: rootPath, pid: pid, fd: cwd, access: way, base: "/", rootPath: rootPath)
+                extraFDs.append(cwd)
+            }
+        } else {
+            let (fd, way) = try openProcEntry(procfs: procfs, pid: pid, .root, flags: O_PATH | O_DIRECTORY)
+            r = ConfinedRoot(path: rootPath, pid: pid, fd: fd, access: way, base: "/", rootPath: rootPath)
+            extraFDs.append(fd)
+        }
         roots[rootPath] = r
         onAccess?(r)
         return r
@@ -92,14 +123,54 @@ public final class PathOpener {
             catch { throw PathError(path, error) }
         }
         let r = try root(rootPath, pid: split.pid)
+        let inner = r.resolve(split.inner)
         do {
             let fd = try openNoAtime(flags) { f throws(Errno) in
-                if split.inner == "/" { return try FileDescriptor.open(".", f, relativeTo: r.fd) }
-                return try openInRoot(r.fd, split.inner, flags: f, resolver: resolver)
+                if inner == "/" { return try FileDescriptor.open(".", f, relativeTo: r.fd) }
+                return try openInRoot(r.fd, inner, flags: f, resolver: resolver)
             }
             return OpenedPath(fd: fd, root: r)
         } catch { throw PathError(path, error) }
     }
+}
+
+/// The path of directory `dir` inside directory `root` ("/a/b"), found by
+/// walking `..` up from `dir` and looking each directory up by inode in its
+/// parent (as getcwd does); nil when `root` is not above `dir` or a parent
+/// cannot be read.
+public func pathInside(root: FileDescriptor, dir: FileDescriptor) -> String? {
+    guard let rootSt = try? root.stat() else { return nil }
+    guard var cur = try? FileDescriptor.open(".", O_PATH | O_DIRECTORY, relativeTo: dir) else { return nil }
+    defer { cur.close() }
+    var names: [String] = []
+    let reader = DirectoryReader(capacity: 1 << 14)
+    for _ in 0..<4096 {
+        guard let st = try? cur.stat() else { return nil }
+        if st.st_dev == rootSt.st_dev && st.st_ino == rootSt.st_ino {
+            return "/" + names.reversed().joined(separator: "/")
+        }
+        guard let parent = try? openNoAtime(O_RDONLY | O_DIRECTORY | O_NOATIME, { f throws(Errno) in
+            try FileDescriptor.open("..", f, relativeTo: cur)
+        }) else { return nil }
+        guard let pst = try? parent.stat(), !(pst.st_dev == st.st_dev && pst.st_ino == st.st_ino) else {
+            parent.close(); return nil      // the top of this process's tree: root is not above
+        }
+        var found: String? = nil
+        try? reader.forEach(parent) { name, cname, _, _ in
+            var est = Glibc_stat_t()
+            if fstatat(parent.rawValue, cname, &est, AT_SYMLINK_NOFOLLOW) == 0,
+               est.st_dev == st.st_dev, est.st_ino == st.st_ino {
+                found = name.string
+                return false
+            }
+            return true
+        }
+        guard let name = found else { parent.close(); return nil }
+        names.append(name)
+        cur.close()
+        cur = parent
+    }
+    return nil
 }
 
 /// Runs `body(flags)`, and again without O_NOATIME if that was refused

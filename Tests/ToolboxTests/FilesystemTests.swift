@@ -81,7 +81,7 @@ final class FilesystemLiveTests: XCTestCase {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: try which("unshare"))
         p.arguments = ["--mount", "--pid", "--fork", "--propagation", "private", "sh", "-c",
-                       "mount -t proc proc \(r)/proc && exec chroot --userspec=1000:1000 \(r) /bin/busybox sleep 600"]
+                       "mount -t proc proc \(r)/proc && exec chroot --userspec=1000:1000 \(r) /bin/busybox sh -c 'cd /app/data && exec /bin/busybox sleep 600'"]
         p.standardError = FileHandle.nullDevice   // "sigprocmask unblock failed" when its child is killed
         try p.run()
         unshare = p
@@ -91,6 +91,7 @@ final class FilesystemLiveTests: XCTestCase {
                let child = children.split(separator: " ").first.flatMap({ Int32($0) }),
                let status = try? String(contentsOfFile: "/proc/\(child)/status", encoding: .utf8),
                status.contains("\nUid:\t1000\t"),
+               (try? String(contentsOfFile: "/proc/\(child)/cmdline", encoding: .utf8))?.contains("sleep") ?? false,
                (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(child)/exe"))?.hasSuffix("busybox") ?? false {
                 targetPID = child
                 return
@@ -194,6 +195,14 @@ final class FilesystemLiveTests: XCTestCase {
             XCTAssertEqual(r.out, "\(proot)/etc/ssl/certs/ca.pem\n\(proot)/etc/passwd\n\(proot)\n\(proot)/nonexistent\n", what, file: file, line: line)
             r = try toolbox(caps, ["readlink", proot + "/etc/ssl/cert.pem"], env: env)
             XCTAssertEqual(r.out, "/etc/ssl/certs/ca.pem\n", what, file: file, line: line)
+            // /proc/PID/cwd (/app/data): resolved in the container's root too.
+            let cwd = "/proc/\(pid)/cwd"
+            r = try toolbox(caps, ["cat", cwd + "/../../etc/ssl/cert.pem", cwd + "/../cert"], env: env)
+            XCTAssertEqual(r.out, "CONTAINER CA\nCONTAINER CA\n", what, file: file, line: line)
+            r = try toolbox(caps, ["readlink", "-f", cwd, cwd + "/../../../..", cwd + "/../cert"], env: env)
+            XCTAssertEqual(r.out, "\(proot)/app/data\n\(proot)\n\(proot)/etc/ssl/certs/ca.pem\n", what, file: file, line: line)
+            r = try toolbox(caps, ["ls", cwd], env: env)
+            XCTAssertEqual(r.out, "sub\n", what, file: file, line: line)
             // ls of the root and of `..` at the root stay inside.
             r = try toolbox(caps, ["ls", "-a", proot + "/app/root-link/../.."], env: env)
             XCTAssertEqual(r.out, ".\n..\napp\nbin\netc\nproc\nsecret\ntmp\n", what, file: file, line: line)
@@ -247,7 +256,8 @@ final class FilesystemLiveTests: XCTestCase {
                          ["cat", proot + "/app/config.yaml", proot + "/secret/key", proot + "/app/data/sub/deep.txt", proot + "/etc/ssl/cert.pem"],
                          ["stat", proot + "/app/config.yaml", proot + "/app", proot + "/etc/ssl/cert.pem"],
                          ["find", proot, "-xdev", "-size", "-100"],
-                         ["readlink", "-f", proot + "/app/cert"]] {
+                         ["readlink", "-f", proot + "/app/cert"],
+                         ["ls", "-la", "/proc/\(pid)/cwd/..", "/proc/\(pid)/cwd"]] {
                 _ = try toolbox(caps, args)
             }
         }
