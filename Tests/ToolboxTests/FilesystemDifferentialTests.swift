@@ -40,7 +40,7 @@ final class FilesystemDifferentialTests: XCTestCase {
     override func tearDownWithError() throws { try? FileManager.default.removeItem(atPath: dir) }
 
     func gnu(_ tool: String, _ args: [String]) throws -> RunResult {
-        try ToolboxTests.run(try which(tool), args, environment: ["LC_ALL": "C", "PATH": "/usr/bin:/bin"], currentDirectory: dir + "/t")
+        try runProcess(try which(tool), args, environment: ["LC_ALL": "C", "PATH": "/usr/bin:/bin"], currentDirectory: dir + "/t")
     }
 
     func toolbox(_ args: [String]) -> RunResult {

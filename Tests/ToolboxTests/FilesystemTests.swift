@@ -107,18 +107,18 @@ final class FilesystemLiveTests: XCTestCase {
     func toolbox(_ caps: Caps, _ args: [String], env: [String: String]? = nil) throws -> RunResult {
         let bin = try toolboxBinary()
         switch caps {
-        case .full: return try ToolboxTests.run(bin, args, environment: env)
+        case .full: return try runProcess(bin, args, environment: env)
         case .noPtrace:
-            return try ToolboxTests.run(try which("setpriv"), ["--inh-caps=-all", "--bounding-set=-sys_ptrace", bin] + args, environment: env)
+            return try runProcess(try which("setpriv"), ["--inh-caps=-all", "--bounding-set=-sys_ptrace", bin] + args, environment: env)
         case .noPtraceNoSetid:
-            return try ToolboxTests.run(try which("setpriv"), ["--inh-caps=-all", "--bounding-set=-sys_ptrace,-setuid,-setgid", bin] + args, environment: env)
+            return try runProcess(try which("setpriv"), ["--inh-caps=-all", "--bounding-set=-sys_ptrace,-setuid,-setgid", bin] + args, environment: env)
         }
     }
 
     /// Dropping cap_sys_ptrace really makes another uid's root unreadable here
     /// (GNU ls is refused), so the borrowed path below is what makes it work.
     func testWithoutPtraceTheKernelRefusesDirectAccess() throws {
-        let r = try ToolboxTests.run(try which("setpriv"), ["--inh-caps=-all", "--bounding-set=-sys_ptrace", try which("ls"), proot + "/"])
+        let r = try runProcess(try which("setpriv"), ["--inh-caps=-all", "--bounding-set=-sys_ptrace", try which("ls"), proot + "/"])
         XCTAssertEqual(r.code, 2)
         XCTAssertTrue(r.err.hasSuffix("ls: cannot access '\(proot)/': Permission denied\n"), r.err)
     }
@@ -130,7 +130,7 @@ final class FilesystemLiveTests: XCTestCase {
         XCTAssertEqual(r.code, 0)
         // Field for field GNU ls -ln on the same directory, with owner and group
         // named by the container's /etc/passwd and /etc/group (the host names uid 1000 otherwise).
-        let gnu = try ToolboxTests.run(try which("ls"), ["-lan", R + "/app"], environment: ["LC_ALL": "C", "TZ": "UTC"])
+        let gnu = try runProcess(try which("ls"), ["-lan", R + "/app"], environment: ["LC_ALL": "C", "TZ": "UTC"])
         let users = ["0": "root", "1000": "appuser"], groups = ["0": "root", "1000": "appgroup"]
         let tl = r.out.split(separator: "\n"), gl = gnu.out.split(separator: "\n")
         XCTAssertEqual(tl.count, gl.count)
@@ -154,7 +154,7 @@ final class FilesystemLiveTests: XCTestCase {
         XCTAssertEqual(r.err, "cat: \(proot): access: borrowed uid 1000 (a child took uid 1000 gid 1000 to open it; this process keeps its own identity)\n")
         XCTAssertEqual(r.code, 0)
         let ls = try toolbox(.noPtrace, ["ls", "-ln", proot + "/secret"])
-        let gnu = try ToolboxTests.run(try which("ls"), ["-ln", R + "/secret"], environment: ["LC_ALL": "C"])
+        let gnu = try runProcess(try which("ls"), ["-ln", R + "/secret"], environment: ["LC_ALL": "C"])
         XCTAssertEqual(ls.out, gnu.out)
         XCTAssertTrue(ls.out.contains("-rw------- 1 0 0 10 "), ls.out)
         try checkConfinedReads(.noPtrace)
@@ -216,14 +216,14 @@ final class FilesystemLiveTests: XCTestCase {
         for args in [["-ln"], ["-lan"], ["-lRn"], ["-lin"], ["-ltn"], ["-lSrn"], ["-ln", "-d"], ["-1F"], ["-AR"]] {
             for sub in ["/app", "/etc", "/secret"] {
                 let t = try toolbox(.noPtrace, ["ls"] + args + [proot + sub], env: env)
-                let g = try ToolboxTests.run(try which("ls"), args + [R + sub], environment: env)
+                let g = try runProcess(try which("ls"), args + [R + sub], environment: env)
                 XCTAssertEqual(t.out, g.out.replacingOccurrences(of: R, with: proot), "ls \(args) \(sub)")
                 XCTAssertEqual(t.code, 0)
             }
         }
         for sub in ["/app/config.yaml", "/etc/ssl/cert.pem", "/secret/key", "/tmp", "/app/run.sh"] {
             let t = try toolbox(.noPtrace, ["stat", proot + sub], env: env)
-            let g = try ToolboxTests.run(try which("stat"), [R + sub], environment: env)
+            let g = try runProcess(try which("stat"), [R + sub], environment: env)
             // Names from the container's /etc (the host calls uid 1000 cloudsdk or UNKNOWN).
             let named = g.out.replacingOccurrences(of: R, with: proot)
                 .replacingOccurrences(of: "Uid: ( 1000/cloudsdk)", with: "Uid: ( 1000/ appuser)")
@@ -234,7 +234,7 @@ final class FilesystemLiveTests: XCTestCase {
             let gexpr = expr.map { $0 == "/etc/passwd" ? R + "/etc/passwd" : $0 }
             let texpr = expr.map { $0 == "/etc/passwd" ? proot + "/etc/passwd" : $0 }
             let t = try toolbox(.noPtrace, ["find", proot + "/app", proot + "/etc"] + texpr, env: env)
-            let g = try ToolboxTests.run(try which("find"), [R + "/app", R + "/etc"] + gexpr, environment: env)
+            let g = try runProcess(try which("find"), [R + "/app", R + "/etc"] + gexpr, environment: env)
             XCTAssertEqual(t.out, g.out.replacingOccurrences(of: R, with: proot), "find \(expr)")
         }
         // -xdev at the container root does not enter its /proc.
