@@ -3,7 +3,8 @@ public let O_PATH: Int32 = CSHIM_O_PATH
 public let O_NOATIME: Int32 = CSHIM_O_NOATIME
 
 /// Which resolver `openInRoot` uses. `.automatic` tries openat2(2) and falls
-/// back to the userspace walk when the kernel lacks it (ENOSYS, before 5.6).
+/// back to the userspace walk when the kernel lacks it (ENOSYS, before 5.6)
+/// or a seccomp profile refuses it (EPERM where the walk succeeds).
 /// The environment variable TOOLBOX_CONFINED_WALK=userspace forces the walk
 /// (for tests and for kernels whose seccomp profile hides openat2).
 public enum ConfinedResolver: Sendable { case automatic, kernel, userspace }
@@ -40,8 +41,16 @@ public func openInRoot(_ root: FileDescriptor, _ path: String, flags: Int32 = O_
             }
             return FileDescriptor(rawValue: fd)
         } catch {
-            if error != .noSyscall || resolver == .kernel { throw error }
-            openat2Missing = true
+            if resolver == .kernel { throw error }
+            if error == .noSyscall { openat2Missing = true }
+            else if error == .notPermitted {
+                // Container runtimes whose seccomp profile predates openat2
+                // (docker < 20.10) refuse it with EPERM. If the walk succeeds
+                // where openat2 "was not permitted", use the walk from now on.
+                guard let r = try? walkInRoot(root, path, flags: flags).fd else { throw error }
+                openat2Missing = true
+                return r
+            } else { throw error }
         }
     }
     return try walkInRoot(root, path, flags: flags).fd
