@@ -216,6 +216,78 @@ public func openProcEntry(procfs: ProcFS = ProcFS(), pid: Int32?, _ entry: ProcE
     throw PathError(path, firstError, detail: explainProcAccessDenied(pid: pid, target: target, me: me, borrowError: borrowError))
 }
 
+/// The targets of /proc/PID/fd/* (`socket:[123]`, `/var/log/app.log`), for
+/// netstat -p and ps. Reads them directly; when the kernel refuses (another
+/// uid without cap_sys_ptrace) and cap_setuid and cap_setgid are effective,
+/// reads them in a child that takes the target's uid and gid (see
+/// `borrowedFDLinks`). Sorted by descriptor number.
+public func procFDLinks(procfs: ProcFS = ProcFS(), pid: Int32) throws(PathError) -> ([(fd: Int32, target: String)], ProcAccessWay) {
+    let path = procfs.path(pid, "fd")
+    var links: [(fd: Int32, target: String)] = []
+    var denied: Errno? = nil
+    do {
+        let dir = try FileDescriptor.open(path, O_RDONLY | O_DIRECTORY)
+        defer { dir.close() }
+        var names: [String] = []
+        try DirectoryReader(capacity: 8192).forEach(dir) { name, _, _, _ in names.append(name.string); return true }
+        for n in names {
+            guard let fd = Int32(n) else { continue }
+            do { links.append((fd, try readLink(n, relativeTo: dir))) } catch {
+                if error.isPermission { denied = error; break }
+            }
+        }
+        // Without ptrace access the kernel lists nothing rather than refusing.
+        if denied == nil && !names.isEmpty { return (links.sorted { $0.fd < $1.fd }, .direct) }
+        if names.isEmpty, let s = try? procfs.status(pid), let me = try? procfs.status(nil),
+           s.realUID == me.effectiveUID || CapabilitySet(rawValue: me.capEffective ?? 0).contains(.sysPtrace) {
+            return ([], .direct)
+        }
+        denied = denied ?? .permissionDenied
+    } catch {
+        if !error.isPermission { throw PathError(path, error) }
+        denied = error
+    }
+    let me = try? procfs.status(nil)
+    let target: PidStatus
+    do { target = try procfs.status(pid) } catch { throw PathError(path, error == .vanished ? .noSuchProcess : denied!) }
+    let eff = CapabilitySet(rawValue: me?.capEffective ?? 0)
+    var borrowError: Errno? = nil
+    if eff.contains(.setuid) && eff.contains(.setgid), let uid = target.realUID, let gid = target.gids.first {
+        do { return (try borrowedFDLinks(procfs: procfs, pid: pid, uid: uid, gid: gid), .borrowed(uid: uid, gid: gid)) }
+        catch { borrowError = error }
+    }
+    throw PathError(path, denied!, detail: explainProcAccessDenied(pid: pid, target: target, me: me, borrowError: borrowError))
+}
+
+/// Reads the /proc/PID/fd links in a forked child running as `uid`/`gid`
+/// (borrow.h), whatever this process's own access.
+public func borrowedFDLinks(procfs: ProcFS = ProcFS(), pid: Int32, uid: UInt32, gid: UInt32) throws(Errno) -> [(fd: Int32, target: String)] {
+    var child: Int32 = 0
+    let rfd = procfs.path(pid, "fd").withCString { toolbox_borrow_fdlinks_start($0, uid, gid, &child) }
+    if rfd < 0 { throw Errno.current }
+    let pipe = FileDescriptor(rawValue: rfd)
+    let bytes: [UInt8]
+    do { bytes = try ReadBuffer(capacity: 8192).contents(of: pipe) } catch {
+        pipe.close(); toolbox_borrow_wait(child); throw error
+    }
+    pipe.close()
+    toolbox_borrow_wait(child)
+    guard bytes.count >= 4 else { throw Errno(EIO) }
+    let err = bytes.withUnsafeBytes { $0.loadUnaligned(as: Int32.self) }
+    if err != 0 { throw Errno(err) }
+    var links: [(fd: Int32, target: String)] = []
+    var fields = bytes[4...].split(separator: 0, omittingEmptySubsequences: false)
+    if fields.last?.isEmpty == true { fields.removeLast() }
+    var i = 0
+    while i + 1 < fields.count {
+        if let fd = Int32(String(decoding: fields[i], as: UTF8.self)) {
+            links.append((fd, String(decoding: fields[i + 1], as: UTF8.self)))
+        }
+        i += 2
+    }
+    return links.sorted { $0.fd < $1.fd }
+}
+
 /// Why /proc/PID/root (etc.) was refused and how to fix it, from the
 /// target's and this process's /proc/PID/status (pure, for tests).
 public func explainProcAccessDenied(pid: Int32, target: PidStatus, me: PidStatus?, borrowError: Errno?) -> String {

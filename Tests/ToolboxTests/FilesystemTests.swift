@@ -170,6 +170,34 @@ final class FilesystemLiveTests: XCTestCase {
         }
     }
 
+    /// The borrowed-identity helpers in-process (this test process has
+    /// cap_sys_ptrace, so the direct answers are the reference): the child
+    /// running as uid 1000 gets the same root directory and the same fd
+    /// links; as another uid it is refused.
+    func testBorrowedEntriesMatchDirectOnes() throws {
+        let direct = try FileDescriptor.open(proot, O_PATH | O_DIRECTORY)
+        defer { direct.close() }
+        let raw = proot.withCString { toolbox_borrow_open($0, O_PATH | O_DIRECTORY, 1000, 1000) }
+        XCTAssertGreaterThanOrEqual(raw, 0, Errno.current.message)
+        let borrowed = FileDescriptor(rawValue: raw)
+        defer { borrowed.close() }
+        let (a, b) = (try direct.stat(), try borrowed.stat())
+        XCTAssertEqual([UInt64(a.st_dev), UInt64(a.st_ino)], [UInt64(b.st_dev), UInt64(b.st_ino)])
+        XCTAssertEqual(String(decoding: try readFileInRoot(borrowed, "/etc/ssl/cert.pem"), as: UTF8.self), "CONTAINER CA\n")
+        let refused = proot.withCString { toolbox_borrow_open($0, O_PATH | O_DIRECTORY, 1001, 1001) }
+        XCTAssertEqual(refused, -1)
+        XCTAssertEqual(Errno.current, Errno(EACCES))
+
+        let (links, way) = try procFDLinks(pid: pid)
+        XCTAssertEqual(way, .direct)
+        XCTAssertFalse(links.isEmpty)
+        let viaChild = try borrowedFDLinks(pid: pid, uid: 1000, gid: 1000)
+        XCTAssertEqual(viaChild.map { "\($0.fd) \($0.target)" }, links.map { "\($0.fd) \($0.target)" })
+        XCTAssertThrowsError(try borrowedFDLinks(pid: pid, uid: 1001, gid: 1001)) {
+            XCTAssertEqual($0 as? Errno, Errno(EACCES))
+        }
+    }
+
     /// Symlinks, `..` and magic links resolve inside the container, with
     /// openat2 and with the userspace walk forced (same answers).
     func checkConfinedReads(_ caps: Caps, file: StaticString = #filePath, line: UInt = #line) throws {

@@ -96,4 +96,67 @@ static inline int toolbox_borrow_open(const char *path, int flags, uint32_t uid,
     return -1;
 }
 
+/// For /proc/PID/fd, whose entries repeat the ptrace check on every
+/// readlink: a child with the target's uid/gid opens the directory `fddir`,
+/// reads every link and writes records to a pipe: a 4-byte errno first
+/// (0 = the directory opened), then "NAME\0TARGET\0" per descriptor. Returns
+/// the pipe's read end (the caller reads it to EOF, then calls
+/// toolbox_borrow_wait(*child)), or -1 with errno set.
+static inline int toolbox_borrow_fdlinks_start(const char *fddir, uint32_t uid, uint32_t gid, int *child_out) {
+    int p[2];
+    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, p) != 0) return -1;
+    pid_t child = fork();
+    if (child < 0) {
+        int e = errno;
+        close(p[0]); close(p[1]);
+        errno = e;
+        return -1;
+    }
+    if (child == 0) {
+        /* Child: raw system calls and stack buffers only. */
+        char dents[16384];
+        char rec[4096 + 300];
+        int32_t err = 0;
+        int dfd = -1;
+        gid_t groups[1] = { (gid_t)gid };
+        if (syscall(SYS_setgroups, 1, groups) != 0) err = errno;
+        else if (syscall(SYS_setresgid, (gid_t)gid, (gid_t)gid, (gid_t)gid) != 0) err = errno;
+        else if (syscall(SYS_setresuid, (uid_t)uid, (uid_t)uid, (uid_t)uid) != 0) err = errno;
+        else {
+            dfd = (int)syscall(SYS_openat, AT_FDCWD, fddir, O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
+            if (dfd < 0) err = errno;
+        }
+        if (write(p[1], &err, sizeof(err)) != (ssize_t)sizeof(err) || dfd < 0) _exit(0);
+        for (;;) {
+            long n = syscall(SYS_getdents64, dfd, dents, sizeof(dents));
+            if (n <= 0) break;
+            for (long off = 0; off < n;) {
+                unsigned short reclen;
+                memcpy(&reclen, dents + off + 16, sizeof(reclen));
+                const char *name = dents + off + 19;
+                off += reclen;
+                if (name[0] == '.') continue;
+                size_t len = strlen(name);
+                if (len > 255) continue;
+                memcpy(rec, name, len + 1);
+                long t = syscall(SYS_readlinkat, dfd, name, rec + len + 1, 4096);
+                if (t <= 0) continue;
+                rec[len + 1 + t] = 0;
+                size_t total = len + 1 + (size_t)t + 1;
+                if (write(p[1], rec, total) != (ssize_t)total) _exit(0);
+            }
+        }
+        _exit(0);
+    }
+    close(p[1]);
+    *child_out = (int)child;
+    return p[0];
+}
+
+/// Reaps a child started by toolbox_borrow_fdlinks_start.
+static inline void toolbox_borrow_wait(int child) {
+    int status;
+    while (waitpid((pid_t)child, &status, 0) < 0 && errno == EINTR) {}
+}
+
 #endif
