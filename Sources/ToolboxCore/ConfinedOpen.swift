@@ -184,6 +184,9 @@ public struct SplitPath: Equatable, Sendable {
     public init(_ path: String, procRoot: String = "/proc") {
         root = nil; pid = nil; inner = path
         let prefix = procRoot.hasSuffix("/") ? procRoot : procRoot + "/"
+        // `/proc//8/./root/x` is the same magic link: match it too, so that
+        // no spelling of the path escapes confinement.
+        let path = path.contains("//") || path.contains("/./") ? Self.squeezed(path) : path
         guard path.hasPrefix(prefix) else { return }
         let rest = path.dropFirst(prefix.count).split(separator: "/", maxSplits: 2, omittingEmptySubsequences: false)
         guard rest.count >= 2, rest[1] == "root" || rest[1] == "cwd" else { return }
@@ -193,6 +196,15 @@ public struct SplitPath: Equatable, Sendable {
         else { return }
         root = prefix + who + "/" + rest[1]
         inner = "/" + (rest.count > 2 ? String(rest[2]) : "")
+    }
+
+    /// `path` with repeated slashes and `.` components removed (a trailing
+    /// slash is kept: it means "a directory").
+    static func squeezed(_ path: String) -> String {
+        let parts = path.split(separator: "/", omittingEmptySubsequences: true).filter { $0 != "." }
+        var s = (path.hasPrefix("/") ? "/" : "") + parts.joined(separator: "/")
+        if path.hasSuffix("/") && !s.hasSuffix("/") { s += "/" }
+        return s
     }
 }
 
