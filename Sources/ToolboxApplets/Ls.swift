@@ -3,9 +3,10 @@ import ToolboxCore
 let lsApplet = Applet(spec: AppletSpec(
     name: "ls",
     summary: "List directory contents like GNU ls; paths through /proc/PID/root are resolved inside that container",
-    usage: ["[-laAdRhnitSr1F] [--verbose] [FILE...]"],
+    usage: ["[-laAdRhnitSr1CF] [--verbose] [FILE...]"],
     details: """
-    Output is one name per line (as GNU ls to a pipe), in the C locale's byte order.
+    Output is one name per line to a pipe and in columns on a terminal (as GNU ls),
+    sorted in the C locale's byte order; names are printed as they are.
     Under /proc/PID/root (and /proc/PID/cwd) symlinks, `..` and magic links stay
     inside the container, owner and group names come from the container's own
     /etc/passwd and /etc/group (numbers when it has none), and a root that needs
@@ -24,7 +25,8 @@ let lsApplet = Applet(spec: AppletSpec(
         .flag("t", nil, "sort by modification time, newest first"),
         .flag("S", nil, "sort by size, largest first"),
         .flag("r", "reverse", "reverse the sort order"),
-        .flag("1", nil, "one entry per line (the default)"),
+        .flag("1", nil, "one entry per line (the default when the output is not a terminal)"),
+        .flag("C", nil, "entries in columns (the default on a terminal; width from COLUMNS or the terminal)"),
         .flag("F", "classify", "append an indicator: / directory, * executable, @ symlink, | fifo, = socket"),
         verboseOption,
     ]), run: runLs)
@@ -73,6 +75,8 @@ struct LsOptions {
     var long = false, all = false, almostAll = false, directory = false, recursive = false
     var human = false, numeric = false, inode = false, byTime = false, bySize = false
     var reverse = false, classify = false
+    /// Columns of this width (GNU's many-per-line format), 0 for one per line.
+    var columns = 0
 }
 
 @Sendable
@@ -90,6 +94,15 @@ func runLs(_ ctx: Context, _ args: [String]) throws -> Int32 {
         break
     }
     o.reverse = p.has("reverse"); o.classify = p.has("classify")
+    // Columns with -C, or on a terminal unless -1 (the last of -1/-C wins).
+    let layout = p.order.last(where: { $0 == "1" || $0 == "C" })
+    let tty = ctx.out.isTerminal
+    if layout == "C" || (layout == nil && tty) {
+        var width = 0
+        if let c = getenv("COLUMNS").flatMap({ Int(String(cString: $0)) }), c > 0 { width = c }
+        if width == 0 { width = Int(cshim_terminal_width(1)) }
+        o.columns = width > 0 ? width : 80
+    }
     let ls = LsRun(ctx, o, FileSession(ctx, verbose: p.has("verbose")))
     ls.run(p.operands.isEmpty ? ["."] : p.operands)
     return ExitCode.success
@@ -315,6 +328,10 @@ final class LsRun {
         let e = list.entries
         var inoW = 0
         if o.inode { for i in order { inoW = max(inoW, digits(e[i].ino)) } }
+        if !o.long && o.columns > 0 {
+            printColumns(list, order, inodeWidth: inoW)
+            return
+        }
         if !o.long {
             list.arena.withUnsafeBufferPointer { arena in
                 for i in order {
@@ -391,6 +408,70 @@ final class LsRun {
                     if o.classify, x.linkMode != 0, let c = indicator(x.linkMode, link: false) { out.byte(c) }
                 } else if o.classify, let c = indicator(x.mode, link: false) {
                     out.byte(c)
+                }
+                out.byte(ASCII.newline)
+                if out.isBroken { return }
+            }
+        }
+    }
+
+    /// GNU ls's many-per-line format: as many columns as fit in the width,
+    /// filled top to bottom, each as wide as its widest entry plus two;
+    /// padding uses tabs where a tab stop (every 8) is crossed, as GNU does.
+    func printColumns(_ list: LsList, _ order: [Int], inodeWidth: Int) {
+        let e = list.entries
+        let n = order.count
+        if n == 0 { return }
+        var lengths = [Int](repeating: 0, count: n)
+        for (k, i) in order.enumerated() {
+            // Display width: one column per UTF-8 character (not per byte).
+            var len = 0
+            for b in list.arena[Int(e[i].nameOff)..<Int(e[i].nameOff + e[i].nameLen)] where b & 0xC0 != 0x80 { len += 1 }
+            if o.inode { len += inodeWidth + 1 }
+            if o.classify, indicator(e[i].mode, link: true) != nil { len += 1 }
+            lengths[k] = len
+        }
+        let minWidth = 3
+        let lineLength = o.columns
+        var maxIdx = lineLength / minWidth + (lineLength % minWidth != 0 ? 1 : 0)
+        if maxIdx == 0 { maxIdx = 1 }
+        let maxCols = min(maxIdx, n)
+        var valid = [Bool](repeating: true, count: maxCols)
+        var lineLen = (0..<maxCols).map { ($0 + 1) * minWidth }
+        var colArr = (0..<maxCols).map { [Int](repeating: minWidth, count: $0 + 1) }
+        for f in 0..<n {
+            for i in 0..<maxCols where valid[i] {
+                let idx = f / ((n + i) / (i + 1))
+                let real = lengths[f] + (idx == i ? 0 : 2)
+                if colArr[i][idx] < real {
+                    lineLen[i] += real - colArr[i][idx]
+                    colArr[i][idx] = real
+                    valid[i] = lineLen[i] < lineLength
+                }
+            }
+        }
+        var cols = maxCols
+        while cols > 1 && !valid[cols - 1] { cols -= 1 }
+        let widths = colArr[cols - 1]
+        let rows = n / cols + (n % cols != 0 ? 1 : 0)
+        list.arena.withUnsafeBufferPointer { arena in
+            for row in 0..<rows {
+                var col = 0, f = row, pos = 0
+                while true {
+                    let i = order[f]
+                    if o.inode { out.decimal(e[i].ino, width: inodeWidth); out.byte(ASCII.space) }
+                    out.write(Bytes(rebasing: arena[Int(e[i].nameOff)..<Int(e[i].nameOff + e[i].nameLen)]))
+                    if o.classify, let c = indicator(e[i].mode, link: true) { out.byte(c) }
+                    let maxName = widths[col]; col += 1
+                    f += rows
+                    if f >= n { break }
+                    var from = pos + lengths[f - rows]
+                    let to = pos + maxName
+                    while from < to {
+                        if to / 8 > (from + 1) / 8 { out.byte(ASCII.tab); from += 8 - from % 8 }
+                        else { out.byte(ASCII.space); from += 1 }
+                    }
+                    pos += maxName
                 }
                 out.byte(ASCII.newline)
                 if out.isBroken { return }

@@ -64,6 +64,21 @@ final class FilesystemDifferentialTests: XCTestCase {
         }
     }
 
+    /// Columns (-C, GNU's format on a terminal): same layout, tabs and all, for
+    /// several widths. (ASCII names: in the C locale GNU gives other bytes width 0;
+    /// toolbox counts one column per UTF-8 character, as a UTF-8 terminal shows them.)
+    func testColumnsMatchGNU() throws {
+        defer { unsetenv("COLUMNS") }
+        for width in ["20", "80", "132"] {
+            setenv("COLUMNS", width, 1)
+            for args in [["-C", "/usr/bin"], ["-Ci", "/usr/bin"], ["-CF", "/dev"], ["-CaR", "sub"], ["-C", "/usr/share/zoneinfo/America"]] {
+                let t = toolbox(["ls"] + args)
+                let g = try runProcess(try which("ls"), args, environment: ["LC_ALL": "C", "COLUMNS": width], currentDirectory: dir + "/t")
+                XCTAssertEqual(t.out, g.out, "COLUMNS=\(width) ls \(args.joined(separator: " "))")
+            }
+        }
+    }
+
     func testStatMatchesGNU() throws {
         let names = ["f", "g", "sticky", "pipe", "null", "lf", "dangling", "hard", "big", "sparse", "old", "future", "with space", "é", ".", "sub", "empty"]
         // readlink(2) of a symlink updates its atime under relatime (for any

@@ -9,6 +9,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 #include <sys/vfs.h>
+#include <sys/ioctl.h>
 
 #ifndef SYS_statx
 #define SYS_statx 332
@@ -40,6 +41,13 @@ struct cshim_statx {
 /// statx(2). Returns 0, or -1 with errno set (ENOSYS before 4.11).
 static inline int cshim_statx(int dirfd, const char *path, int flags, unsigned mask, struct cshim_statx *out) {
     return (int)syscall(SYS_statx, dirfd, path, flags, mask, out);
+}
+
+/// The terminal's width in columns (TIOCGWINSZ), or 0 when `fd` is not a terminal.
+static inline int cshim_terminal_width(int fd) {
+    struct winsize w;
+    if (ioctl(fd, TIOCGWINSZ, &w) != 0) return 0;
+    return w.ws_col;
 }
 
 #define CSHIM_FNM_CASEFOLD (1 << 4)
