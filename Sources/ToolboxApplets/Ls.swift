@@ -170,7 +170,7 @@ final class LsRun {
             let order = sorted(files)
             // Names for the file operands: of the first operand's root (they rarely mix).
             let names = session.idNames(fileRoots.first ?? nil)
-            print(files, order, names: names, total: false, widthAlso: dirs.entries)
+            emit(files, order, names: names, total: false, widthAlso: dirs.entries)
             printedSomething = true
         }
         let dirOrder = sorted(dirs)
@@ -265,7 +265,7 @@ final class LsRun {
         }
         printedSomething = true
         let names = session.idNames(root)
-        print(list, order, names: names, total: o.long)
+        emit(list, order, names: names, total: o.long)
         if o.recursive {
             for i in order {
                 let e = list.entries[i]
@@ -324,7 +324,7 @@ final class LsRun {
         return order
     }
 
-    func print(_ list: LsList, _ order: [Int], names: (users: IDNames, groups: IDNames), total: Bool, widthAlso: [LsEntry] = []) {
+    func emit(_ list: LsList, _ order: [Int], names: (users: IDNames, groups: IDNames), total: Bool, widthAlso: [LsEntry] = []) {
         let e = list.entries
         var inoW = 0
         if o.inode { for i in order { inoW = max(inoW, digits(e[i].ino)) } }

@@ -72,6 +72,7 @@ final class FilesystemLiveTests: XCTestCase {
             ("app/via-proc", "/proc/self/root/etc/passwd"),     // magic link attempt
             ("app/cert", "../etc/ssl/cert.pem"),                // relative, then absolute
             ("app/dangling", "/nonexistent"),
+            ("app/only-inside", "/app/run.sh"),                 // exists only in the container
         ]
         for (l, t) in links {
             guard symlink(t, "\(r)/\(l)") == 0 else { throw CocoaError(.fileWriteUnknown) }
@@ -143,6 +144,12 @@ final class FilesystemLiveTests: XCTestCase {
         XCTAssertTrue(r.out.contains(" 13 Mar  4  2020 config.yaml\n"), r.out)
         XCTAssertTrue(r.out.contains("-rwsr-xr-x 1 root    root       10 "), r.out)
         XCTAssertTrue(r.out.contains(" cert -> ../etc/ssl/cert.pem\n"), r.out)
+        // -F types a link's target as resolved inside the container (run.sh is
+        // executable there; /app/run.sh does not exist on the host).
+        let f = try toolbox(.full, ["ls", "-lF", proot + "/app"])
+        XCTAssertTrue(f.out.contains(" only-inside -> /app/run.sh*\n"), f.out)
+        XCTAssertTrue(f.out.contains(" root-link -> //\n"), f.out)
+        XCTAssertTrue(f.out.contains(" data/\n"), f.out)
         try checkConfinedReads(.full)
     }
 
@@ -234,6 +241,8 @@ final class FilesystemLiveTests: XCTestCase {
             // ls of the root and of `..` at the root stay inside.
             r = try toolbox(caps, ["ls", "-a", proot + "/app/root-link/../.."], env: env)
             XCTAssertEqual(r.out, ".\n..\napp\nbin\netc\nproc\nsecret\ntmp\n", what, file: file, line: line)
+            r = try toolbox(caps, ["ls", "-F", proot + "/app/only-inside"], env: env)
+            XCTAssertEqual(r.out, "\(proot)/app/only-inside@\n", what, file: file, line: line)
         }
     }
 
