@@ -340,8 +340,15 @@ final class FindWalker {
         case .mtime(let cmp, let days):
             guard let st = stat(&e) else { return false }
             // Whole days since the modification, rounded down (GNU find).
-            let diffNs = (nowSec - Int64(st.st_mtim.tv_sec)) * 1_000_000_000 + Int64(nowNs - Int(st.st_mtim.tv_nsec))
-            let d = diffNs >= 0 ? diffNs / 86_400_000_000_000 : (diffNs - 86_399_999_999_999) / 86_400_000_000_000
+            let (diffSec, o1) = nowSec.subtractingReportingOverflow(Int64(st.st_mtim.tv_sec))
+            let d: Int64
+            if !o1 && diffSec.magnitude < 1 << 32 {
+                let diffNs = diffSec * 1_000_000_000 + Int64(nowNs - Int(st.st_mtim.tv_nsec))
+                d = diffNs >= 0 ? diffNs / 86_400_000_000_000 : (diffNs - 86_399_999_999_999) / 86_400_000_000_000
+            } else {
+                // Centuries away (or overflowing): whole seconds are exact enough.
+                d = o1 ? (Int64(st.st_mtim.tv_sec) > 0 ? Int64.min : Int64.max) : (diffSec >= 0 ? diffSec / 86400 : (diffSec - 86399) / 86400)
+            }
             return cmp == 0 ? d == days : (cmp > 0 ? d > days : d < days)
         case .newer(let sec, let ns):
             guard let st = stat(&e) else { return false }
