@@ -10,6 +10,7 @@ public let applets: [Applet] = [
     lsApplet,
     readlinkApplet,
     statApplet,
+    tarApplet,
 ]
 
 /// Looks an applet up by name (binary search over the sorted table).
