@@ -63,3 +63,25 @@ func joinPath(_ dir: String, _ name: String) -> String {
 /// major(3)/minor(3) of a dev_t (glibc's encoding).
 func devMajor(_ d: UInt64) -> UInt64 { ((d >> 32) & 0xffff_f000) | ((d >> 8) & 0xfff) }
 func devMinor(_ d: UInt64) -> UInt64 { ((d >> 12) & 0xffff_ff00) | (d & 0xff) }
+
+/// Writes a file name. On a terminal, control characters (C0, DEL and the
+/// UTF-8 encoded C1 range) are written as `?`, as GNU ls and find do, so a
+/// file name in the target container cannot drive the debugger's terminal.
+@inline(__always)
+func writeName(_ out: OutputWriter, _ name: Bytes, sanitize: Bool) {
+    if !sanitize { out.write(name); return }
+    var i = 0, start = 0
+    let n = name.count
+    while i < n {
+        let c = name[i]
+        var len = 0
+        if c < 0x20 || c == 0x7F { len = 1 }
+        else if c == 0xC2 && i + 1 < n && name[i + 1] >= 0x80 && name[i + 1] <= 0x9F { len = 2 }
+        if len == 0 { i += 1; continue }
+        if i > start { out.write(Bytes(rebasing: name[start..<i])) }
+        out.byte(0x3F)
+        i += len
+        start = i
+    }
+    if n > start { out.write(Bytes(rebasing: name[start..<n])) }
+}

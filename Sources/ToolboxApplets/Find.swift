@@ -199,6 +199,8 @@ final class FindWalker {
     let expr: FindExpr
     let maxDepth: Int, minDepth: Int, xdev: Bool
     let needStat: Bool
+    /// -print writes control characters as `?` on a terminal (GNU find).
+    let tty: Bool
     let nowSec: Int64, nowNs: Int
     let reader = DirectoryReader()
     var path: [UInt8] = []
@@ -212,6 +214,7 @@ final class FindWalker {
         self.ctx = ctx; out = ctx.out; self.expr = expr
         self.maxDepth = maxDepth; self.minDepth = minDepth; self.xdev = xdev
         needStat = expr.needsStat
+        tty = ctx.out.isTerminal
         (nowSec, nowNs) = currentTime()
     }
 
@@ -325,7 +328,8 @@ final class FindWalker {
         switch x {
         case .alwaysTrue: return true
         case .print:
-            out.write(path); out.byte(ASCII.newline); return true
+            if tty { path.withUnsafeBufferPointer { writeName(out, $0, sanitize: true) } } else { out.write(path) }
+            out.byte(ASCII.newline); return true
         case .print0:
             out.write(path); out.byte(0); return true
         case .name(let pattern, let fold):

@@ -118,10 +118,13 @@ final class LsRun {
     var printedSomething = false
     var needHeaders = false
     var mode10 = [UInt8](repeating: 0, count: 10)
+    /// Control characters in names become `?` on a terminal.
+    let tty: Bool
     var nowNs = 0
 
     init(_ ctx: Context, _ o: LsOptions, _ s: FileSession) {
         self.ctx = ctx; self.o = o; session = s; out = ctx.out
+        tty = ctx.out.isTerminal
         let (sec, ns) = currentTime()
         dates = LsDateFormatter(now: sec); nowNs = ns
     }
@@ -261,7 +264,10 @@ final class LsRun {
         let order = sorted(list)
         if needHeaders {
             if printedSomething { out.byte(ASCII.newline) }
-            out.write(display); out.write(":\n")
+            display.utf8CString.withUnsafeBufferPointer { c in
+                c.withMemoryRebound(to: UInt8.self) { writeName(out, Bytes(rebasing: $0.dropLast()), sanitize: tty) }
+            }
+            out.write(":\n")
         }
         printedSomething = true
         let names = session.idNames(root)
@@ -336,7 +342,7 @@ final class LsRun {
             list.arena.withUnsafeBufferPointer { arena in
                 for i in order {
                     if o.inode { out.decimal(e[i].ino, width: inoW); out.byte(ASCII.space) }
-                    out.write(Bytes(rebasing: arena[Int(e[i].nameOff)..<Int(e[i].nameOff + e[i].nameLen)]))
+                    writeName(out, Bytes(rebasing: arena[Int(e[i].nameOff)..<Int(e[i].nameOff + e[i].nameLen)]), sanitize: tty)
                     if o.classify, let c = indicator(e[i].mode, link: true) { out.byte(c) }
                     out.byte(ASCII.newline)
                     if out.isBroken { return }
@@ -401,10 +407,10 @@ final class LsRun {
                 out.byte(ASCII.space)
                 out.write(dates.format(seconds: x.mtime, nanoseconds: Int(x.mtimeNs), currentNanoseconds: nowNs))
                 out.byte(ASCII.space)
-                out.write(Bytes(rebasing: arena[Int(x.nameOff)..<Int(x.nameOff + x.nameLen)]))
+                writeName(out, Bytes(rebasing: arena[Int(x.nameOff)..<Int(x.nameOff + x.nameLen)]), sanitize: tty)
                 if x.linkOff >= 0 {
                     out.write(" -> ")
-                    out.write(Bytes(rebasing: arena[Int(x.linkOff)..<Int(x.linkOff + x.linkLen)]))
+                    writeName(out, Bytes(rebasing: arena[Int(x.linkOff)..<Int(x.linkOff + x.linkLen)]), sanitize: tty)
                     if o.classify, x.linkMode != 0, let c = indicator(x.linkMode, link: false) { out.byte(c) }
                 } else if o.classify, let c = indicator(x.mode, link: false) {
                     out.byte(c)
@@ -460,7 +466,7 @@ final class LsRun {
                 while true {
                     let i = order[f]
                     if o.inode { out.decimal(e[i].ino, width: inodeWidth); out.byte(ASCII.space) }
-                    out.write(Bytes(rebasing: arena[Int(e[i].nameOff)..<Int(e[i].nameOff + e[i].nameLen)]))
+                    writeName(out, Bytes(rebasing: arena[Int(e[i].nameOff)..<Int(e[i].nameOff + e[i].nameLen)]), sanitize: tty)
                     if o.classify, let c = indicator(e[i].mode, link: true) { out.byte(c) }
                     let maxName = widths[col]; col += 1
                     f += rows

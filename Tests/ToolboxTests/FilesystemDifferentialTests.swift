@@ -120,6 +120,30 @@ final class FilesystemDifferentialTests: XCTestCase {
         XCTAssertEqual(toolbox(["cat", "sub"]), RunResult(out: "", err: "cat: sub: is a directory\n", code: 1))
     }
 
+    /// On a terminal (script(1) provides one) control characters in names and
+    /// link targets print as `?` (GNU ls and find do too), so a hostile file
+    /// name cannot send escape sequences to the debugger's terminal; to a pipe
+    /// they are written as they are.
+    func testControlCharactersAreNeutralisedOnATerminal() throws {
+        let d = dir + "/esc"
+        try FileManager.default.createDirectory(atPath: d, withIntermediateDirectories: true)
+        for name in ["a\u{1b}[31mred", "tab\there", "c1\u{9b}x"] {
+            XCTAssertTrue(FileManager.default.createFile(atPath: d + "/" + name, contents: nil))
+        }
+        XCTAssertEqual(symlink("to\u{1b}x", d + "/lnk"), 0)
+        let bin = try toolboxBinary()
+        let ls = try runProcess(try which("script"), ["-qc", "\(bin) ls -l \(d)", "/dev/null"], environment: ["TZ": "UTC"])
+        XCTAssertFalse(ls.out.contains("\u{1b}") || ls.out.contains("\u{9b}") || ls.out.contains("\t"), ls.out)
+        XCTAssertTrue(ls.out.contains(" a?[31mred\r\n") && ls.out.contains(" tab?here\r\n") && ls.out.contains(" c1?x\r\n")
+                      && ls.out.contains(" lnk -> to?x\r\n"), ls.out)
+        let cols = try runProcess(try which("script"), ["-qc", "\(bin) ls \(d)", "/dev/null"], environment: ["COLUMNS": "80"])
+        XCTAssertEqual(cols.out, "a?[31mred  c1?x  lnk  tab?here\r\n")
+        let find = try runProcess(try which("script"), ["-qc", "\(bin) find \(d) -name 'a*'", "/dev/null"])
+        XCTAssertEqual(find.out, "\(d)/a?[31mred\r\n")
+        // To a pipe: the bytes as they are (GNU ls and find do the same).
+        XCTAssertEqual(toolbox(["ls", d]).out, "a\u{1b}[31mred\nc1\u{9b}x\nlnk\ntab\there\n")
+    }
+
     func testUsageErrors() {
         XCTAssertEqual(toolbox(["find", ".", "-bogus"]).code, 2)
         XCTAssertEqual(toolbox(["find", ".", "-type", "x"]).err, "find: unknown argument to -type: x\n")
