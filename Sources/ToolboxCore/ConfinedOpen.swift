@@ -183,28 +183,33 @@ public struct SplitPath: Equatable, Sendable {
 
     public init(_ path: String, procRoot: String = "/proc") {
         root = nil; pid = nil; inner = path
-        let prefix = procRoot.hasSuffix("/") ? procRoot : procRoot + "/"
-        // `/proc//8/./root/x` is the same magic link: match it too, so that
-        // no spelling of the path escapes confinement.
-        let path = path.contains("//") || path.contains("/./") ? Self.squeezed(path) : path
-        guard path.hasPrefix(prefix) else { return }
-        let rest = path.dropFirst(prefix.count).split(separator: "/", maxSplits: 2, omittingEmptySubsequences: false)
-        guard rest.count >= 2, rest[1] == "root" || rest[1] == "cwd" else { return }
-        let who = rest[0]
+        // Any spelling of the magic link is recognised (`/proc//8/./root`,
+        // `/proc/self/../8/root`), so that no spelling escapes confinement.
+        // Components are compared, not strings: no String searching (which
+        // would link _StringProcessing, ~450 KB, into the static binary).
+        let base = procRoot.split(separator: "/")
+        let parts = path.split(separator: "/").filter { $0 != "." }
+        guard path.hasPrefix("/"), parts.count > base.count, Array(parts[..<base.count]) == base else { return }
+        var head: [Substring] = []            // the PID and root|cwd components
+        var i = base.count
+        while i < parts.count, head.count < 2 {
+            let c = parts[i]; i += 1
+            if c == ".." {
+                if head.isEmpty { return }     // above the proc root: not a container path
+                head.removeLast()
+            } else {
+                head.append(c)
+            }
+        }
+        guard head.count == 2, head[1] == "root" || head[1] == "cwd" else { return }
+        let who = head[0]
         if who == "self" || who == "thread-self" { pid = nil }
         else if let p = Int32(who), p > 0 { pid = p }
         else { return }
-        root = prefix + who + "/" + rest[1]
-        inner = "/" + (rest.count > 2 ? String(rest[2]) : "")
-    }
-
-    /// `path` with repeated slashes and `.` components removed (a trailing
-    /// slash is kept: it means "a directory").
-    static func squeezed(_ path: String) -> String {
-        let parts = path.split(separator: "/", omittingEmptySubsequences: true).filter { $0 != "." }
-        var s = (path.hasPrefix("/") ? "/" : "") + parts.joined(separator: "/")
-        if path.hasSuffix("/") && !s.hasSuffix("/") { s += "/" }
-        return s
+        let prefix = "/" + base.joined(separator: "/") + (base.isEmpty ? "" : "/")
+        root = prefix + who + "/" + head[1]
+        inner = "/" + parts[i...].joined(separator: "/")
+        if path.hasSuffix("/") && inner.count > 1 { inner += "/" }
     }
 }
 
