@@ -116,6 +116,19 @@ final class FilesystemLiveTests: XCTestCase {
         }
     }
 
+    /// `caps PID` names the target's ids from the target's own /etc/passwd,
+    /// also without cap_sys_ptrace (borrowed identity); with no way in, numbers only.
+    func testCapsNamesFromTheTargetRoot() throws {
+        for caps in [Caps.full, .noPtrace] {
+            let r = try toolbox(caps, ["caps", String(pid)])
+            XCTAssertEqual(r.code, 0, r.err)
+            XCTAssertTrue(r.out.hasPrefix("pid \(pid) (busybox):\n  uid:        1000(appuser)\n  gid:        1000(appgroup)\n"), "\(caps): \(r.out)")
+        }
+        let r = try toolbox(.noPtraceNoSetid, ["caps", String(pid)])
+        XCTAssertEqual(r.code, 0, r.err)
+        XCTAssertTrue(r.out.hasPrefix("pid \(pid) (busybox):\n  uid:        1000\n  gid:        1000\n"), r.out)
+    }
+
     /// Dropping cap_sys_ptrace really makes another uid's root unreadable here
     /// (GNU ls is refused), so the borrowed path below is what makes it work.
     func testWithoutPtraceTheKernelRefusesDirectAccess() throws {
