@@ -66,6 +66,12 @@ final class E2EScenario2DefaultCapsTests: E2ETestCase {
         XCTAssertEqual(app.map { Array($0.dropFirst(7)) }, AppFiles.serverArgs, out)
     }
 
+    /// netstat -p reads the app's /proc/1/fd in the borrowed child too.
+    func testNetstatTlnpNamesTheAppByBorrowedIdentity() throws {
+        let out = ok(try tb(try opts(), ["netstat", "-tlnp"]), "netstat -tlnp")
+        XCTAssertTrue(lines(out).map(fields).contains(["tcp6", "0", "0", ":::8080", ":::*", "LISTEN", "1/server"]), out)
+    }
+
     func testNetstatTlnLikeNetTools() throws {
         let out = ok(try tb(try opts(), ["netstat", "-tln"]), "netstat -tln")
         let want = try hostNetstat("-tln")

@@ -49,6 +49,17 @@ final class E2EScenario3NoWayInTests: E2ETestCase {
         XCTAssertTrue(lines(out).map(fields).contains(["tcp6", "0", "0", ":::8080", ":::*", "LISTEN"]), out)
     }
 
+    /// The owner of the socket cannot be read: `-`, and one line on stderr
+    /// saying why.
+    func testNetstatTlnpSaysWhyTheOwnerIsMissing() throws {
+        let r = try tb(try opts(), ["netstat", "-tlnp"])
+        XCTAssertTrue(lines(r.outString).map(fields).contains(["tcp6", "0", "0", ":::8080", ":::*", "LISTEN", "-"]), r.outString)
+        let err = lines(r.err)
+        XCTAssertEqual(err.count, 1, r.err)
+        XCTAssertTrue(err.first?.hasPrefix("netstat: ") ?? false, r.err)
+        XCTAssertTrue(r.err.contains("cap_sys_ptrace"), r.err)
+    }
+
     func testCapsSaysThereIsNoWayIn() throws {
         let out = ok(try tb(try opts(), ["caps"]), "caps")
         let l = lines(out)
