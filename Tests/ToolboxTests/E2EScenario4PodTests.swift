@@ -14,7 +14,7 @@ final class E2EScenario4PodTests: E2ETestCase {
         try e.notePauseImage()
         let pod = "\(e.prefix)-s4-pod"
         s.pods.append(pod)
-        try e.podman.must(["pod", "create", "--name", pod, "--share", "pid,net,ipc,uts"])
+        try e.podman.must(["pod", "create", "--name", pod, "--share", "pid,net,ipc,uts", "--network", "none"])
         e.resolvePauseImage()
         s.values["pod"] = pod
         try e.startApp(s, pod: pod)

@@ -341,7 +341,10 @@ final class E2E: @unchecked Sendable {
     @discardableResult
     func startApp(_ s: Scenario, pod: String? = nil) throws -> String {
         let n = name(s, "app")
-        try podman.must(["run", "-d", "--name", n] + (pod.map { ["--pod", $0] } ?? []) + [appImage])
+        // Its own network namespace with only loopback (`--network none`):
+        // no bridge, iptables or netavark needed on the CI machine, and the
+        // listener on [::]:8080 is the same. In a pod the pod's namespace is used.
+        try podman.must(["run", "-d", "--name", n] + (pod.map { ["--pod", $0] } ?? ["--network", "none"]) + [appImage])
         let pid = try podman.must(["inspect", "--format", "{{.State.Pid}}", n]).outString
             .trimmingCharacters(in: .whitespacesAndNewlines)
         s.values["appPid"] = pid
