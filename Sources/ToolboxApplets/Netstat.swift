@@ -237,8 +237,9 @@ final class SocketPrinter {
             out.byte(ASCII.space)
             out.decimal(s.txQueue, width: 6)
             out.byte(ASCII.space)
-            endpoint(s.local, s.localPort)
-            endpoint(s.remote, s.remotePort)
+            let raw = table.proto == .raw
+            endpoint(s.local, s.localPort, raw: raw)
+            endpoint(s.remote, s.remotePort, raw: raw)
             switch table.proto {
             case .tcp:
                 let st = Int(s.state)
@@ -263,14 +264,14 @@ final class SocketPrinter {
     /// net-tools' addr_do_one does without -W: when address and port are
     /// longer than 22, the port keeps at most 18 characters and the
     /// address is cut to fill 22.
-    func endpoint(_ a: InetAddress, _ port: UInt16) {
+    func endpoint(_ a: InetAddress, _ port: UInt16, raw: Bool) {
         var host = AddressText()
         if !opts.numericHosts && a.isUnspecified && a.isV6 { host.append("[::]") }
         else if !opts.numericHosts && a.isLoopbackHost { host.append("localhost") }
         else { host.append(a) }
         var p = AddressText()
         if port == 0 { p.append(byte: 0x2a) }
-        else if !opts.numericPorts, let name = PortNames.name(port) { p.append(name) }
+        else if !opts.numericPorts, let name = PortNames.name(port, raw: raw) { p.append(name) }
         else { p.append(decimal: UInt32(port)) }
         var hostLen = host.count, portLen = p.count
         if !opts.wide && hostLen + portLen > 22 {

@@ -250,8 +250,15 @@ public enum PortNames {
         (5432, "postgresql"), (6379, "redis"), (8080, "http-alt"),
     ]
 
-    /// The name for `port`, or nil.
-    public static func name(_ port: UInt16) -> String? {
+    /// Raw sockets' "port" is the IP protocol: names as in /etc/protocols.
+    static let protocols: [(UInt16, String)] = [
+        (1, "icmp"), (2, "igmp"), (6, "tcp"), (17, "udp"), (41, "ipv6"), (47, "gre"), (50, "esp"),
+        (58, "ipv6-icmp"), (132, "sctp"),
+    ]
+
+    /// The name for `port` (for a raw socket: for the protocol number), or nil.
+    public static func name(_ port: UInt16, raw: Bool = false) -> String? {
+        let table = raw ? protocols : Self.table
         var lo = 0, hi = table.count - 1
         while lo <= hi {
             let mid = (lo + hi) / 2
