@@ -146,7 +146,8 @@ func runNetstat(_ ctx: Context, _ args: [String]) throws -> Int32 {
     if opts.verbose {
         ctx.out.flush()
         for (what, e) in chain.fallbacks {
-            ctx.note("\(what): netlink not used (\(e.message)); read \(netDir)")
+            if what == "netlink" { ctx.note("netlink not available (\(e.message)); read \(netDir)") }
+            else { ctx.note("\(what): netlink failed (\(e.message)); read \(netDir)/\(what)") }
         }
         for (file, n) in chain.malformed.sorted(by: { $0.key < $1.key }) {
             ctx.note("\(netDir)/\(file): \(n) malformed line\(n == 1 ? "" : "s") skipped")
