@@ -6,7 +6,7 @@
 #
 # Environment: PROCS (connection-holding processes, default 12), PER
 # (connections per process, default 9000: 2*PER sockets must stay under
-# RLIMIT_NOFILE, 20000 here), ROUNDS (default 7), OUT (results file,
+# RLIMIT_NOFILE, 20000 here), ROUNDS (default 5), OUT (results file,
 # default bench/results/netstat.md), TOOLBOX_BIN.
 #
 # Every round runs each command of a group once, in a rotating order
@@ -17,7 +17,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 PROCS=${PROCS:-12}
 PER=${PER:-9000}
-ROUNDS=${ROUNDS:-7}
+ROUNDS=${ROUNDS:-5}
 OUT=${OUT:-bench/results/netstat.md}
 TB=${TOOLBOX_BIN:-$PWD/.build/release/toolbox}
 PY=${PYTHON:-python3}

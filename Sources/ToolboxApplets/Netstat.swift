@@ -104,44 +104,53 @@ func runNetstat(_ ctx: Context, _ args: [String]) throws -> Int32 {
     }
     let chain = openSources(ctx, opts, netDir: netDir)
 
-    var owners: SocketOwners?
+    // -p: the fd scan runs on a second thread while the sockets are read.
+    final class OwnersBox: @unchecked Sendable { var value: SocketOwners? }
+    let ownersBox = OwnersBox()
+    var scan: BackgroundThread?
     if opts.programs {
-        owners = SocketOwners.scan(procRoot: root)
-        if let o = owners, o.deniedPIDs > 0 {
-            let eff = (try? ctx.procfs.status(nil)).flatMap { $0.capEffective }.map { CapabilitySet(rawValue: $0) }
-            let why = eff?.contains(.sysPtrace) == true
-                ? "access was refused (a security module or hidepid)"
-                : "they belong to another uid and this process has no cap_sys_ptrace"
-            ctx.note("cannot read /proc/PID/fd of \(o.deniedPIDs) process\(o.deniedPIDs == 1 ? "" : "es") (\(why)): the owners of their sockets show as -")
-        }
+        let box = ownersBox
+        scan = BackgroundThread { box.value = SocketOwners.scan(procRoot: root) }
     }
-    let printer = SocketPrinter(ctx: ctx, opts: opts, owners: owners)
+    defer { scan?.join() }
 
     let tables = opts.inetTables
+    var inetRows: [(InetTable, [InetSocket])] = []
+    let tcpStates: UInt32 = opts.all ? SockDiag.allStates
+        : opts.listening ? 1 << 10 : SockDiag.allStates & ~(1 << 10)
+    for table in tables {
+        do { inetRows.append((table, try chain.inet(table, states: table.proto == .tcp ? tcpStates : SockDiag.allStates))) }
+        catch {
+            throw ToolError.failure("\(opts.source == "netlink" ? "netlink" : "\(netDir)/\(table.fileName)"): \(error.message)")
+        }
+    }
+    var unixRows: [UnixSocket] = []
+    if opts.unix {
+        do { unixRows = try chain.unix(usePreferred: opts.source == "netlink") }
+        catch {
+            throw ToolError.failure("\(opts.source == "netlink" ? "netlink" : "\(netDir)/unix"): \(error.message)")
+        }
+    }
+
+    scan?.join()
+    if let o = ownersBox.value, o.deniedPIDs > 0 {
+        let eff = (try? ctx.procfs.status(nil)).flatMap { $0.capEffective }.map { CapabilitySet(rawValue: $0) }
+        let why = eff?.contains(.sysPtrace) == true
+            ? "access was refused (a security module or hidepid)"
+            : "they belong to another uid and this process has no cap_sys_ptrace"
+        ctx.note("cannot read /proc/PID/fd of \(o.deniedPIDs) process\(o.deniedPIDs == 1 ? "" : "es") (\(why)): the owners of their sockets show as -")
+    }
+    let printer = SocketPrinter(ctx: ctx, opts: opts, owners: ownersBox.value)
     if !tables.isEmpty {
         if !opts.json { printer.inetHeader() }
-        let tcpStates: UInt32 = opts.all ? SockDiag.allStates
-            : opts.listening ? 1 << 10 : SockDiag.allStates & ~(1 << 10)
-        for table in tables {
-            let rows: [InetSocket]
-            do { rows = try chain.inet(table, states: table.proto == .tcp ? tcpStates : SockDiag.allStates) }
-            catch {
-                ctx.out.flush()
-                throw ToolError.failure("\(opts.source == "netlink" ? "netlink" : "\(netDir)/\(table.fileName)"): \(error.message)")
-            }
+        for (table, rows) in inetRows {
             printer.inet(table, rows)
             if ctx.out.isBroken { return ExitCode.success }
         }
     }
     if opts.unix {
         if !opts.json { printer.unixHeader() }
-        let rows: [UnixSocket]
-        do { rows = try chain.unix(usePreferred: opts.source == "netlink") }
-        catch {
-            ctx.out.flush()
-            throw ToolError.failure("\(opts.source == "netlink" ? "netlink" : "\(netDir)/unix"): \(error.message)")
-        }
-        printer.unix(rows)
+        printer.unix(unixRows)
     }
     if opts.verbose {
         ctx.out.flush()

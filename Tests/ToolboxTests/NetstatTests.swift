@@ -523,7 +523,7 @@ final class NetstatNamespaceTests: XCTestCase {
         XCTAssertTrue(auto.out.contains("127.0.0.1:\(h.int("tcp4_listen")) "), auto.out)
         XCTAssertEqual(auto.err, "netstat: netlink not available (operation not permitted); read /proc/\(pid)/net\n")
         XCTAssertEqual(forced.code, 1)
-        XCTAssertEqual(forced.out, "Active Internet connections (servers and established)\nProto Recv-Q Send-Q Local Address           Foreign Address         State      \n")
+        XCTAssertEqual(forced.out, "")
         XCTAssertEqual(forced.err, "netstat: netlink: operation not permitted\n")
     }
 }
