@@ -98,7 +98,7 @@ for name, ref, cmds in groups:
 lines.append("\nratio: median divided by the median of `ss` with the same options (for the /proc group: of `cat`).")
 lines.append("Targets (issue 4): `-tan` <= 1.0x, `-tln` <= 1.2x, `-tanp` <= 0.3x of ss; `--source=proc` is reported against `cat` of the same files, its floor.")
 lines.append("busybox netstat (Debian's busybox-static 1.35) has no -p. toolbox -p reads every /proc/PID/fd link on a second thread while the sockets are dumped;")
-lines.append("net-tools keeps owners in a 211-bucket chained hash and ss searches its owner table per socket, which is why both take tens of seconds here.")
+lines.append("net-tools keeps owners in a 211-bucket chained hash and ss in a small chained table too: their per-socket owner lookups slow down sharply with this many sockets.")
 text = "\n".join(lines) + "\n"
 os.makedirs(os.path.dirname(out), exist_ok=True)
 open(out, "w").write(text)
