@@ -6,6 +6,7 @@ import ToolboxCore
 public let applets: [Applet] = [
     capsApplet,
     netstatApplet,
+    tarApplet,
 ]
 
 /// Looks an applet up by name (binary search over the sorted table).
