@@ -202,7 +202,7 @@ final class NetstatFixtureTests: XCTestCase {
 
     func netToolsOnFixture(_ args: [String]) throws -> String {
         let cmd = "mount -t tmpfs none /proc && mkdir /proc/net && cp '\(procRoot)'/net/* /proc/net/ && exec netstat \(args.joined(separator: " "))"
-        let r = try ToolboxTests.run("/usr/bin/unshare", ["-m", "sh", "-c", cmd])
+        let r = try runProcess("/usr/bin/unshare", ["-m", "sh", "-c", cmd])
         XCTAssertEqual(r.code, 0, r.err)
         return r.out
     }
@@ -343,8 +343,8 @@ final class NetstatLiveTests: XCTestCase {
     func testInetMatchesNetTools() throws {
         let bin = try toolboxBinary()
         for args in [["-tuanpeW"], ["-tuanp"], ["-tuap"], ["-tulpn"], ["-tna"], ["-tuaeW"]] {
-            let nt = try ToolboxTests.run(try which("netstat"), args)
-            let tb = try ToolboxTests.run(bin, ["netstat"] + args)
+            let nt = try runProcess(try which("netstat"), args)
+            let tb = try runProcess(bin, ["netstat"] + args)
             XCTAssertEqual(tb.code, 0, tb.err)
             XCTAssertEqual(tb.err, "")
             let numeric = args[0].contains("n")
@@ -354,7 +354,7 @@ final class NetstatLiveTests: XCTestCase {
             XCTAssertEqual(tb.out.split(separator: "\n").prefix(2), nt.out.split(separator: "\n").prefix(2))
         }
         // The cases the issue names are really in the compared rows.
-        let all = ours(try ToolboxTests.run(bin, ["netstat", "-tuanpeW"]).out).joined(separator: "\n")
+        let all = ours(try runProcess(bin, ["netstat", "-tuanpeW"]).out).joined(separator: "\n")
         let pid = helper.int("pid"), dual = helper.int("dual_listen"), client = helper.int("dual_client")
         XCTAssertTrue(all.contains("tcp6       0      0 :::\(dual) "), all)
         func pad(_ s: String) -> String { s + String(repeating: " ", count: max(0, 23 - s.count)) }
@@ -369,12 +369,12 @@ final class NetstatLiveTests: XCTestCase {
     func testUnixMatchesNetTools() throws {
         let bin = try toolboxBinary()
         for args in [["-xap"], ["-xa"], ["-xlp"], ["-xp"]] {
-            let nt = try ToolboxTests.run(try which("netstat"), args)
-            let tb = try ToolboxTests.run(bin, ["netstat"] + args)
+            let nt = try runProcess(try which("netstat"), args)
+            let tb = try runProcess(bin, ["netstat"] + args)
             XCTAssertEqual(unixOurs(tb.out), unixOurs(nt.out), "netstat \(args)")
             XCTAssertEqual(tb.out.split(separator: "\n").prefix(2), nt.out.split(separator: "\n").prefix(2))
         }
-        let rows = unixOurs(try ToolboxTests.run(bin, ["netstat", "-xa"]).out)
+        let rows = unixOurs(try runProcess(bin, ["netstat", "-xa"]).out)
         XCTAssertEqual(rows.count, 5, rows.joined(separator: "\n"))
         XCTAssertTrue(rows.contains { $0.contains("STREAM     LISTENING") && $0.hasSuffix("\(dir)/stream.sock") })
         XCTAssertTrue(rows.contains { $0.contains("DGRAM") && $0.hasSuffix("\(dir)/dgram.sock") })
@@ -385,7 +385,7 @@ final class NetstatLiveTests: XCTestCase {
         // (state, local, peer, pid) for the test's ports, normalised: ss
         // brackets IPv6 and prints * for an unspecified address.
         func ssRows() throws -> Set<String> {
-            let out = try ToolboxTests.run(try which("ss"), ["-Htuanp"]).out
+            let out = try runProcess(try which("ss"), ["-Htuanp"]).out
             var rows = Set<String>()
             for line in out.split(separator: "\n") {
                 let f = line.split(separator: " ", omittingEmptySubsequences: true).map(String.init)
@@ -408,7 +408,7 @@ final class NetstatLiveTests: XCTestCase {
             return rows
         }
         func toolboxRows() throws -> Set<String> {
-            let out = try ToolboxTests.run(bin, ["netstat", "-tuanpW"]).out
+            let out = try runProcess(bin, ["netstat", "-tuanpW"]).out
             var rows = Set<String>()
             for line in out.split(separator: "\n").dropFirst(2) {
                 let f = line.split(separator: " ", omittingEmptySubsequences: true).map(String.init)
@@ -433,15 +433,15 @@ final class NetstatLiveTests: XCTestCase {
     func testBothSourcesGiveIdenticalOutput() throws {
         let bin = try toolboxBinary()
         for args in [["-tuanpeW"], ["-tulpn"], ["-tna"], ["-tuap"]] {
-            let p = try ToolboxTests.run(bin, ["netstat", "--source=proc"] + args)
-            let n = try ToolboxTests.run(bin, ["netstat", "--source=netlink"] + args)
+            let p = try runProcess(bin, ["netstat", "--source=proc"] + args)
+            let n = try runProcess(bin, ["netstat", "--source=netlink"] + args)
             XCTAssertEqual(n.code, 0, n.err)
             XCTAssertEqual(ours(n.out), ours(p.out), "\(args)")
             XCTAssertEqual(n.out.split(separator: "\n").prefix(2), p.out.split(separator: "\n").prefix(2))
         }
         // unix_diag does not report RefCnt: the netlink source prints '-' there (docs/netstat.md).
-        let p = unixOurs(try ToolboxTests.run(bin, ["netstat", "--source=proc", "-xap"]).out)
-        let n = unixOurs(try ToolboxTests.run(bin, ["netstat", "--source=netlink", "-xap"]).out)
+        let p = unixOurs(try runProcess(bin, ["netstat", "--source=proc", "-xap"]).out)
+        let n = unixOurs(try runProcess(bin, ["netstat", "--source=netlink", "-xap"]).out)
         let dash = p.map { $0.replacingOccurrences(of: #"^unix  \d+ *"#, with: "unix  -      ", options: .regularExpression) }
         XCTAssertEqual(n, dash)
         XCTAssertEqual(n.count, 5)
@@ -450,8 +450,8 @@ final class NetstatLiveTests: XCTestCase {
     func testAnotherUidSeesDashesAndIsToldWhy() throws {
         let bin = try toolboxBinary()
         let setpriv = ["--reuid=65534", "--regid=65534", "--clear-groups"]
-        let tb = try ToolboxTests.run("/usr/bin/setpriv", setpriv + [bin, "netstat", "-tanp"])
-        let nt = try ToolboxTests.run("/usr/bin/setpriv", setpriv + [try which("netstat"), "-tanp"])
+        let tb = try runProcess("/usr/bin/setpriv", setpriv + [bin, "netstat", "-tanp"])
+        let nt = try runProcess("/usr/bin/setpriv", setpriv + [try which("netstat"), "-tanp"])
         XCTAssertEqual(ours(tb.out), ours(nt.out).map { netToolsRowAsToolbox($0, numeric: true, wide: false) })
         XCTAssertTrue(ours(tb.out).contains { $0.contains(":\(other.int("port")) ") && $0.contains("\(other.int("pid"))/python3") })
         XCTAssertTrue(ours(tb.out).contains { $0.contains(":\(helper.int("tcp4_listen")) ") && $0.hasSuffix(" -                   ") })
@@ -467,8 +467,8 @@ final class NetstatLiveTests: XCTestCase {
         let h = try SocketHelper("/bin/bash", ["-c", "exec -a a-rather-long-program-name \(systemPython) '\(fixturePath("netstat/sockets.py"))' listen"])
         defer { h.stop() }
         let port = h.int("port")
-        let tb = try ToolboxTests.run(bin, ["netstat", "-tlnp"]).out.split(separator: "\n").first { $0.contains(":\(port) ") }
-        let nt = try ToolboxTests.run(try which("netstat"), ["-tlnp"]).out.split(separator: "\n").first { $0.contains(":\(port) ") }
+        let tb = try runProcess(bin, ["netstat", "-tlnp"]).out.split(separator: "\n").first { $0.contains(":\(port) ") }
+        let nt = try runProcess(try which("netstat"), ["-tlnp"]).out.split(separator: "\n").first { $0.contains(":\(port) ") }
         let full = "\(h.int("pid"))/a-rather-long-program-name"
         func pad(_ s: String) -> String { s + String(repeating: " ", count: max(0, 23 - s.count)) }
         XCTAssertEqual(tb.map(String.init), "tcp        0      0 " + pad("127.0.0.1:\(port)") + " " + pad("0.0.0.0:*") + " LISTEN      \(full)")
@@ -488,15 +488,15 @@ final class NetstatNamespaceTests: XCTestCase {
         defer { h.stop() }
         let pid = h.int("pid")
         XCTAssertGreaterThan(pid, 0)
-        let viaNetlink = try ToolboxTests.run(bin, ["netstat", "--pid", String(pid), "--source=netlink", "-tuanW"])
-        let viaProc = try ToolboxTests.run(bin, ["netstat", "-N", String(pid), "--source=proc", "-tuanW"])
+        let viaNetlink = try runProcess(bin, ["netstat", "--pid", String(pid), "--source=netlink", "-tuanW"])
+        let viaProc = try runProcess(bin, ["netstat", "-N", String(pid), "--source=proc", "-tuanW"])
         XCTAssertEqual(viaNetlink.code, 0, viaNetlink.err)
         XCTAssertEqual(viaNetlink.out, viaProc.out)
         // Only the namespace's sockets: its listeners, not the host's.
         let rows = viaProc.out.split(separator: "\n").dropFirst(2)
         XCTAssertTrue(rows.contains { $0.contains("127.0.0.1:\(h.int("tcp4_listen")) ") })
         XCTAssertEqual(rows.count, 10, viaProc.out)   // 3 listeners, 2 connections (4 ends), TIME_WAIT, 2 udp (sockets.py)
-        let host = try ToolboxTests.run(bin, ["netstat", "-tuanW"])
+        let host = try runProcess(bin, ["netstat", "-tuanW"])
         XCTAssertFalse(host.out.contains("127.0.0.1:\(h.int("tcp4_listen")) "))
     }
 
@@ -515,9 +515,9 @@ final class NetstatNamespaceTests: XCTestCase {
             "ip link set lo up && exec \(systemPython) '\(fixturePath("netstat/sockets.py"))' all '\(dir)'"])
         defer { h.stop() }
         let pid = String(h.int("pid"))
-        let auto = try ToolboxTests.run("/usr/bin/setpriv", nobody + [bin, "netstat", "--pid", pid, "-tuanv"])
-        let proc = try ToolboxTests.run("/usr/bin/setpriv", nobody + [bin, "netstat", "--pid", pid, "-tuan", "--source=proc"])
-        let forced = try ToolboxTests.run("/usr/bin/setpriv", nobody + [bin, "netstat", "--pid", pid, "-tuan", "--source=netlink"])
+        let auto = try runProcess("/usr/bin/setpriv", nobody + [bin, "netstat", "--pid", pid, "-tuanv"])
+        let proc = try runProcess("/usr/bin/setpriv", nobody + [bin, "netstat", "--pid", pid, "-tuan", "--source=proc"])
+        let forced = try runProcess("/usr/bin/setpriv", nobody + [bin, "netstat", "--pid", pid, "-tuan", "--source=netlink"])
         XCTAssertEqual(auto.code, 0, auto.err)
         XCTAssertEqual(auto.out, proc.out)
         XCTAssertTrue(auto.out.contains("127.0.0.1:\(h.int("tcp4_listen")) "), auto.out)
