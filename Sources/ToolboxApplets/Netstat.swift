@@ -158,6 +158,8 @@ func runNetstat(_ ctx: Context, _ args: [String]) throws -> Int32 {
             if what == "netlink" { ctx.note("netlink not available (\(e.message)); read \(netDir)") }
             else { ctx.note("\(what): netlink failed (\(e.message)); read \(netDir)/\(what)") }
         }
+        if !chain.viaPreferred.isEmpty { ctx.note("from netlink sock_diag: \(chain.viaPreferred.joined(separator: " "))") }
+        if !chain.viaFallback.isEmpty { ctx.note("from \(netDir): \(chain.viaFallback.joined(separator: " "))") }
         for (file, n) in chain.malformed.sorted(by: { $0.key < $1.key }) {
             ctx.note("\(netDir)/\(file): \(n) malformed line\(n == 1 ? "" : "s") skipped")
         }
@@ -205,7 +207,14 @@ final class SocketPrinter {
     let owners: SocketOwners?
     private var ownerText: [[UInt8]] = []
     private var userText: [UInt32: [UInt8]] = [:]
-    private lazy var users: IDNames = IDNames.load(ctx.hostRoot + "/etc/passwd") ?? IDNames()
+    /// User names: with --pid, the target container's /etc/passwd (read
+    /// confined to /proc/PID/root), else the debugger's.
+    private lazy var users: IDNames = {
+        if let pid = opts.pid, let b = try? readFileInRoot(ctx.procfs.path(pid, "root"), "/etc/passwd") {
+            return IDNames(parsing: b)
+        }
+        return IDNames.load(ctx.hostRoot + "/etc/passwd") ?? IDNames()
+    }()
 
     init(ctx: Context, opts: NetstatOptions, owners: SocketOwners?) {
         self.ctx = ctx; self.out = ctx.out; self.opts = opts; self.owners = owners

@@ -6,8 +6,10 @@ public struct SocketOwners {
     public struct Owner: Sendable { public let pid: Int32; public let name: String }
 
     public private(set) var owners: [Owner] = []
-    /// PIDs whose fd directory could not be read for lack of permission.
-    public private(set) var deniedPIDs = 0
+    /// PIDs whose fd directory could not be read for lack of permission
+    /// (a reader with a borrowed identity may add their sockets with `add`).
+    public private(set) var denied: [Int32] = []
+    public var deniedPIDs: Int { denied.count }
     private var keys: [UInt64]
     private var values: [Int32]
     private var mask: Int
@@ -40,6 +42,13 @@ public struct SocketOwners {
             if k == 0 { return nil }
             i = (i + 1) & mask
         }
+    }
+
+    /// Adds a process and the socket inodes it holds (read some other way).
+    public mutating func add(pid: Int32, name: String, inodes: [UInt64]) {
+        let index = Int32(owners.count)
+        owners.append(Owner(pid: pid, name: name))
+        for i in inodes { insert(i, owner: index) }
     }
 
     /// Inserts unless present (first owner wins).
@@ -135,7 +144,7 @@ public struct SocketOwners {
             defer { _ = Glibc_close(pidDir) }
             let fdDir = openat(pidDir, "fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC)
             if fdDir < 0 {
-                if errno == EACCES || errno == EPERM { result.deniedPIDs += 1 }
+                if errno == EACCES || errno == EPERM { result.denied.append(pid) }
                 continue
             }
             guard let fds = fdopendir(fdDir) else { _ = Glibc_close(fdDir); continue }

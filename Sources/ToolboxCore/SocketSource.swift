@@ -101,6 +101,9 @@ public final class SourceChain {
     /// Why the preferred source was not used, per table (for --verbose).
     public private(set) var fallbacks: [(String, Errno)] = []
     public var malformed: [String: Int] = [:]
+    /// The tables each source served, in order (for --verbose).
+    public private(set) var viaPreferred: [String] = []
+    public private(set) var viaFallback: [String] = []
 
     /// `preferred` nil means it could not be opened (then `openError` says why).
     public init(preferred: SocketSource?, fallback: SocketSource, mode: Mode, openError: Errno? = nil) {
@@ -112,25 +115,35 @@ public final class SourceChain {
         var bad = 0
         defer { if bad > 0 { malformed[table.fileName, default: 0] += bad } }
         if let p = preferred {
-            do { return try p.inet(table, states: states, malformed: &bad) }
-            catch {
+            do {
+                let rows = try p.inet(table, states: states, malformed: &bad)
+                viaPreferred.append(table.fileName)
+                return rows
+            } catch {
                 if mode == .forced && error != .notSupported { throw error }
-                fallbacks.append((table.fileName, error))
+                if error != .notSupported { fallbacks.append((table.fileName, error)) }
             }
         }
-        return try fallback.inet(table, states: states, malformed: &bad)
+        let rows = try fallback.inet(table, states: states, malformed: &bad)
+        viaFallback.append(table.fileName)
+        return rows
     }
 
     public func unix(usePreferred: Bool) throws(Errno) -> [UnixSocket] {
         var bad = 0
         defer { if bad > 0 { malformed["unix", default: 0] += bad } }
         if usePreferred, let p = preferred {
-            do { return try p.unix(malformed: &bad) }
-            catch {
+            do {
+                let rows = try p.unix(malformed: &bad)
+                viaPreferred.append("unix")
+                return rows
+            } catch {
                 if mode == .forced { throw error }
                 fallbacks.append(("unix", error))
             }
         }
-        return try fallback.unix(malformed: &bad)
+        let rows = try fallback.unix(malformed: &bad)
+        viaFallback.append("unix")
+        return rows
     }
 }

@@ -238,7 +238,7 @@ final class NetstatFixtureTests: XCTestCase {
 
     func testVerboseCountsMalformedLinesAndJSON() throws {
         let r = runToolbox(["netstat", "-tanv"], procRoot: procRoot)
-        XCTAssertEqual(r.err, "netstat: \(procRoot)/net/tcp6: 2 malformed lines skipped\n")
+        XCTAssertEqual(r.err, "netstat: from \(procRoot)/net: tcp tcp6\nnetstat: \(procRoot)/net/tcp6: 2 malformed lines skipped\n")
         XCTAssertEqual(r.code, 0)
         let j = runToolbox(["netstat", "-tl", "--json"], procRoot: procRoot)
         let lines = j.out.split(separator: "\n")
@@ -432,6 +432,8 @@ final class NetstatLiveTests: XCTestCase {
 
     func testBothSourcesGiveIdenticalOutput() throws {
         let bin = try toolboxBinary()
+        let v = try runProcess(bin, ["netstat", "-av"])
+        XCTAssertTrue(v.err.hasSuffix("netstat: from netlink sock_diag: tcp tcp6 udp udp6\nnetstat: from /proc/net: udplite udplite6 raw raw6 unix\n"), v.err)
         for args in [["-tuanpeW"], ["-tulpn"], ["-tna"], ["-tuap"]] {
             let p = try runProcess(bin, ["netstat", "--source=proc"] + args)
             let n = try runProcess(bin, ["netstat", "--source=netlink"] + args)
@@ -521,7 +523,8 @@ final class NetstatNamespaceTests: XCTestCase {
         XCTAssertEqual(auto.code, 0, auto.err)
         XCTAssertEqual(auto.out, proc.out)
         XCTAssertTrue(auto.out.contains("127.0.0.1:\(h.int("tcp4_listen")) "), auto.out)
-        XCTAssertEqual(auto.err, "netstat: netlink not available (operation not permitted); read /proc/\(pid)/net\n")
+        XCTAssertEqual(auto.err, "netstat: netlink not available (operation not permitted); read /proc/\(pid)/net\n"
+                       + "netstat: from /proc/\(pid)/net: tcp tcp6 udp udp6\n")
         XCTAssertEqual(forced.code, 1)
         XCTAssertEqual(forced.out, "")
         XCTAssertEqual(forced.err, "netstat: netlink: operation not permitted\n")
