@@ -250,7 +250,7 @@ final class SocketPrinter {
         let label = Array(table.label.utf8)
         for s in rows where shown(table, s) {
             if opts.json { jsonInet(table, s); continue }
-            out.write(label.withUnsafeBufferPointer { $0 })
+            out.write(label)
             out.repeatByte(ASCII.space, 6 - label.count)
             out.decimal(s.rxQueue, width: 6)
             out.byte(ASCII.space)
