@@ -5,7 +5,12 @@ import ToolboxCore
 /// and add it here.
 public let applets: [Applet] = [
     capsApplet,
+    catApplet,
+    findApplet,
+    lsApplet,
     netstatApplet,
+    readlinkApplet,
+    statApplet,
     tarApplet,
 ]
 
