@@ -133,12 +133,21 @@ func runNetstat(_ ctx: Context, _ args: [String]) throws -> Int32 {
     }
 
     scan?.join()
-    if let o = ownersBox.value, o.deniedPIDs > 0 {
-        let eff = (try? ctx.procfs.status(nil)).flatMap { $0.capEffective }.map { CapabilitySet(rawValue: $0) }
-        let why = eff?.contains(.sysPtrace) == true
-            ? "access was refused (a security module or hidepid)"
-            : "they belong to another uid and this process has no cap_sys_ptrace"
-        ctx.note("cannot read /proc/PID/fd of \(o.deniedPIDs) process\(o.deniedPIDs == 1 ? "" : "es") (\(why)): the owners of their sockets show as -")
+    let eff = CapabilitySet(rawValue: (try? ctx.procfs.status(nil))?.capEffective ?? 0)
+    if ownersBox.value?.deniedPIDs ?? 0 > 0 && !eff.contains(.sysPtrace) {
+        // /proc/PID/fd refused: another uid (or more capabilities than
+        // ours) and no cap_sys_ptrace. With cap_setuid and cap_setgid, read
+        // them as their owner (ProcAccess). With cap_sys_ptrace a refusal
+        // is a process caught mid-exec or exit: not worth a note.
+        let canBorrow = eff.contains(.setuid) && eff.contains(.setgid)
+        if canBorrow { _ = ownersBox.value?.addBorrowed(procfs: ctx.procfs) }
+        let n = ownersBox.value?.deniedPIDs ?? 0
+        if n > 0 {
+            let why = canBorrow
+                ? "another uid or more capabilities than this process, which has no cap_sys_ptrace; reading them as their uid did not help"
+                : "another uid, and this process has no cap_sys_ptrace, nor cap_setuid and cap_setgid to read them as their uid"
+            ctx.note("cannot read /proc/PID/fd of \(n) process\(n == 1 ? "" : "es") (\(why)): the owners of their sockets show as -")
+        }
     }
     let printer = SocketPrinter(ctx: ctx, opts: opts, owners: ownersBox.value)
     if !tables.isEmpty {

@@ -106,6 +106,44 @@ public struct SocketOwners {
         return ""
     }
 
+    /// The program name of `pid` under `procRoot` (see `programName`), or nil if it is gone.
+    public static func programName(procRoot: String, pid: Int32) -> String? {
+        guard let dir = try? FileDescriptor.open("\(procRoot)/\(pid)", O_RDONLY | O_DIRECTORY) else { return nil }
+        defer { dir.close() }
+        return programName(dir.rawValue, buffer: ReadBuffer(capacity: 4096))
+    }
+
+    /// Adds the sockets of the processes whose fd directory was refused by
+    /// reading their fd links in a child that takes each one's uid and gid
+    /// (`borrowedFDLinks`, ProcAccess.swift). Returns the PIDs that still
+    /// could not be read. Those owners come after the directly read ones, so
+    /// a socket shared with a readable process keeps that owner.
+    public mutating func addBorrowed(procfs: ProcFS) -> [Int32] {
+        var still: [Int32] = []
+        let me = geteuid()
+        for pid in denied {
+            guard let st = try? procfs.status(pid), let uid = st.realUID, let gid = st.realGID else { continue }
+            // Taking our own uid cannot help (the refusal is about the
+            // target's capabilities); an empty answer means the child was
+            // refused too (it skips links it cannot read).
+            guard uid != me, let links = try? borrowedFDLinks(procfs: procfs, pid: pid, uid: uid, gid: gid),
+                  !links.isEmpty else {
+                still.append(pid); continue
+            }
+            var inodes: [UInt64] = []
+            for (_, target) in links {
+                var t = target
+                let n = t.utf8.count
+                if let inode = t.withUTF8({ b in Self.socketInode(b.baseAddress!, n) }) { inodes.append(inode) }
+            }
+            if !inodes.isEmpty, let name = Self.programName(procRoot: procfs.root, pid: pid) {
+                add(pid: pid, name: name, inodes: inodes)
+            }
+        }
+        denied = still
+        return still
+    }
+
     /// Scans `procRoot` (/proc). Processes that vanish are skipped.
     public static func scan(procRoot: String = "/proc", capacity: Int = 1024) -> SocketOwners {
         var result = SocketOwners(capacity: capacity)
@@ -155,6 +193,12 @@ public struct SocketOwners {
                     tp.withMemoryRebound(to: CChar.self, capacity: 256) { p in
                         readlinkat(fdDir, p, UnsafeMutableRawPointer(link).assumingMemoryBound(to: CChar.self), 63)
                     }
+                }
+                if len < 0 && (errno == EACCES || errno == EPERM) {
+                    // Listed but not readable: the ptrace check (e.g. the
+                    // target has capabilities this process lacks).
+                    result.denied.append(pid)
+                    break
                 }
                 guard len > 0, let inode = socketInode(link, len) else { continue }
                 if ownerIndex < 0 {

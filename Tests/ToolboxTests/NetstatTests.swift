@@ -460,8 +460,27 @@ final class NetstatLiveTests: XCTestCase {
         let notes = tb.err.split(separator: "\n")
         XCTAssertEqual(notes.count, 1, tb.err)
         XCTAssertTrue(tb.err.hasPrefix("netstat: cannot read /proc/PID/fd of "), tb.err)
-        XCTAssertTrue(tb.err.hasSuffix("(they belong to another uid and this process has no cap_sys_ptrace): the owners of their sockets show as -\n"), tb.err)
+        XCTAssertTrue(tb.err.hasSuffix("(another uid, and this process has no cap_sys_ptrace, nor cap_setuid and cap_setgid to read them as their uid): the owners of their sockets show as -\n"), tb.err)
         XCTAssertEqual(tb.code, 0)
+    }
+
+    func testWithoutPtraceTheOwnerIsReadAsItsUid() throws {
+        // root without cap_sys_ptrace cannot read /proc/PID/fd of uid 65534,
+        // but with cap_setuid/cap_setgid a child taking uid 65534 can.
+        let bin = try toolboxBinary()
+        let noPtrace = ["--inh-caps=-sys_ptrace", "--bounding-set=-sys_ptrace"]
+        let direct = try runProcess("/usr/bin/setpriv", noPtrace + ["cat", "/proc/\(other.int("pid"))/fd/0"])
+        XCTAssertNotEqual(direct.code, 0, "the setup must really refuse /proc/PID/fd")
+        let tb = try runProcess("/usr/bin/setpriv", noPtrace + [bin, "netstat", "-tanp"])
+        XCTAssertEqual(tb.code, 0)
+        let rows = ours(tb.out)
+        XCTAssertTrue(rows.contains { $0.contains(":\(other.int("port")) ") && $0.contains("\(other.int("pid"))/python3") }, tb.out)
+        // The root helper has every capability, so even as uid 0 it cannot
+        // be read without cap_sys_ptrace: '-' and one note.
+        XCTAssertTrue(rows.contains { $0.contains(":\(helper.int("tcp4_listen")) ") && $0.hasSuffix(" -                   ") })
+        XCTAssertTrue(tb.err.hasPrefix("netstat: cannot read /proc/PID/fd of "), tb.err)
+        XCTAssertTrue(tb.err.hasSuffix("(another uid or more capabilities than this process, which has no cap_sys_ptrace; reading them as their uid did not help): the owners of their sockets show as -\n"), tb.err)
+        XCTAssertEqual(tb.err.split(separator: "\n").count, 1)
     }
 
     func testProgramNamesAreNotTruncated() throws {
