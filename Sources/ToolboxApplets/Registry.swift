@@ -5,6 +5,7 @@ import ToolboxCore
 /// and add it here.
 public let applets: [Applet] = [
     capsApplet,
+    psApplet,
 ]
 
 /// Looks an applet up by name (binary search over the sorted table).
