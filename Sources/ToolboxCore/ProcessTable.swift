@@ -51,7 +51,7 @@ public final class ProcessTable {
     private var containerIndex: [String: Int32] = [:]
 
     private let dirFD: FileDescriptor
-    private let buffer = ReadBuffer(capacity: 4096)
+    private let buffer = ReadBuffer(capacity: 16384)
     private let path = UnsafeMutablePointer<CChar>.allocate(capacity: 96)
     private let needs: Needs
 
@@ -137,7 +137,15 @@ public final class ProcessTable {
         let fd = openat(dirFD.rawValue, path, O_RDONLY | O_CLOEXEC)
         if fd < 0 { return nil }
         defer { _ = close(fd) }
-        return try? buffer.readAll(FileDescriptor(rawValue: fd))
+        // One read(2) fills the buffer with the whole file: /proc/PID/stat,
+        // status (single_open seq_files) and cmdline return everything that
+        // fits in one call, so a short read is the end. Only a full buffer
+        // needs more calls (readAll grows it).
+        let room = buffer.capacity
+        let n = read(fd, buffer.rawStart, room)
+        if n < 0 { return nil }
+        if n < room { return buffer.setCount(n) }
+        return try? buffer.readAll(FileDescriptor(rawValue: fd), alreadyRead: n)
     }
 
     private func readProcess(_ pid: Int32) {
