@@ -192,6 +192,8 @@ struct PsOptions {
     var pids: [Int32] = []
     var users: [String] = []
     var forest = false
+    /// -H: procps "unixy" forest (two blanks per level, no adoption by pid 1).
+    var unixForest = false
     var sort: [String] = []
     var threads = false
     var noHeaders = false
@@ -238,6 +240,7 @@ func parsePsArguments(_ args: [String]) throws(ToolError) -> PsOptions {
     for list in p.values("user") {
         o.users += list.split(whereSeparator: { $0 == "," || $0 == " " }).map(String.init)
     }
+    o.unixForest = p.has("H") && !p.has("forest") && !o.forest
     o.forest = o.forest || p.has("H") || p.has("forest")
     for s in p.values("sort") {
         for k in s.split(separator: ",") { o.sort.append(String(k)) }
@@ -361,7 +364,7 @@ func runPs(_ ctx: Context, _ args: [String]) throws -> Int32 {
         default: break
         }
         switch k {
-        case .ruid, .rgid, .ruser, .rgroup, .stat: needs.insert(.status)
+        case .ruid, .rgid, .ruser, .rgroup, .stat, .rss, .pmem, .vsz: needs.insert(.status)
         default: break
         }
     }
@@ -419,7 +422,7 @@ func runPs(_ ctx: Context, _ args: [String]) throws -> Int32 {
     var order: [(Int, Int)] = []   // (row, forest depth prefix index)
     var prefixes: [[UInt8]] = [[]]
     if o.forest {
-        order = r.forestOrder(rows, sortKeys: sortKeys, prefixes: &prefixes)
+        order = r.forestOrder(rows, sortKeys: sortKeys, unix: o.unixForest, prefixes: &prefixes)
     } else if !sortKeys.isEmpty {
         var idx = Array(rows.indices)
         idx.sort { a, b in
@@ -667,6 +670,10 @@ final class PsRenderer {
         }
     }
 
+    func rssKB(_ e: ProcessTable.Entry) -> UInt64 {
+        e.vmRSS >= 0 ? UInt64(e.vmRSS) : UInt64(max(e.stat.rss, 0)) * clock.pageKB
+    }
+
     func cpuTicks(_ e: ProcessTable.Entry) -> UInt64 { e.stat.utime &+ e.stat.stime }
 
     func elapsed(_ e: ProcessTable.Entry) -> UInt64 {
@@ -755,14 +762,14 @@ final class PsRenderer {
         case .comm:
             cell.append(contentsOf: prefix)
             if commIsFull { args(e) } else { comm(e) }
-        case .rss: dec(UInt64(max(s.rss, 0)) * clock.pageKB)
-        case .vsz: dec(s.vsize / 1024)
+        case .rss: dec(rssKB(e))
+        case .vsz: dec(e.vmSize >= 0 ? UInt64(e.vmSize) : s.vsize / 1024)
         case .pcpu:
             let p = pcpuPermille(e)
             if p > 999 { dec(p / 10) } else { dec(p / 10); cell.append(0x2E); dec(p % 10) }
         case .pmem:
             var p: UInt64 = 0
-            if clock.memTotalKB > 0 { p = UInt64(max(s.rss, 0)) * clock.pageKB * 1000 / clock.memTotalKB }
+            if clock.memTotalKB > 0 { p = rssKB(e) * 1000 / clock.memTotalKB }
             if p > 999 { p = 999 }
             if p / 10 < 10 { cell.append(ASCII.space) }
             dec(p / 10); cell.append(0x2E); dec(p % 10)
@@ -865,7 +872,7 @@ final class PsRenderer {
         case .time, .bsdtime: return cmp(cpuTicks(a) / clock.hertz, cpuTicks(b) / clock.hertz)
         case .etime, .etimes: return cmp(elapsed(a), elapsed(b))
         case .stime, .start: return cmp(a.stat.startTime, b.stat.startTime)
-        case .rss, .pmem: return cmp(a.stat.rss, b.stat.rss)
+        case .rss, .pmem: return cmp(rssKB(a), rssKB(b))
         case .vsz: return cmp(a.stat.vsize, b.stat.vsize)
         case .pcpu, .c: return cmp(pcpuPermille(a), pcpuPermille(b))
         case .nlwp: return cmp(a.stat.numThreads, b.stat.numThreads)
@@ -887,7 +894,7 @@ final class PsRenderer {
     /// procps display.c show_forest: sort by ppid (then the --sort keys, or
     /// start time), then print each tree from roots found scanning backwards;
     /// children of pid 1 stay at its level.
-    func forestOrder(_ rows: [ProcessTable.Entry], sortKeys: [(PsKey, Bool)], prefixes: inout [[UInt8]]) -> [(Int, Int)] {
+    func forestOrder(_ rows: [ProcessTable.Entry], sortKeys: [(PsKey, Bool)], unix: Bool, prefixes: inout [[UInt8]]) -> [(Int, Int)] {
         let keys: [(PsKey, Bool)] = [(.ppid, false)] + (sortKeys.isEmpty ? [(.stime, false)] : sortKeys)
         var procs = Array(rows.indices)
         procs.sort { a, b in
@@ -910,6 +917,7 @@ final class PsRenderer {
         func emit(_ i: Int) {
             var rendered: [UInt8] = []
             for ch in prefix {
+                if unix { rendered += [ASCII.space, ASCII.space]; continue }
                 switch ch {
                 case 0x4C, 0x2B: rendered += Array(" \\_ ".utf8)
                 case 0x7C: rendered += Array(" |  ".utf8)
@@ -935,7 +943,7 @@ final class PsRenderer {
             }
             while i < n {
                 let more = i + 1 < n && rows[procs[i + 1]].stat.ppid == myPid
-                if myPid == 1 { showTree(i, level, more) } else { showTree(i, level + 1, more) }
+                if myPid == 1 && !unix { showTree(i, level, more) } else { showTree(i, level + 1, more) }
                 i += 1
                 if !more { break }
             }

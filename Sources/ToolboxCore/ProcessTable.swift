@@ -35,6 +35,9 @@ public final class ProcessTable {
         /// Index into `containers`, -1 for none.
         public var container: Int32 = -1
         public var vmLocked: Bool = false
+        /// VmRSS and VmSize from status in kB (-1: status not read).
+        public var vmRSS: Int64 = -1
+        public var vmSize: Int64 = -1
     }
 
     public struct RootID: Hashable, Sendable { public var dev: UInt64; public var ino: UInt64 }
@@ -164,7 +167,7 @@ public final class ProcessTable {
         if wantStatus, let b = readInto(pid, "/status"), let s = PidStatus.parse(b) {
             if s.uids.count > 1 { e.ruid = s.uids[0]; e.euid = s.uids[1] }
             if s.gids.count > 1 { e.rgid = s.gids[0]; e.egid = s.gids[1] }
-            e.vmLocked = Self.vmLocked(b)
+            Self.memory(b, &e)
         }
         if needs.contains(.cmdline), !ps.isKernelThread, let b = readInto(pid, "/cmdline") {
             e.argsOffset = Int32(arena.count); e.argsCount = Int32(b.count)
@@ -200,17 +203,23 @@ public final class ProcessTable {
         return i
     }
 
-    /// VmLck: N kB with N > 0.
-    static func vmLocked(_ b: Bytes) -> Bool {
+    /// VmLck, VmRSS and VmSize from status. The kernel sums RSS exactly
+    /// for status but approximately (per-CPU counters) for stat, so procps
+    /// and toolbox take RSS from status when it is shown.
+    static func memory(_ b: Bytes, _ e: inout Entry) {
         var sc = ByteScanner(b)
+        e.vmRSS = 0; e.vmSize = 0
         while !sc.atEnd {
             let line = sc.upTo(ASCII.newline)
-            if line.count > 6, line[0] == 0x56, line[1] == 0x6D, line[2] == 0x4C, line[3] == 0x63, line[4] == 0x6B, line[5] == 0x3A {
-                var v = ByteScanner(Bytes(rebasing: line[6...]))
-                return (v.uint() ?? 0) > 0
+            guard line.count > 6, line[0] == 0x56, line[1] == 0x6D else { continue }   // "Vm"
+            let key = Bytes(rebasing: line[0..<6])
+            var v = ByteScanner(Bytes(rebasing: line[6...]))
+            if key.equals("VmLck:") { e.vmLocked = (v.uint() ?? 0) > 0 }
+            else if key.equals("VmRSS:") { e.vmRSS = Int64(v.uint() ?? 0) }
+            else if line.count > 7, Bytes(rebasing: line[0..<7]).equals("VmSize:") {
+                var w = ByteScanner(Bytes(rebasing: line[7...])); e.vmSize = Int64(w.uint() ?? 0)
             }
         }
-        return false
     }
 
     /// The threads of entry `index` (for -L): one entry per /proc/PID/task/TID,
