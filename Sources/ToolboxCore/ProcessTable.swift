@@ -77,11 +77,92 @@ public final class ProcessTable {
         return arena[Int(offset)..<Int(offset + count)]
     }
 
-    /// Scans every process, or only `pids` when given (in that order of /proc).
+    /// Scans every process, or only `pids` when given. With many processes
+    /// the per-process reads are spread over a few threads (one per online
+    /// CPU, at most 4; TOOLBOX_PS_THREADS overrides), each with its own
+    /// buffers, and merged back in pid order.
     public func scan(only pids: Set<Int32>? = nil) {
-        entries.reserveCapacity(512)
+        let list = listPids(only: pids)
+        entries.reserveCapacity(list.count)
+        let k = Self.threadCount(list.count)
+        if k <= 1 {
+            for p in list { readProcess(p) }
+            return
+        }
+        let chunk = (list.count + k - 1) / k
+        var helpers: [ProcessTable] = []
+        var threads: [pthread_t] = []
+        for t in 1..<k {
+            let lo = t * chunk, hi = min(list.count, lo + chunk)
+            guard lo < hi else { break }
+            guard let h = try? ProcessTable(procfs: procfs, needs: needs) else { break }
+            h.pending = Array(list[lo..<hi])
+            helpers.append(h)
+            var tid = pthread_t()
+            let arg = Unmanaged.passRetained(h).toOpaque()
+            let rc = pthread_create(&tid, nil, { a in
+                let h = Unmanaged<ProcessTable>.fromOpaque(a!).takeRetainedValue()
+                h.runPending()
+                return nil
+            }, arg)
+            if rc == 0 { threads.append(tid) } else {
+                Unmanaged<ProcessTable>.fromOpaque(arg).release()
+                h.runPending()
+            }
+        }
+        let mine = helpers.isEmpty ? list.count : chunk
+        for p in list[0..<mine] { readProcess(p) }
+        for t in threads { pthread_join(t, nil) }
+        // Helpers that could not be created leave their pids to this thread.
+        let covered = mine + helpers.reduce(0) { $0 + $1.pending.count }
+        for h in helpers { absorb(h) }
+        if covered < list.count { for p in list[covered...] { readProcess(p) } }
+    }
+
+    private var pending: [Int32] = []
+    private func runPending() { for p in pending { readProcess(p) } }
+
+    static func threadCount(_ n: Int) -> Int {
+        if let e = getenv("TOOLBOX_PS_THREADS"), let v = Int(String(cString: e)), v >= 1 { return min(v, 64) }
+        if n < 512 { return 1 }
+        let cpus = sysconf(Int32(_SC_NPROCESSORS_ONLN))
+        return max(1, min(cpus, 4))
+    }
+
+    /// Appends a helper's entries (its pids all follow this table's).
+    private func absorb(_ h: ProcessTable) {
+        let base = Int32(arena.count)
+        arena.append(contentsOf: h.arena)
+        var rootMap: [Int32] = []
+        for r in h.roots {
+            if let i = rootIndex[r.id] { rootMap.append(i) } else {
+                let i = Int32(roots.count); rootIndex[r.id] = i; roots.append(r); rootMap.append(i)
+            }
+        }
+        var containerMap: [Int32] = []
+        for c in h.containers {
+            if let i = containerIndex[c.id] { containerMap.append(i) } else {
+                let i = Int32(containers.count); containerIndex[c.id] = i; containers.append(c); containerMap.append(i)
+            }
+        }
+        for var e in h.entries {
+            e.commOffset += base
+            if e.argsCount >= 0 { e.argsOffset += base }
+            if e.wchanCount >= 0 { e.wchanOffset += base }
+            if e.root >= 0 { e.root = rootMap[Int(e.root)] }
+            if e.container >= 0 { e.container = containerMap[Int(e.container)] }
+            entries.append(e)
+        }
+        if rootFailure == nil { rootFailure = h.rootFailure }
+    }
+
+    /// The numeric entries of the /proc root, ascending (getdents64).
+    private func listPids(only: Set<Int32>?) -> [Int32] {
+        var list: [Int32] = []
+        list.reserveCapacity(1024)
         let dents = UnsafeMutableRawPointer.allocate(byteCount: 32768, alignment: 8)
         defer { dents.deallocate() }
+        _ = lseek(dirFD.rawValue, 0, SEEK_SET)
         while true {
             let n = cshim_getdents64(dirFD.rawValue, dents, 32768)
             if n < 0 && errno == EINTR { continue }
@@ -92,7 +173,6 @@ public final class ProcessTable {
                 let reclen = Int(rec.load(fromByteOffset: 16, as: UInt16.self))
                 let name = (rec + 19).assumingMemoryBound(to: UInt8.self)
                 off += reclen
-                // Decimal names only.
                 var pid: Int32 = 0, k = 0, ok = true
                 while name[k] != 0 {
                     let c = name[k]
@@ -100,15 +180,16 @@ public final class ProcessTable {
                     pid = pid &* 10 &+ Int32(c &- 0x30); k += 1
                 }
                 guard ok, k > 0, pid > 0 else { continue }
-                if let only = pids, !only.contains(pid) { continue }
-                readProcess(pid)
+                if let only, !only.contains(pid) { continue }
+                list.append(pid)
             }
         }
-        // getdents order on /proc is ascending pid; keep it explicit.
+        // /proc lists pids ascending; fixture trees may not.
         var sorted = true
         var i = 1
-        while i < entries.count { if entries[i - 1].stat.pid > entries[i].stat.pid { sorted = false; break }; i += 1 }
-        if !sorted { entries.sort { $0.stat.pid < $1.stat.pid } }
+        while i < list.count { if list[i - 1] > list[i] { sorted = false; break }; i += 1 }
+        if !sorted { list.sort() }
+        return list
     }
 
     /// Writes `PID/suffix` (or `PID/task/TID/suffix`) NUL-terminated into `path`.
