@@ -7,7 +7,8 @@
 ///   CRI-O                        .../crio-<id>.scope  (crio-conmon-<id> is conmon, not the container)
 ///   docker (systemd driver)      /system.slice/docker-<id>.scope
 ///   docker (cgroupfs driver)     /docker/<id>
-///   podman                       .../libpod-<id>.scope[/container]  (libpod-conmon-<id> is conmon)
+///   podman                       .../libpod-<id>.scope[/container]  (libpod-conmon-<id> is conmon),
+///                                /libpod_parent/libpod-<id> (cgroupfs manager)
 ///   kubelet cgroupfs driver      /kubepods/<qos>/pod<uid>/<id>
 /// Inside a cgroup namespace the path is relative (`/../cri-containerd-<id>.scope`);
 /// `..` components are skipped like any other non-matching component.
@@ -55,7 +56,9 @@ public struct ContainerRef: Equatable, Sendable {
                 if i > start {
                     let comp = Bytes(rebasing: path[start..<i])
                     if let p = podUIDFrom(comp) { pod = p }
-                    if let r = idFrom(comp) { found = r }
+                    // A bare 64-hex component is a container only as the
+                    // last one: podman's /libpod_parent/<pod id>/conmon is not.
+                    if let r = idFrom(comp), r.runtime != .unknown || i >= path.count - (path.last == 0x0A ? 1 : 0) { found = r }
                 }
                 start = i + 1
             }

@@ -77,11 +77,14 @@ final class CgroupTests: XCTestCase {
         XCTAssertEqual(try ref("kubepods-cgroupfs-v1.txt"), ContainerRef(id: id, runtime: .unknown, podUID: pod))
         XCTAssertEqual(try ref("cgroupns-relative-v2.txt"), ContainerRef(id: id, runtime: .containerd))
         XCTAssertEqual(try ref("containerd-systemd-v2.txt")?.shortID, "0123456789ab")
+        XCTAssertEqual(try ref("podman-cgroupfs-v1.txt"),
+                       ContainerRef(id: "41a2c19dd818543cd4490ea39b9b0c9892716c07a7f71c5392c76a3d9a227d9f", runtime: .podman))
     }
 
     func testNotAContainer() throws {
         XCTAssertNil(try ref("crio-conmon-v2.txt"))
         XCTAssertNil(try ref("host-v1.txt"))
+        XCTAssertNil(try ref("podman-conmon-cgroupfs-v1.txt"))
         XCTAssertNil(withBytes(Array("garbage\n::\n0::\n0::/\n".utf8)) { ContainerRef.parse($0) })
         XCTAssertNil(withBytes(Array("0::/docker-\(id.dropLast()).scope\n".utf8)) { ContainerRef.parse($0) })
     }
@@ -356,5 +359,79 @@ final class PsDifferentialTests: XCTestCase {
         XCTAssertEqual(r.err, "")
         // The test's own `setpriv --reuid 54321 sleep 1001` is the other one.
         XCTAssertEqual(r.out, "USER     COMMAND\n54321    sleep\n54321    toolbox\n")
+    }
+}
+
+// MARK: - A real container and pod (podman, the runtime installed here)
+
+final class PsContainerTests: XCTestCase {
+    /// podman runs a busybox rootfs whose /etc/passwd names uid 1000
+    /// "appuser", in a pod whose infra process is catatonit: ps shows the
+    /// container ids podman reports, the container's own user name and the
+    /// infra marker.
+    func testPodmanContainerIdsNamesAndInfra() throws {
+        let tmp = NSTemporaryDirectory() + "ps-podman-\(getpid())"
+        let fm = FileManager.default
+        try fm.createDirectory(atPath: tmp + "/root/bin", withIntermediateDirectories: true)
+        try fm.createDirectory(atPath: tmp + "/root/etc", withIntermediateDirectories: true)
+        defer { try? fm.removeItem(atPath: tmp) }
+        try fm.copyItem(atPath: "/bin/busybox", toPath: tmp + "/root/bin/busybox")
+        try "root:x:0:0::/:/bin/sh\nappuser:x:1000:1000::/:/bin/sh\n".write(toFile: tmp + "/root/etc/passwd", atomically: false, encoding: .utf8)
+        try "root:x:0:\n".write(toFile: tmp + "/root/etc/group", atomically: false, encoding: .utf8)
+        // RLIMIT_NOFILE cannot be raised here: no default ulimits.
+        try "[containers]\ndefault_ulimits = []\n".write(toFile: tmp + "/containers.conf", atomically: false, encoding: .utf8)
+        let env = ProcessInfo.processInfo.environment.merging(["CONTAINERS_CONF": tmp + "/containers.conf"]) { $1 }
+        // posix_spawn + waitpid with output to files, not Foundation's Process
+        // with pipes: `podman run -d` leaves conmon behind holding what it
+        // inherited, so neither end of file nor Process's exit notification
+        // would arrive.
+        func podman(_ args: [String]) throws -> RunResult {
+            let outPath = tmp + "/podman.out", errPath = tmp + "/podman.err"
+            let outFD = open(outPath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+            let errFD = open(errPath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+            let nullFD = open("/dev/null", O_RDONLY | O_CLOEXEC)
+            defer { close(outFD); close(errFD); close(nullFD) }
+            var actions = posix_spawn_file_actions_t()
+            posix_spawn_file_actions_init(&actions)
+            defer { posix_spawn_file_actions_destroy(&actions) }
+            posix_spawn_file_actions_adddup2(&actions, nullFD, 0)
+            posix_spawn_file_actions_adddup2(&actions, outFD, 1)
+            posix_spawn_file_actions_adddup2(&actions, errFD, 2)
+            let argv: [UnsafeMutablePointer<CChar>?] = (["/usr/bin/podman"] + args).map { strdup($0) } + [nil]
+            let envp: [UnsafeMutablePointer<CChar>?] = env.map { strdup("\($0.key)=\($0.value)") } + [nil]
+            defer { argv.forEach { free($0) }; envp.forEach { free($0) } }
+            var pid: pid_t = 0
+            let rc = posix_spawn(&pid, "/usr/bin/podman", &actions, nil, argv, envp)
+            guard rc == 0 else { throw CocoaError(.executableLoad) }
+            var status: Int32 = 0
+            while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+            return RunResult(out: (try? String(contentsOfFile: outPath, encoding: .utf8)) ?? "",
+                             err: (try? String(contentsOfFile: errPath, encoding: .utf8)) ?? "",
+                             code: (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f))
+        }
+        let tag = "localhost/toolbox-ps-test-\(getpid()):latest", pod = "toolbox-ps-test-\(getpid())"
+        XCTAssertEqual(try ToolboxTests.run("/bin/tar", ["-C", tmp + "/root", "-cf", tmp + "/root.tar", "."]).code, 0)
+        XCTAssertEqual(try podman(["import", "-q", tmp + "/root.tar", tag]).code, 0)
+        defer { _ = try? podman(["pod", "rm", "-f", "-t", "0", pod]); _ = try? podman(["rmi", "-f", tag]) }
+        let created = try podman(["pod", "create", "--name", pod])
+        XCTAssertEqual(created.code, 0, created.err)
+        let r = try podman(["run", "-d", "--pod", pod, "--user", "1000:1000", tag, "/bin/busybox", "sleep", "1005"])
+        XCTAssertEqual(r.code, 0, r.err)
+        let cid = r.out.trimmingCharacters(in: .whitespacesAndNewlines)
+        let pid = try podman(["inspect", "-f", "{{.State.Pid}}", cid]).out.trimmingCharacters(in: .whitespacesAndNewlines)
+        let infra = try podman(["pod", "inspect", "-f", "{{.InfraContainerID}}", pod]).out.trimmingCharacters(in: .whitespacesAndNewlines)
+        let infraPid = try podman(["inspect", "-f", "{{.State.Pid}}", infra]).out.trimmingCharacters(in: .whitespacesAndNewlines)
+        let t = try ToolboxTests.run(toolboxBinary(), ["ps", "-p", "\(pid),\(infraPid)", "-o", "pid,user,container,args"])
+        XCTAssertEqual(t.code, 0, t.err)
+        let lines = t.out.split(separator: "\n").map(String.init)
+        XCTAssertEqual(lines.count, 3, t.out)
+        func row(_ p: String) -> String? { lines.first { $0.trimmingCharacters(in: .whitespaces).hasPrefix(p + " ") } }
+        XCTAssertEqual(row(pid).map { $0.split(separator: " ").map(String.init) },
+                       [pid, "appuser", String(cid.prefix(12)), "/bin/busybox", "sleep", "1005"])
+        XCTAssertEqual(row(infraPid)?.split(separator: " ").dropFirst(2).first.map(String.init), String(infra.prefix(12)) + "(infra)")
+        // --containers lists both, infra first within the pod... sorted by container id.
+        let all = try ToolboxTests.run(toolboxBinary(), ["ps", "--containers"])
+        XCTAssertTrue(all.out.hasPrefix("CONTAINER      PID USER     STIME     TIME COMMAND\n"), all.out)
+        XCTAssertTrue(all.out.contains(String(cid.prefix(12)) + " "), all.out)
     }
 }
