@@ -350,6 +350,16 @@ final class PsDifferentialTests: XCTestCase {
         XCTAssertEqual(byPid[Self.chrootPid]?["args"] as? String, "/bin/busybox sleep 1003")
     }
 
+    /// Without ptrace access to another uid's process, its root cannot be
+    /// examined: the debugger's names are used and --verbose says so once.
+    func testVerboseSaysWhenNamesFallBackToTheseFiles() throws {
+        let r = try ToolboxTests.run("/usr/bin/setpriv", ["--reuid", "54321", "--regid", "54321", "--clear-groups",
+                                                        toolboxBinary(), "ps", "--verbose", "-p", "1,\(Self.parenPid)", "-o", "pid,user"])
+        XCTAssertEqual(r.out, String(format: "  PID USER\n    1 root\n%5d root\n", Self.parenPid))
+        XCTAssertEqual(r.err, "ps: /proc/1/root: permission denied: user and group names for such processes come from this container's /etc/passwd and /etc/group\n")
+        XCTAssertEqual(r.code, 0)
+    }
+
     /// /proc mounted with hidepid=2 in a private mount namespace: an
     /// unprivileged ps sees only its own processes, and says nothing.
     func testHidepidProcShowsOnlyOwnProcesses() throws {
