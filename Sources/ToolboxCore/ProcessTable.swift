@@ -1,6 +1,6 @@
 /// A snapshot of /proc for ps-like applets: one pass over the numeric
-/// entries (getdents64 on a /proc dirfd), per process a fstatat of
-/// /proc/PID (effective uid/gid), /proc/PID/stat and, on request,
+/// entries (getdents64 on a /proc dirfd), per process /proc/PID/stat (and
+/// an fstat of it: its owner is the effective uid/gid) and, on request,
 /// /proc/PID/cmdline, /proc/PID/status, the identity of /proc/PID/root,
 /// /proc/PID/cgroup and /proc/PID/wchan. Files are opened relative to the
 /// dirfd through one reused C path buffer; variable-length text (comm,
@@ -215,6 +215,16 @@ public final class ProcessTable {
         path[p] = 0
     }
 
+    /// Reads an open /proc file in one read(2) when it fits (see readInto).
+    @inline(__always)
+    private func readOpen(_ fd: Int32) -> Bytes? {
+        let room = buffer.capacity
+        let n = read(fd, buffer.rawStart, room)
+        if n < 0 { return nil }
+        if n < room { return buffer.setCount(n) }
+        return try? buffer.readAll(FileDescriptor(rawValue: fd), alreadyRead: n)
+    }
+
     @inline(__always)
     private func readInto(_ pid: Int32, _ suffix: StaticString, tid: Int32 = 0) -> Bytes? {
         setPath(pid, suffix, tid: tid)
@@ -233,10 +243,17 @@ public final class ProcessTable {
     }
 
     private func readProcess(_ pid: Int32) {
+        // The owner of /proc/PID/stat is the task's (dump) owner, like the
+        // /proc/PID directory's: fstat on the open file gives the effective
+        // uid/gid without a second path walk.
         var st = Glibc_stat_t()
-        setPath(pid, "")
-        guard fstatat(dirFD.rawValue, path, &st, 0) == 0 else { return }
-        guard let statBytes = readInto(pid, "/stat"), let ps = PidStat.parse(statBytes) else { return }
+        setPath(pid, "/stat")
+        let fd = openat(dirFD.rawValue, path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return }
+        guard fstat(fd, &st) == 0, let statBytes = readOpen(fd), let ps = PidStat.parse(statBytes) else {
+            _ = close(fd); return
+        }
+        _ = close(fd)
         var e = Entry(stat: ps, tgid: pid)
         e.euid = st.st_uid; e.egid = st.st_gid
         e.ruid = st.st_uid; e.rgid = st.st_gid
