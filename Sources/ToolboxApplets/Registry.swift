@@ -5,7 +5,14 @@ import ToolboxCore
 /// and add it here.
 public let applets: [Applet] = [
     capsApplet,
+    catApplet,
+    findApplet,
+    lsApplet,
+    netstatApplet,
     psApplet,
+    readlinkApplet,
+    statApplet,
+    tarApplet,
 ]
 
 /// Looks an applet up by name (binary search over the sorted table).

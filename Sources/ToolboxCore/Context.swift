@@ -10,7 +10,7 @@ public final class Context {
     public var hostRoot: String
     /// Set to 1 by `warn`; applets return it so per-item failures do not stop the loop.
     public var exitStatus: Int32 = ExitCode.success
-    private var saidOnce: Set<String> = []
+    private var saidOnce: [String] = []   // an array: see ParsedArguments
 
     public init(applet: String, out: OutputWriter, err: OutputWriter,
                 procfs: ProcFS = ProcFS(), hostRoot: String = "") {
@@ -31,7 +31,7 @@ public final class Context {
 
     /// `note`, but only the first time a given `key` is seen in this run.
     public func noteOnce(_ key: String, _ message: @autoclosure () -> String) {
-        if saidOnce.insert(key).inserted { note(message()) }
+        if !saidOnce.contains(key) { saidOnce.append(key); note(message()) }
     }
 }
 

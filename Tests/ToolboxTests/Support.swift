@@ -45,7 +45,7 @@ func toolboxBinary(file: StaticString = #filePath, line: UInt = #line) throws ->
 
 /// Runs a program and captures stdout, stderr and the exit status.
 @discardableResult
-func run(_ executable: String, _ args: [String], stdin: Data? = nil, environment: [String: String]? = nil,
+func runProcess(_ executable: String, _ args: [String], stdin: Data? = nil, environment: [String: String]? = nil,
          currentDirectory: String? = nil) throws -> RunResult {
     let p = Process()
     p.executableURL = URL(fileURLWithPath: executable.hasPrefix("/") ? executable : try which(executable))
@@ -74,7 +74,7 @@ func run(_ executable: String, _ args: [String], stdin: Data? = nil, environment
 
 /// Runs a shell command line.
 @discardableResult
-func sh(_ command: String) throws -> RunResult { try run("/bin/sh", ["-c", command]) }
+func sh(_ command: String) throws -> RunResult { try runProcess("/bin/sh", ["-c", command]) }
 
 /// The absolute path of a program on PATH.
 func which(_ name: String) throws -> String {
