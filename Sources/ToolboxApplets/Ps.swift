@@ -7,8 +7,8 @@ let psApplet = Applet(spec: AppletSpec(
     details: """
     Forms: `ps` (your processes on this terminal), `ps -e` / `-A` (all), `ps -f` (full),
     `ps -ef`, `ps aux` (BSD letters a, u, x, w, f, h without a dash), `ps -o pid,user,args`.
-    -o takes a comma list of keys; `key=HEADER` renames the column (the rest of the
-    argument is the header), `key:WIDTH` sets its width. Keys: pid ppid pgid sid tgid lwp
+    -o takes a comma list of keys; `key=HEADER` renames the column (up to the next
+    comma), `key:WIDTH` sets its width. Keys: pid ppid pgid sid tgid lwp
     uid ruid user ruser gid rgid group rgroup tty tname stat s time bsdtime etime etimes
     stime start_time start args cmd command comm ucmd rss vsz %cpu %mem c nlwp ni pri
     wchan container.
@@ -25,7 +25,7 @@ let psApplet = Applet(spec: AppletSpec(
         .value("o", "format", "KEYS", "output the given keys (comma list; key=HEADER, key:WIDTH)"),
         .value("p", "pid", "PIDS", "select these process ids (comma or space list)"),
         .value("u", "user", "USERS", "select processes whose effective user is one of these (names or ids)"),
-        .flag("H", nil, "show the process tree (same as --forest)"),
+        .flag("H", nil, "show the process tree, indented two blanks per level"),
         .flag(nil, "forest", "show the process tree with \\_ branches"),
         .value(nil, "sort", "KEYS", "sort by keys; -key sorts descending"),
         .flag("L", nil, "show threads (LWP, NLWP columns with -f)"),
@@ -490,8 +490,16 @@ final class PsRenderer {
             if let p = getenv(v) {
                 let s = String(cString: p)
                 if s.isEmpty { continue }
-                let l = s.lowercased()
-                u = l.contains("utf-8") || l.contains("utf8")
+                // "UTF-8" or "utf8" anywhere, case-insensitively (bytes: no
+                // String searching, which would link _StringProcessing).
+                let b = Array(s.utf8).map { $0 >= 0x41 && $0 <= 0x5A ? $0 + 0x20 : $0 }
+                var i = 0
+                while i + 3 < b.count {
+                    if b[i] == 0x75, b[i + 1] == 0x74, b[i + 2] == 0x66 {
+                        if b[i + 3] == 0x38 || (b[i + 3] == 0x2D && i + 4 < b.count && b[i + 4] == 0x38) { u = true; break }
+                    }
+                    i += 1
+                }
                 break
             }
         }

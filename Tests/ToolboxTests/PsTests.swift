@@ -265,8 +265,8 @@ final class PsDifferentialTests: XCTestCase {
     var list: String { Self.pids.map(String.init).joined(separator: ",") }
 
     func both(_ args: [String]) throws -> (toolbox: RunResult, procps: RunResult) {
-        let t = try ToolboxTests.run(toolboxBinary(), ["ps"] + args)
-        let p = try ToolboxTests.run("/usr/bin/ps", args)
+        let t = try runProcess(toolboxBinary(), ["ps"] + args)
+        let p = try runProcess("/usr/bin/ps", args)
         return (t, p)
     }
 
@@ -284,7 +284,7 @@ final class PsDifferentialTests: XCTestCase {
         let (t, p) = try both(["-p", list, "-o", "pid,user,ruser,group,rgroup,args"])
         // procps: host names and `1000640+`; toolbox: the chroot's names, the
         // full number, and user columns as wide as the longest value.
-        var expected = try ToolboxTests.run("/usr/bin/ps", ["-p", list, "-o", "pid,user:10,ruser:10,group:10,rgroup:10,args"]).out
+        var expected = try runProcess("/usr/bin/ps", ["-p", list, "-o", "pid,user:10,ruser:10,group:10,rgroup:10,args"]).out
         // The chroot's line: its own names in the four 10-wide name columns.
         expected = expected.split(separator: "\n", omittingEmptySubsequences: false).map { line -> String in
             let prefix = String(format: "%5d ", Self.chrootPid)
@@ -298,9 +298,9 @@ final class PsDifferentialTests: XCTestCase {
     }
 
     func testFullFormatMatchesWithWidenedUIDColumn() throws {
-        let t = try ToolboxTests.run(toolboxBinary(), ["ps", "-f", "-p", list])
+        let t = try runProcess(toolboxBinary(), ["ps", "-f", "-p", list])
         // procps with the UID column as wide as toolbox makes it (10 for 1000640000).
-        let p = try ToolboxTests.run("/usr/bin/ps", ["-p", list, "-o", "uid_hack:10=UID,pid,ppid,c,stime,tname,time,cmd"])
+        let p = try runProcess("/usr/bin/ps", ["-p", list, "-o", "uid_hack:10=UID,pid,ppid,c,stime,tname,time,cmd"])
         XCTAssertEqual(t.out, p.out.replacingOccurrences(of: chrootHostName(10), with: "inchroot  "))
         // Without the long uid, the output is procps's byte for byte.
         let short = Self.pids.filter { $0 != Self.bigUIDPid && $0 != Self.chrootPid }.map(String.init).joined(separator: ",")
@@ -310,7 +310,7 @@ final class PsDifferentialTests: XCTestCase {
     }
 
     func chrootHostName(_ width: Int) -> String {
-        let n = (try? ToolboxTests.run("/usr/bin/getent", ["passwd", "1000"]).out.split(separator: ":").first.map(String.init)) ?? nil
+        let n = (try? runProcess("/usr/bin/getent", ["passwd", "1000"]).out.split(separator: ":").first.map(String.init)) ?? nil
         return (n ?? "1000").padding(toLength: width, withPad: " ", startingAt: 0)
     }
 
@@ -339,7 +339,7 @@ final class PsDifferentialTests: XCTestCase {
     }
 
     func testJSONLines() throws {
-        let t = try ToolboxTests.run(toolboxBinary(), ["ps", "--json", "-p", "\(Self.chrootPid),\(Self.bigUIDPid)", "-o", "pid,user,uid,args"])
+        let t = try runProcess(toolboxBinary(), ["ps", "--json", "-p", "\(Self.chrootPid),\(Self.bigUIDPid)", "-o", "pid,user,uid,args"])
         let objs = try t.out.split(separator: "\n").map { try JSONSerialization.jsonObject(with: Data($0.utf8)) as! [String: Any] }
         XCTAssertEqual(objs.count, 2)
         var byPid: [Int32: [String: Any]] = [:]
@@ -353,7 +353,7 @@ final class PsDifferentialTests: XCTestCase {
     /// Without ptrace access to another uid's process, its root cannot be
     /// examined: the debugger's names are used and --verbose says so once.
     func testVerboseSaysWhenNamesFallBackToTheseFiles() throws {
-        let r = try ToolboxTests.run("/usr/bin/setpriv", ["--reuid", "54321", "--regid", "54321", "--clear-groups",
+        let r = try runProcess("/usr/bin/setpriv", ["--reuid", "54321", "--regid", "54321", "--clear-groups",
                                                         toolboxBinary(), "ps", "--verbose", "-p", "1,\(Self.parenPid)", "-o", "pid,user"])
         XCTAssertEqual(r.out, String(format: "  PID USER\n    1 root\n%5d root\n", Self.parenPid))
         XCTAssertEqual(r.err, "ps: /proc/1/root: permission denied: user and group names for such processes come from this container's /etc/passwd and /etc/group\n")
@@ -364,7 +364,7 @@ final class PsDifferentialTests: XCTestCase {
     /// unprivileged ps sees only its own processes, and says nothing.
     func testHidepidProcShowsOnlyOwnProcesses() throws {
         let bin = try toolboxBinary()
-        let r = try ToolboxTests.run("/usr/bin/unshare", ["-m", "--propagation", "private", "/bin/sh", "-c",
+        let r = try runProcess("/usr/bin/unshare", ["-m", "--propagation", "private", "/bin/sh", "-c",
             "mount -t proc -o hidepid=2 proc /proc && exec /usr/bin/setpriv --reuid 54321 --regid 54321 --clear-groups \(bin) ps -e -o user,comm"])
         XCTAssertEqual(r.err, "")
         // The test's own `setpriv --reuid 54321 sleep 1001` is the other one.
@@ -420,7 +420,7 @@ final class PsContainerTests: XCTestCase {
                              code: (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f))
         }
         let tag = "localhost/toolbox-ps-test-\(getpid()):latest", pod = "toolbox-ps-test-\(getpid())"
-        XCTAssertEqual(try ToolboxTests.run("/bin/tar", ["-C", tmp + "/root", "-cf", tmp + "/root.tar", "."]).code, 0)
+        XCTAssertEqual(try runProcess("/bin/tar", ["-C", tmp + "/root", "-cf", tmp + "/root.tar", "."]).code, 0)
         XCTAssertEqual(try podman(["import", "-q", tmp + "/root.tar", tag]).code, 0)
         defer { _ = try? podman(["pod", "rm", "-f", "-t", "0", pod]); _ = try? podman(["rmi", "-f", tag]) }
         let created = try podman(["pod", "create", "--name", pod])
@@ -431,7 +431,7 @@ final class PsContainerTests: XCTestCase {
         let pid = try podman(["inspect", "-f", "{{.State.Pid}}", cid]).out.trimmingCharacters(in: .whitespacesAndNewlines)
         let infra = try podman(["pod", "inspect", "-f", "{{.InfraContainerID}}", pod]).out.trimmingCharacters(in: .whitespacesAndNewlines)
         let infraPid = try podman(["inspect", "-f", "{{.State.Pid}}", infra]).out.trimmingCharacters(in: .whitespacesAndNewlines)
-        let t = try ToolboxTests.run(toolboxBinary(), ["ps", "-p", "\(pid),\(infraPid)", "-o", "pid,user,container,args"])
+        let t = try runProcess(toolboxBinary(), ["ps", "-p", "\(pid),\(infraPid)", "-o", "pid,user,container,args"])
         XCTAssertEqual(t.code, 0, t.err)
         let lines = t.out.split(separator: "\n").map(String.init)
         XCTAssertEqual(lines.count, 3, t.out)
@@ -440,7 +440,7 @@ final class PsContainerTests: XCTestCase {
                        [pid, "appuser", String(cid.prefix(12)), "/bin/busybox", "sleep", "1005"])
         XCTAssertEqual(row(infraPid)?.split(separator: " ").dropFirst(2).first.map(String.init), String(infra.prefix(12)) + "(infra)")
         // --containers lists both, infra first within the pod... sorted by container id.
-        let all = try ToolboxTests.run(toolboxBinary(), ["ps", "--containers"])
+        let all = try runProcess(toolboxBinary(), ["ps", "--containers"])
         XCTAssertTrue(all.out.hasPrefix("CONTAINER      PID USER     STIME     TIME COMMAND\n"), all.out)
         XCTAssertTrue(all.out.contains(String(cid.prefix(12)) + " "), all.out)
     }
