@@ -169,6 +169,25 @@ final class PsFixtureTests: XCTestCase {
         XCTAssertEqual(ps(["-p", "1", "-o", "container"]).out, "CONTAINER\n0123456789ab(infra)\n")
     }
 
+    /// Plain `ps`: processes with this euid on this terminal (the fixture's
+    /// self/stat has no tty), so pid 8 on pts/3 is left out.
+    func testDefaultSelection() {
+        let r = ps([])
+        XCTAssertEqual(r.out, "  PID TTY          TIME CMD\n    1 ?        00:00:03 app\n")
+    }
+
+    /// Garbage status (read for root-owned processes) and control bytes in
+    /// cmdline: no crash, the owner of stat stands, controls print as `?`.
+    func testGarbageStatusAndControlBytesInCmdline() throws {
+        try "Uid:\tgarbage\nGid:\n\u{1}\u{ff}".write(toFile: dir + "/proc/1/status", atomically: false, encoding: .utf8)
+        try "/app\u{0}a\tb\u{1}c\u{0}\u{0}".write(toFile: dir + "/proc/1/cmdline", atomically: false, encoding: .utf8)
+        let r = ps(["-p", "1", "-o", "pid,user,ruser,args"])
+        XCTAssertEqual(r.out, "  PID USER     RUSER    COMMAND\n    1 croot    croot    /app a?b?c\n")
+        XCTAssertEqual(r.code, 0)
+        try "\u{0}\u{0}".write(toFile: dir + "/proc/1/cmdline", atomically: false, encoding: .utf8)
+        XCTAssertEqual(ps(["-p", "1", "-o", "args"]).out, "COMMAND\n[app]\n")
+    }
+
     func testNothingSelectedExitsOne() {
         let r = ps(["-p", "4242"])
         XCTAssertEqual(r.out, "  PID TTY          TIME CMD\n")
