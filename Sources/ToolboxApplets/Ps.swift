@@ -280,7 +280,7 @@ struct PsClock {
                 guard ASCII.isDigit(c) else { break }
                 if inFrac { frac += Double(c - 0x30) * scale; scale /= 10 } else { whole = whole * 10 + Double(c - 0x30) }
             }
-            uptime = whole + frac
+            uptime = min(whole + frac, 1e12)
         }
         if let b = try? buf.readFile("\(procfs.root)/stat") {
             var sc = ByteScanner(b)
@@ -679,17 +679,18 @@ final class PsRenderer {
     }
 
     func rssKB(_ e: ProcessTable.Entry) -> UInt64 {
-        e.vmRSS >= 0 ? UInt64(e.vmRSS) : UInt64(max(e.stat.rss, 0)) * clock.pageKB
+        e.vmRSS >= 0 ? UInt64(e.vmRSS) : UInt64(max(e.stat.rss, 0)) &* clock.pageKB
     }
 
     func cpuTicks(_ e: ProcessTable.Entry) -> UInt64 { e.stat.utime &+ e.stat.stime }
 
     func elapsed(_ e: ProcessTable.Entry) -> UInt64 {
         let started = Double(e.stat.startTime) / Double(clock.hertz)
-        return clock.uptime > started ? UInt64(clock.uptime - started) : 0
+        let d = clock.uptime - started
+        return d > 0 ? (d < 1e18 ? UInt64(d) : UInt64(1e18)) : 0
     }
 
-    func startEpoch(_ e: ProcessTable.Entry) -> Int { clock.bootTime + Int(e.stat.startTime / clock.hertz) }
+    func startEpoch(_ e: ProcessTable.Entry) -> Int { clock.bootTime &+ Int(truncatingIfNeeded: e.stat.startTime / clock.hertz) }
 
     func strftimeCell(_ fmt: StaticString, _ t: Int) {
         var tt = time_t(t)
@@ -702,7 +703,7 @@ final class PsRenderer {
 
     func pcpuPermille(_ e: ProcessTable.Entry) -> UInt64 {
         let s = elapsed(e)
-        return s > 0 ? (cpuTicks(e) * 1000 / clock.hertz) / s : 0
+        return s > 0 ? (cpuTicks(e) &* 1000 / clock.hertz) / s : 0
     }
 
     func render(_ e: ProcessTable.Entry, _ key: PsKey, prefix: [UInt8]) {
@@ -763,7 +764,7 @@ final class PsRenderer {
             else { strftimeCell("%H:%M", t) }
         case .start:
             let t = startEpoch(e)
-            if t + 86400 > clock.now { strftimeCell("%H:%M:%S", t) } else { strftimeCell("  %b %d", t) }
+            if t &+ 86400 > clock.now { strftimeCell("%H:%M:%S", t) } else { strftimeCell("  %b %d", t) }
         case .args:
             cell.append(contentsOf: prefix)
             if argsAreFull { args(e) } else { comm(e) }
@@ -777,20 +778,20 @@ final class PsRenderer {
             if p > 999 { dec(p / 10) } else { dec(p / 10); cell.append(0x2E); dec(p % 10) }
         case .pmem:
             var p: UInt64 = 0
-            if clock.memTotalKB > 0 { p = rssKB(e) * 1000 / clock.memTotalKB }
+            if clock.memTotalKB > 0 { p = rssKB(e) &* 1000 / clock.memTotalKB }
             if p > 999 { p = 999 }
             if p / 10 < 10 { cell.append(ASCII.space) }
             dec(p / 10); cell.append(0x2E); dec(p % 10)
         case .c:
             let sec = elapsed(e)
-            var p: UInt64 = sec > 0 ? (cpuTicks(e) * 100 / clock.hertz) / sec : 0
+            var p: UInt64 = sec > 0 ? (cpuTicks(e) &* 100 / clock.hertz) / sec : 0
             if p > 99 { p = 99 }
             if p < 10 { cell.append(ASCII.space) }
             dec(p)
         case .nlwp: dec(s.numThreads)
         case .ni:
             if s.policy != 0 && s.policy != 3 && s.policy != -1 { cell.append(0x2D) } else { dec(s.nice) }
-        case .pri: dec(39 - s.priority)
+        case .pri: dec(39 &- s.priority)
         case .wchan:
             var w = table.bytes(e.wchanOffset, e.wchanCount)
             while let l = w.last, l == ASCII.newline || l == 0 { w = w.dropLast() }
@@ -936,7 +937,12 @@ final class PsRenderer {
             if let x = prefixIndex[rendered] { pi = x } else { pi = prefixes.count; prefixes.append(rendered); prefixIndex[rendered] = pi }
             out.append((procs[i], pi))
         }
+        var shown = [Bool](repeating: false, count: n)
         func showTree(_ me: Int, _ level: Int, _ haveSibling: Bool) {
+            // Garbage /proc content can make a process its own parent or a
+            // cycle: show each process once, whatever the links say.
+            if shown[me] { return }
+            shown[me] = true
             if level > 0 {
                 if prefix.count < level { prefix += repeatElement(0x20, count: level - prefix.count) }
                 prefix[level - 1] = haveSibling ? 0x2B : 0x4C

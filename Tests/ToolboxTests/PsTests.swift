@@ -188,6 +188,22 @@ final class PsFixtureTests: XCTestCase {
         XCTAssertEqual(ps(["-p", "1", "-o", "args"]).out, "COMMAND\n[app]\n")
     }
 
+    /// Values no kernel writes: a process that is its own parent, counters
+    /// at their maximum, priority at Int64.min. Every key prints, no trap.
+    func testExtremeValuesAndSelfParentNeverTrap() throws {
+        try FileManager.default.createDirectory(atPath: dir + "/proc/5", withIntermediateDirectories: true)
+        try "5 (odd) S 5 5 5 0 5 0 0 0 0 0 18446744073709551615 18446744073709551615 0 0 -9223372036854775808 -20 9223372036854775807 0 18446744073709551615 18446744073709551615 9223372036854775807\n"
+            .write(toFile: dir + "/proc/5/stat", atomically: false, encoding: .utf8)
+        for args in [["-ef", "--forest"], ["-e", "-H"], ["-e", "--sort=-%cpu,rss", "-o", "pid,time,bsdtime,etime,stime,start,%cpu,c,rss,vsz,%mem,pri,ni,nlwp,stat"],
+                     ["-e", "--json", "-o", "pid,time,rss,pri,nlwp"]] {
+            let r = ps(args)
+            XCTAssertEqual(r.code, 0, "\(args)")
+            XCTAssertTrue(r.out.contains("5"), "\(args): \(r.out)")
+        }
+        XCTAssertEqual(ps(["-p", "5", "-o", "pid,pri,ni,nlwp"]).out,
+                       "  PID PRI  NI NLWP\n    5 -9223372036854775769 -20 9223372036854775807\n")
+    }
+
     func testNothingSelectedExitsOne() {
         let r = ps(["-p", "4242"])
         XCTAssertEqual(r.out, "  PID TTY          TIME CMD\n")
