@@ -131,10 +131,18 @@ public enum Toolbox {
     }
 }
 
-/// The last path component ("/bin/ps" -> "ps").
+/// The last path component ("/bin/ps" -> "ps", "/a/b/" -> "b", "/" -> "/").
+/// Works on the UTF-8 bytes, like basename(1): Character-based slicing pulls
+/// the grapheme-breaking code into every start-up (page faults).
 public func baseName(_ path: String) -> String {
-    var p = Substring(path)
-    while p.count > 1 && p.hasSuffix("/") { p = p.dropLast() }
-    if let slash = p.lastIndex(of: "/"), p.count > 1 { return String(p[p.index(after: slash)...]) }
-    return String(p)
+    let u = path.utf8
+    let slash = UInt8(ascii: "/")
+    var end = u.endIndex
+    while u.distance(from: u.startIndex, to: end) > 1 && u[u.index(before: end)] == slash {
+        end = u.index(before: end)
+    }
+    var start = end
+    while start > u.startIndex && u[u.index(before: start)] != slash { start = u.index(before: start) }
+    if start == end && start > u.startIndex { start = u.index(before: end) }   // "/" (or "//")
+    return String(path[start..<end])
 }

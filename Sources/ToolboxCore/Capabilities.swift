@@ -68,11 +68,15 @@ public struct CapabilitySet: Equatable, Hashable, Sendable {
     /// Parses a hex mask as capsh --decode takes it (`805fb`, `0x805fb`).
     /// Unlike libcap, rejects non-hex input and values over 64 bits.
     public init(parsingHex text: String) throws(ToolError) {
-        var digits = Substring(text)
-        if digits.hasPrefix("0x") || digits.hasPrefix("0X") { digits = digits.dropFirst(2) }
+        // On the UTF-8 bytes (no Character slicing on the `caps --decode` start-up path).
+        var digits = Substring(text).utf8
+        if digits.count >= 2, digits.first == UInt8(ascii: "0"),
+           digits.dropFirst().first == UInt8(ascii: "x") || digits.dropFirst().first == UInt8(ascii: "X") {
+            digits = digits.dropFirst(2)
+        }
         guard !digits.isEmpty else { throw .usage("invalid capability mask '\(text)': expected hex digits") }
         var v: UInt64 = 0
-        for ch in digits.utf8 {
+        for ch in digits {
             guard let d = ASCII.hexValue(ch) else {
                 throw .usage("invalid capability mask '\(text)': not a hex number")
             }
