@@ -59,9 +59,14 @@ func runCaps(_ ctx: Context, _ args: [String]) throws -> Int32 {
         // Names as the process's own container sees them; when its root is
         // unreadable, numbers only (the debugger's /etc/passwd would name
         // the ids wrongly).
-        let root = ctx.procfs.path(pid, "root")
-        let users = (try? readFileInRoot(root, "/etc/passwd")).map { IDNames(parsing: $0) } ?? IDNames()
-        let groups = (try? readFileInRoot(root, "/etc/group")).map { IDNames(parsing: $0) } ?? IDNames()
+        // The root is opened directly, or with the target's borrowed uid
+        // when ptrace access is refused (see ProcAccess.swift).
+        var users = IDNames(), groups = IDNames()
+        if let (root, _) = try? openProcEntry(procfs: ctx.procfs, pid: pid, .root) {
+            users = (try? readFileInRoot(root, "/etc/passwd")).map { IDNames(parsing: $0) } ?? users
+            groups = (try? readFileInRoot(root, "/etc/group")).map { IDNames(parsing: $0) } ?? groups
+            root.close()
+        }
         printProcess(ctx, label: "pid \(pid)", status, users, groups)
     }
     return ExitCode.success

@@ -5,6 +5,11 @@ import ToolboxCore
 /// and add it here.
 public let applets: [Applet] = [
     capsApplet,
+    catApplet,
+    findApplet,
+    lsApplet,
+    readlinkApplet,
+    statApplet,
     tarApplet,
 ]
 

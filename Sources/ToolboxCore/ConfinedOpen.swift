@@ -2,17 +2,156 @@
 public let O_PATH: Int32 = CSHIM_O_PATH
 public let O_NOATIME: Int32 = CSHIM_O_NOATIME
 
+/// Which resolver `openInRoot` uses. `.automatic` tries openat2(2) and falls
+/// back to the userspace walk when the kernel lacks it (ENOSYS, before 5.6)
+/// or a seccomp profile refuses it (EPERM where the walk succeeds).
+/// The environment variable TOOLBOX_CONFINED_WALK=userspace forces the walk
+/// (for tests and for kernels whose seccomp profile hides openat2).
+public enum ConfinedResolver: Sendable { case automatic, kernel, userspace }
+
+nonisolated(unsafe) private var openat2Missing = false
+nonisolated(unsafe) private var forcedWalk: Bool? = nil
+
+private var walkForcedByEnvironment: Bool {
+    if let f = forcedWalk { return f }
+    let f = getenv("TOOLBOX_CONFINED_WALK").map { String(cString: $0) == "userspace" } ?? false
+    forcedWalk = f
+    return f
+}
+
 /// Opens `path` inside the directory `root` as if `root` were `/`: absolute
 /// symlinks, `..` and magic links cannot leave it (openat2(2) with
-/// RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS, Linux 5.6). This is how files of
-/// another container are read through /proc/PID/root without following
-/// links into the debugger's own filesystem. Throws ENOSYS before 5.6.
-public func openInRoot(_ root: FileDescriptor, _ path: String, flags: Int32 = O_RDONLY) throws(Errno) -> FileDescriptor {
-    let resolve = UInt64(CSHIM_RESOLVE_IN_ROOT | CSHIM_RESOLVE_NO_MAGICLINKS)
-    let fd = try retryOnInterrupt {
-        cshim_openat2(root.rawValue, path, UInt64(UInt32(bitPattern: flags | O_CLOEXEC)), 0, resolve)
+/// RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS, Linux 5.6, or the same rule
+/// walked in userspace by `walkInRoot` where openat2 is missing). This is how
+/// files of another container are read through /proc/PID/root without
+/// following links into the debugger's own filesystem.
+public func openInRoot(_ root: FileDescriptor, _ path: String, flags: Int32 = O_RDONLY,
+                       resolver: ConfinedResolver = .automatic) throws(Errno) -> FileDescriptor {
+    let useKernel: Bool
+    switch resolver {
+    case .kernel: useKernel = true
+    case .userspace: useKernel = false
+    case .automatic: useKernel = !openat2Missing && !walkForcedByEnvironment
     }
-    return FileDescriptor(rawValue: fd)
+    if useKernel {
+        let resolve = UInt64(CSHIM_RESOLVE_IN_ROOT | CSHIM_RESOLVE_NO_MAGICLINKS)
+        do {
+            let fd = try retryOnInterrupt {
+                cshim_openat2(root.rawValue, path, UInt64(UInt32(bitPattern: flags | O_CLOEXEC)), 0, resolve)
+            }
+            return FileDescriptor(rawValue: fd)
+        } catch {
+            if resolver == .kernel { throw error }
+            if error == .noSyscall { openat2Missing = true }
+            else if error == .notPermitted {
+                // Container runtimes whose seccomp profile predates openat2
+                // (docker < 20.10) refuse it with EPERM. If the walk succeeds
+                // where openat2 "was not permitted", use the walk from now on.
+                guard let r = try? walkInRoot(root, path, flags: flags).fd else { throw error }
+                openat2Missing = true
+                return r
+            } else { throw error }
+        }
+    }
+    return try walkInRoot(root, path, flags: flags).fd
+}
+
+/// The most symbolic links one resolution follows (the kernel's MAXSYMLINKS).
+public let maxSymlinkFollows = 40
+
+/// The userspace form of RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS: walks
+/// `path` component by component from `root` with O_PATH|O_NOFOLLOW opens;
+/// a symbolic link's target is read and walked in its place (an absolute
+/// target from `root` again), `..` pops back to the previous directory and
+/// never goes above `root` (no `..` lookup is ever made, so a directory
+/// moved out of the root cannot lead outside), a procfs magic link (e.g.
+/// /proc/self/root inside the container) fails with ELOOP, and more than
+/// 40 links fail with ELOOP. The last component is opened with `flags`
+/// (O_NOFOLLOW in `flags` keeps a final symlink unfollowed, as open(2)).
+/// Also returns the canonical path inside the root (`readlink -f`).
+public func walkInRoot(_ root: FileDescriptor, _ path: String, flags: Int32 = O_RDONLY) throws(Errno) -> (fd: FileDescriptor, path: String) {
+    let r = try walkInRoot(root, path, flags: flags, allowMissingLast: false)
+    return (r.fd!, r.path)
+}
+
+/// `walkInRoot`, where with `allowMissingLast` a last component that does
+/// not exist is not an error (fd nil; the path names it): `readlink -f`.
+/// `followMagicLinks` reads magic links as text (for the debugger's own
+/// paths, where /proc/self/exe should resolve as readlink -f does).
+public func walkInRoot(_ root: FileDescriptor, _ path: String, flags: Int32,
+                       allowMissingLast: Bool, followMagicLinks: Bool = false) throws(Errno) -> (fd: FileDescriptor?, path: String) {
+    var dirs: [FileDescriptor] = []       // opened directories below root
+    var names: [String] = []              // their names, for the canonical path
+    defer { for d in dirs { d.close() } }
+    var current: FileDescriptor { dirs.last ?? root }
+    // Components still to walk, in reverse order (popLast is the next one).
+    var pending: [Substring] = []
+    func push(_ p: String) {
+        var comps = p.split(separator: "/", omittingEmptySubsequences: true)
+        if p.hasSuffix("/") && !comps.isEmpty { comps.append(".") }   // trailing slash: must be a directory
+        pending.append(contentsOf: comps.reversed())
+    }
+    push(path)
+    var links = 0
+    let followLast = flags & O_NOFOLLOW == 0
+    while let comp = pending.popLast() {
+        let isLast = pending.isEmpty
+        if comp == "." || comp == ".." {
+            if comp == "..", let d = dirs.popLast() { d.close(); names.removeLast() }
+            if isLast {
+                let fd = try FileDescriptor.open(".", flags, relativeTo: current)
+                return (fd, "/" + names.joined(separator: "/"))
+            }
+            continue
+        }
+        let name = String(comp)
+        let probe: FileDescriptor
+        do { probe = try FileDescriptor.open(name, O_PATH | O_NOFOLLOW, relativeTo: current) } catch {
+            if error == .noSuchFile && isLast && allowMissingLast { return (nil, "/" + (names + [name]).joined(separator: "/")) }
+            throw error
+        }
+        let st: Glibc_stat_t
+        do { st = try probe.stat() } catch { probe.close(); throw error }
+        let type = st.st_mode & S_IFMT
+        if type == S_IFLNK && (!isLast || followLast) {
+            defer { probe.close() }
+            if !followMagicLinks, try isMagicLink(probe, parent: current) { throw Errno.tooManySymlinks }
+            links += 1
+            if links > maxSymlinkFollows { throw Errno.tooManySymlinks }
+            let target = try readLink("", relativeTo: probe)
+            if target.isEmpty { throw Errno.noSuchFile }
+            if target.hasPrefix("/") {
+                for d in dirs { d.close() }
+                dirs.removeAll(); names.removeAll()
+            }
+            push(target)
+            continue
+        }
+        if isLast {
+            if flags & O_PATH != 0 && flags & O_DIRECTORY == 0 {
+                return (probe, "/" + (names + [name]).joined(separator: "/"))
+            }
+            probe.close()
+            let fd = try FileDescriptor.open(name, flags | O_NOFOLLOW, relativeTo: current)
+            return (fd, "/" + (names + [name]).joined(separator: "/"))
+        }
+        guard type == S_IFDIR else { probe.close(); throw Errno.notDirectory }
+        dirs.append(probe); names.append(name)
+    }
+    // Empty path or "/": the root itself.
+    let fd = try FileDescriptor.open(".", flags, relativeTo: current)
+    return (fd, "/" + names.joined(separator: "/"))
+}
+
+/// A procfs symbolic link outside the procfs root directory (/proc/PID/root,
+/// /proc/PID/fd/N, /proc/PID/exe ...) is a magic link; /proc/self and
+/// /proc/thread-self (in the procfs root, inode 1) are ordinary links.
+private func isMagicLink(_ link: FileDescriptor, parent: FileDescriptor) throws(Errno) -> Bool {
+    let type = cshim_fstatfs_type(link.rawValue)
+    if type == -1 { throw Errno.current }
+    guard type == CSHIM_PROC_SUPER_MAGIC else { return false }
+    let parentStat = try parent.stat()
+    return parentStat.st_ino != 1
 }
 
 /// Reads `path` resolved inside the root directory at `rootPath` (e.g.
@@ -20,7 +159,13 @@ public func openInRoot(_ root: FileDescriptor, _ path: String, flags: Int32 = O_
 public func readFileInRoot(_ rootPath: String, _ path: String) throws(Errno) -> [UInt8] {
     let root = try FileDescriptor.open(rootPath, O_PATH | O_DIRECTORY)
     defer { root.close() }
-    let fd = try openInRoot(root, path)
+    return try readFileInRoot(root, path)
+}
+
+/// Reads `path` resolved inside the open root directory `root` (with
+/// O_NOATIME where permitted: reading never changes the target).
+public func readFileInRoot(_ root: FileDescriptor, _ path: String) throws(Errno) -> [UInt8] {
+    let fd = try openNoAtime(O_RDONLY | O_NOATIME) { f throws(Errno) in try openInRoot(root, path, flags: f) }
     defer { fd.close() }
     return try ReadBuffer(capacity: 4096).contents(of: fd)
 }
@@ -38,30 +183,44 @@ public struct SplitPath: Equatable, Sendable {
 
     public init(_ path: String, procRoot: String = "/proc") {
         root = nil; pid = nil; inner = path
-        let prefix = procRoot.hasSuffix("/") ? procRoot : procRoot + "/"
-        guard path.hasPrefix(prefix) else { return }
-        let rest = path.dropFirst(prefix.count).split(separator: "/", maxSplits: 2, omittingEmptySubsequences: false)
-        guard rest.count >= 2, rest[1] == "root" || rest[1] == "cwd" else { return }
-        let who = rest[0]
+        // Any spelling of the magic link is recognised (`/proc//8/./root`,
+        // `/proc/self/../8/root`), so that no spelling escapes confinement.
+        // Components are compared, not strings: no String searching (which
+        // would link _StringProcessing, ~450 KB, into the static binary).
+        let base = procRoot.split(separator: "/")
+        let parts = path.split(separator: "/").filter { $0 != "." }
+        guard path.hasPrefix("/"), parts.count > base.count, Array(parts[..<base.count]) == base else { return }
+        var head: [Substring] = []            // the PID and root|cwd components
+        var i = base.count
+        while i < parts.count, head.count < 2 {
+            let c = parts[i]; i += 1
+            if c == ".." {
+                if head.isEmpty { return }     // above the proc root: not a container path
+                head.removeLast()
+            } else {
+                head.append(c)
+            }
+        }
+        guard head.count == 2, head[1] == "root" || head[1] == "cwd" else { return }
+        let who = head[0]
         if who == "self" || who == "thread-self" { pid = nil }
         else if let p = Int32(who), p > 0 { pid = p }
         else { return }
-        root = prefix + who + "/" + rest[1]
-        inner = "/" + (rest.count > 2 ? String(rest[2]) : "")
+        let prefix = "/" + base.joined(separator: "/") + (base.isEmpty ? "" : "/")
+        root = prefix + who + "/" + head[1]
+        inner = "/" + parts[i...].joined(separator: "/")
+        if path.hasSuffix("/") && inner.count > 1 { inner += "/" }
     }
 }
 
 /// Opens a path as the user typed it. A path through `/proc/PID/root` or
-/// `/proc/PID/cwd` is resolved confined to that root (see `openInRoot`);
-/// any other path is opened as usual. `flags` may include O_PATH,
-/// O_DIRECTORY, O_NOFOLLOW. This is the seam every filesystem applet uses;
-/// the access mechanism behind it (borrowed identity when ptrace access is
-/// refused) lives in this file.
+/// `/proc/PID/cwd` is resolved confined to that root (see `openInRoot`),
+/// the root itself being opened directly or, when ptrace access is refused,
+/// with the target's borrowed identity (see `PathOpener`); any other path
+/// is opened as usual. `flags` may include O_PATH, O_DIRECTORY, O_NOFOLLOW,
+/// O_NOATIME (dropped again when the kernel refuses it with EPERM).
 public func openUserPath(_ path: String, flags: Int32 = O_RDONLY, procRoot: String = "/proc") throws(Errno) -> FileDescriptor {
-    let split = SplitPath(path, procRoot: procRoot)
-    guard let root = split.root else { return try FileDescriptor.open(path, flags) }
-    let rootFD = try FileDescriptor.open(root, O_PATH | O_DIRECTORY)
-    defer { rootFD.close() }
-    if split.inner == "/" { return try FileDescriptor.open(".", flags, relativeTo: rootFD) }
-    return try openInRoot(rootFD, split.inner, flags: flags)
+    let opener = PathOpener(procRoot: procRoot)
+    do { return try opener.open(path, flags: flags).fd }
+    catch { throw error.errno }
 }

@@ -1,0 +1,63 @@
+// File-system interfaces for the ls/stat/find/cat/readlink applets that
+// Swift's Glibc module does not expose without _GNU_SOURCE: getdents64(2)
+// with struct linux_dirent64, statx(2) and struct statx (Linux 4.11),
+// fstatfs magic numbers, fnmatch's FNM_CASEFOLD. Header-only.
+#ifndef TOOLBOX_FSSHIM_H
+#define TOOLBOX_FSSHIM_H
+
+#include <stdint.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#include <sys/vfs.h>
+#include <sys/ioctl.h>
+
+#ifndef SYS_statx
+#define SYS_statx 332
+#endif
+
+/// getdents64(2): fills `buf` with struct linux_dirent64 records
+/// (u64 ino, s64 off, u16 reclen, u8 type, char name[]). Returns bytes, 0 at end, -1/errno.
+static inline long cshim_getdents64(int fd, void *buf, unsigned long size) {
+    return syscall(SYS_getdents64, fd, buf, size);
+}
+
+/* struct statx from <linux/stat.h> (Linux 4.11), field for field. */
+struct cshim_statx_timestamp { int64_t tv_sec; uint32_t tv_nsec; int32_t reserved; };
+struct cshim_statx {
+    uint32_t stx_mask, stx_blksize;
+    uint64_t stx_attributes;
+    uint32_t stx_nlink, stx_uid, stx_gid;
+    uint16_t stx_mode, pad1;
+    uint64_t stx_ino, stx_size, stx_blocks, stx_attributes_mask;
+    struct cshim_statx_timestamp stx_atime, stx_btime, stx_ctime, stx_mtime;
+    uint32_t stx_rdev_major, stx_rdev_minor, stx_dev_major, stx_dev_minor;
+    uint64_t spare[14];
+};
+#define CSHIM_STATX_BASIC_STATS 0x07ffU
+#define CSHIM_STATX_BTIME       0x0800U
+#define CSHIM_AT_EMPTY_PATH     0x1000
+#define CSHIM_AT_SYMLINK_NOFOLLOW 0x100
+
+/// statx(2). Returns 0, or -1 with errno set (ENOSYS before 4.11).
+static inline int cshim_statx(int dirfd, const char *path, int flags, unsigned mask, struct cshim_statx *out) {
+    return (int)syscall(SYS_statx, dirfd, path, flags, mask, out);
+}
+
+/// The terminal's width in columns (TIOCGWINSZ), or 0 when `fd` is not a terminal.
+static inline int cshim_terminal_width(int fd) {
+    struct winsize w;
+    if (ioctl(fd, TIOCGWINSZ, &w) != 0) return 0;
+    return w.ws_col;
+}
+
+#define CSHIM_FNM_CASEFOLD (1 << 4)
+#define CSHIM_PROC_SUPER_MAGIC 0x9fa0
+
+/// fstatfs(2)'s f_type, or -1 with errno set.
+static inline long cshim_fstatfs_type(int fd) {
+    struct statfs s;
+    if (fstatfs(fd, &s) != 0) return -1;
+    return (long)s.f_type;
+}
+
+#endif

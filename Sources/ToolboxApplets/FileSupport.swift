@@ -1,0 +1,87 @@
+import ToolboxCore
+
+// Shared by the file applets (ls, cat, stat, readlink, find): one
+// PathOpener per run (so a borrowed /proc/PID/root costs one fork), the
+// --verbose access note, and user/group names from the right /etc.
+
+final class FileSession {
+    let ctx: Context
+    let opener: PathOpener
+    private var names: [String: (IDNames, IDNames)] = [:]
+
+    init(_ ctx: Context, verbose: Bool) {
+        self.ctx = ctx
+        opener = PathOpener(procRoot: ctx.procfs.root)
+        if verbose {
+            opener.onAccess = { [unowned ctx] r in
+                var how = "\(r.access)"
+                if case .borrowed(let uid, let gid) = r.access {
+                    how += " (a child took uid \(uid) gid \(gid) to open it; this process keeps its own identity)"
+                } else {
+                    how += " (this process may read it)"
+                }
+                ctx.noteOnce("access " + r.path, "\(r.path): access: \(how)")
+            }
+        }
+    }
+
+    /// Opens a user path; a failure is reported (`applet: subject: reason`) and nil returned.
+    func open(_ path: String, flags: Int32) -> OpenedPath? {
+        do { return try opener.open(path, flags: flags) } catch {
+            ctx.out.flush()
+            ctx.warn(error.message)
+            return nil
+        }
+    }
+
+    /// User and group names: the target root's /etc/passwd and /etc/group
+    /// for a path under /proc/PID/root (empty when absent: numbers are
+    /// shown), else the debugger's own.
+    func idNames(_ root: ConfinedRoot?) -> (users: IDNames, groups: IDNames) {
+        let key = root?.path ?? ""
+        if let n = names[key] { return n }
+        let n: (IDNames, IDNames)
+        if let root {
+            n = ((try? readFileInRoot(root.fd, "/etc/passwd")).map { IDNames(parsing: $0) } ?? IDNames(),
+                 (try? readFileInRoot(root.fd, "/etc/group")).map { IDNames(parsing: $0) } ?? IDNames())
+        } else {
+            n = (IDNames.load(ctx.hostRoot + "/etc/passwd") ?? IDNames(), IDNames.load(ctx.hostRoot + "/etc/group") ?? IDNames())
+        }
+        names[key] = n
+        return n
+    }
+}
+
+/// The option every file applet has: say how /proc/PID/root was opened.
+let verboseOption = Option.flag(nil, "verbose", "say on stderr how each /proc/PID/root was opened (direct, or borrowed uid)")
+
+/// `dir/name` without doubling a slash.
+func joinPath(_ dir: String, _ name: String) -> String {
+    dir.hasSuffix("/") ? dir + name : dir + "/" + name
+}
+
+/// major(3)/minor(3) of a dev_t (glibc's encoding).
+func devMajor(_ d: UInt64) -> UInt64 { ((d >> 32) & 0xffff_f000) | ((d >> 8) & 0xfff) }
+func devMinor(_ d: UInt64) -> UInt64 { ((d >> 12) & 0xffff_ff00) | (d & 0xff) }
+
+/// Writes a file name. On a terminal, control characters (C0, DEL and the
+/// UTF-8 encoded C1 range) are written as `?`, as GNU ls and find do, so a
+/// file name in the target container cannot drive the debugger's terminal.
+@inline(__always)
+func writeName(_ out: OutputWriter, _ name: Bytes, sanitize: Bool) {
+    if !sanitize { out.write(name); return }
+    var i = 0, start = 0
+    let n = name.count
+    while i < n {
+        let c = name[i]
+        var len = 0
+        if c < 0x20 || c == 0x7F { len = 1 }
+        else if c == 0xC2 && i + 1 < n && name[i + 1] >= 0x80 && name[i + 1] <= 0x9F { len = 2 }
+        if len == 0 { i += 1; continue }
+        if i > start { out.write(Bytes(rebasing: name[start..<i])) }
+        out.byte(0x3F)
+        i += len
+        start = i
+    }
+    if n > start { out.write(Bytes(rebasing: name[start..<n])) }
+}
