@@ -35,8 +35,9 @@ public enum Toolbox {
     public static func dispatch(_ argv: [String], out: OutputWriter, err: OutputWriter,
                                 procfs: ProcFS = ProcFS(), hostRoot: String = "") -> Int32 {
         let invokedAs = argv.first.map(baseName) ?? "toolbox"
-        if let a = applet(named: invokedAs) {
-            return run(a, Array(argv.dropFirst()), out: out, err: err, procfs: procfs, hostRoot: hostRoot)
+        // appletIndex, not applet(named:): see there.
+        if let i = appletIndex(named: invokedAs) {
+            return run(applets[i], Array(argv.dropFirst()), out: out, err: err, procfs: procfs, hostRoot: hostRoot)
         }
         let args = Array(argv.dropFirst())
         guard let first = args.first else {
@@ -56,8 +57,8 @@ public enum Toolbox {
         case "--install":
             return install(args, out: out, err: err)
         default:
-            if let a = applet(named: first) {
-                return run(a, Array(args.dropFirst()), out: out, err: err, procfs: procfs, hostRoot: hostRoot)
+            if let i = appletIndex(named: first) {
+                return run(applets[i], Array(args.dropFirst()), out: out, err: err, procfs: procfs, hostRoot: hostRoot)
             }
             if first.hasPrefix("-") {
                 err.write("toolbox: unrecognized option '\(first)'\nTry 'toolbox --help' for more information.\n")

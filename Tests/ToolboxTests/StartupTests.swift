@@ -1,5 +1,6 @@
 import Foundation
 import ToolboxApplets
+import ToolboxCore
 import XCTest
 
 /// What the start-up work (issue 2: `caps --decode` within 1.5x of
@@ -27,6 +28,38 @@ final class StartupTests: XCTestCase {
             XCTAssertEqual(r.code, 2, m)
             XCTAssertTrue(r.err.hasPrefix("caps: invalid capability mask '\(m)': "), r.err)
         }
+    }
+
+    /// `caps --decode` writes straight into the output buffer; the text is
+    /// `decoded`'s (itself tested against capsh in CapsTests).
+    func testWriteDecodedMatchesDecoded() {
+        var masks: [UInt64] = [0, 1, 0x805fb, 0x1_ffff_ffff_ff, 1 << 40, 1 << 41, 1 << 63, .max]
+        var x: UInt64 = 0x9e37_79b9_7f4a_7c15
+        for _ in 0..<200 { x ^= x << 13; x ^= x >> 7; x ^= x << 17; masks.append(x) }
+        for m in masks {
+            let set = CapabilitySet(rawValue: m)
+            let out = OutputWriter.memory()
+            set.writeDecoded(to: out)
+            out.flush()
+            XCTAssertEqual(out.capturedString, set.decoded, String(m, radix: 16))
+        }
+    }
+
+    /// Options given as an unambiguous prefix still resolve (getopt_long);
+    /// an ambiguous or unknown one is a usage error.
+    func testLongOptionPrefixes() throws {
+        let one = RunResult(out: "0x0000000000000001=cap_chown\n", err: "", code: 0)
+        XCTAssertEqual(runToolbox(["caps", "--dec", "1"]), one)
+        XCTAssertEqual(runToolbox(["caps", "--d=1"]), one)
+        XCTAssertEqual(runToolbox(["caps", "-d1"]), one)
+        XCTAssertEqual(runToolbox(["caps", "--decodex", "1"]).code, 2)
+        XCTAssertEqual(runToolbox(["caps", "-q"]).code, 2)
+        let spec = AppletSpec(name: "t", summary: "", usage: [""], options: [
+            .flag(nil, "verbose", ""), .flag(nil, "version", ""), .flag("a", "all", "")])
+        XCTAssertTrue(try spec.parse(["--verb"]).has("verbose"))
+        XCTAssertThrowsError(try spec.parse(["--ver"]))
+        XCTAssertThrowsError(try spec.parse(["--=x"]))
+        XCTAssertTrue(try spec.parse(["--al"]).has("all"))
     }
 
     /// The release binary gets every argument byte for byte (empty,
