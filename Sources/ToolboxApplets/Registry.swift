@@ -8,6 +8,7 @@ public let applets: [Applet] = [
     catApplet,
     findApplet,
     lsApplet,
+    netstatApplet,
     readlinkApplet,
     statApplet,
     tarApplet,
