@@ -405,9 +405,6 @@ func runPs(_ ctx: Context, _ args: [String]) throws -> Int32 {
         }
         if want { selected.append(i) }
     }
-    if o.verbose, needs.contains(.root), let f = table.rootFailure {
-        ctx.note("/proc/\(f.pid)/root: \(f.error.message): user and group names for such processes come from this container's /etc/passwd and /etc/group")
-    }
 
     // Rows (threads expand here).
     var rows: [ProcessTable.Entry] = []
@@ -455,6 +452,9 @@ func runPs(_ ctx: Context, _ args: [String]) throws -> Int32 {
             if ctx.out.isBroken { break }
             r.row(rows[i], cols, prefix: prefixes[p])
         }
+    }
+    if o.verbose, needs.contains(.root), let f = table.rootFailure ?? names.deniedRoot {
+        ctx.note("/proc/\(f.pid)/root: \(f.error.message): user and group names for such processes come from this container's /etc/passwd and /etc/group")
     }
     if o.verbose {
         for f in names.fallbacks {

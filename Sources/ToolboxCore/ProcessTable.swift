@@ -40,7 +40,13 @@ public final class ProcessTable {
         public var vmSize: Int64 = -1
     }
 
-    public struct RootID: Hashable, Sendable { public var dev: UInt64; public var ino: UInt64 }
+    public struct RootID: Hashable, Sendable {
+        public var dev: UInt64; public var ino: UInt64
+        public init(dev: UInt64, ino: UInt64) { self.dev = dev; self.ino = ino }
+        /// A root that could not be examined directly (no ptrace access): one per pid.
+        init(unexamined pid: Int32) { dev = UInt64.max; ino = UInt64(UInt32(bitPattern: pid)) }
+        public var isUnexamined: Bool { dev == UInt64.max }
+    }
 
     public let procfs: ProcFS
     public private(set) var entries: [Entry] = []
@@ -288,12 +294,20 @@ public final class ProcessTable {
     private func rootOf(_ pid: Int32) -> Int32 {
         var st = Glibc_stat_t()
         setPath(pid, "/root")
-        guard fstatat(dirFD.rawValue, path, &st, 0) == 0 else {
+        let id: RootID
+        if fstatat(dirFD.rawValue, path, &st, 0) == 0 {
+            id = RootID(dev: UInt64(st.st_dev), ino: UInt64(st.st_ino))
+        } else {
             let err = Errno.current
-            if rootFailure == nil, !err.isVanished { rootFailure = (pid, err) }
-            return -1
+            // No ptrace access (another uid, no cap_sys_ptrace): a root of
+            // its own, identified later by RootNames through the borrowed
+            // uid (openProcEntry); RootNames reports it if that fails too.
+            guard err.isPermission else {
+                if rootFailure == nil, !err.isVanished { rootFailure = (pid, err) }
+                return -1
+            }
+            id = RootID(unexamined: pid)
         }
-        let id = RootID(dev: UInt64(st.st_dev), ino: UInt64(st.st_ino))
         if let i = rootIndex[id] { return i }
         let i = Int32(roots.count)
         rootIndex[id] = i
