@@ -222,6 +222,7 @@ final class E2E: @unchecked Sendable {
             try buildToolboxImage()
         } catch {
             removeImages()
+            try? FileManager.default.removeItem(at: work)
             throw error
         }
     }
@@ -250,6 +251,12 @@ final class E2E: @unchecked Sendable {
             let rest = name[r.upperBound...]
             guard let pid = Int32(rest.prefix { $0.isNumber }) else { return false }
             return kill(pid, 0) != 0 && errno == ESRCH
+        }
+        // Work directories and output files of dead runs.
+        let tmp = NSTemporaryDirectory()
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: tmp)) ?? []
+        where name.hasPrefix("toolbox-e2e-") && stale(name.replacingOccurrences(of: "toolbox-e2e-io-", with: "toolbox-e2e-")) {
+            try? FileManager.default.removeItem(atPath: tmp + "/" + name)
         }
         let ctrs = ((try? podman.lines(["ps", "-a", "--format", "{{.Names}}"])) ?? []).filter(stale)
         if !ctrs.isEmpty { _ = try? podman(["rm", "-f", "-t", "0"] + ctrs) }
