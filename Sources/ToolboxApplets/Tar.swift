@@ -410,7 +410,7 @@ final class TarListing {
         var tm = Glibc.tm()
         guard localtime_r(&secs, &tm) != nil else { return String(t) }
         func two(_ v: Int32) -> String { v < 10 ? "0\(v)" : String(v) }
-        return "\(tm.tm_year + 1900)-\(two(tm.tm_mon + 1))-\(two(tm.tm_mday)) \(two(tm.tm_hour)):\(two(tm.tm_min))"
+        return "\(calendarYear(tm))-\(two(tm.tm_mon + 1))-\(two(tm.tm_mday)) \(two(tm.tm_hour)):\(two(tm.tm_min))"
     }
 }
 

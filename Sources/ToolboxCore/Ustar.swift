@@ -396,9 +396,10 @@ public enum Ustar {
             switch key {
             case "path": h.name = value
             case "linkpath": h.linkname = value
-            case "size": if let v = UInt64(text) { h.size = v }
-            case "uid": if let v = UInt64(text) { h.uid = v }
-            case "gid": if let v = UInt64(text) { h.gid = v }
+            // Out of 0...Int64.max (GNU: "out of range") the value is ignored.
+            case "size": if let v = Int64(text), v >= 0 { h.size = UInt64(v) }
+            case "uid": if let v = Int64(text), v >= 0 { h.uid = UInt64(v) }
+            case "gid": if let v = Int64(text), v >= 0 { h.gid = UInt64(v) }
             case "uname": h.uname = value
             case "gname": h.gname = value
             case "mtime":
@@ -421,7 +422,10 @@ public enum Ustar {
             while digits.count < 9 { digits.append(ASCII.zero) }
             nanos = digits.reduce(0) { $0 * 10 + UInt32($1 - ASCII.zero) }
         }
-        if first.hasPrefix("-") && nanos > 0 { return (secs - 1, 1_000_000_000 - nanos) }
+        if first.hasPrefix("-") && nanos > 0 {
+            guard secs > Int64.min else { return nil }   // out of range, as GNU says
+            return (secs - 1, 1_000_000_000 - nanos)
+        }
         return (secs, nanos)
     }
 }
@@ -598,11 +602,10 @@ public final class TarReader {
     public func skipData() throws(TarReadError) {
         let total = remaining + UInt64(remainingPadding)
         let buffered = UInt64(end - start)
-        if seekable && total > buffered + UInt64(buffer.count) {
+        if seekable && total > buffered + UInt64(buffer.count), let skip = off_t(exactly: total - buffered) {
             // Drop what is buffered and seek over the rest (as GNU tar does
             // when listing a file). A seek past the end shows as EOF later.
-            let skip = total - buffered
-            if lseek(fd.rawValue, off_t(skip), SEEK_CUR) >= 0 {
+            if lseek(fd.rawValue, skip, SEEK_CUR) >= 0 {
                 start = 0; end = 0
                 offset += total
                 remaining = 0; remainingPadding = 0
