@@ -217,11 +217,10 @@ final class SocketPrinter {
     private var ownerText: [[UInt8]] = []
     private var userText: [UInt32: [UInt8]] = [:]
     /// User names: with --pid, the target container's /etc/passwd (read
-    /// confined to /proc/PID/root), else the debugger's.
+    /// confined to /proc/PID/root, with a borrowed uid when needed; numbers
+    /// when its root cannot be opened), else the debugger's.
     private lazy var users: IDNames = {
-        if let pid = opts.pid, let b = try? readFileInRoot(ctx.procfs.path(pid, "root"), "/etc/passwd") {
-            return IDNames(parsing: b)
-        }
+        if let pid = opts.pid { return containerIDNames(procfs: ctx.procfs, pid: pid).users }
         return IDNames.load(ctx.hostRoot + "/etc/passwd") ?? IDNames()
     }()
 

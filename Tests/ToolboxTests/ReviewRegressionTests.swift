@@ -103,6 +103,39 @@ final class ReviewRegressionTests: XCTestCase {
         }
     }
 
+    /// netstat --pid -e named socket owners from the debugger's own
+    /// /etc/passwd when the target's root could not be opened (it read
+    /// /proc/PID/root directly, without the borrowed identity caps uses).
+    /// Now: the container's names, or numbers, never the host's.
+    func testNetstatPidUserNamesNeverComeFromTheHost() throws {
+        let base = NSTemporaryDirectory() + "review-netstat-\(getpid())"
+        defer { try? FileManager.default.removeItem(atPath: base) }
+        let fm = FileManager.default
+        for d in ["proc/42/net", "proc/self", "host/etc", "container/etc"] {
+            try fm.createDirectory(atPath: "\(base)/\(d)", withIntermediateDirectories: true)
+        }
+        try fm.copyItem(atPath: fixturePath("netstat/proc/net/tcp"), toPath: "\(base)/proc/42/net/tcp")
+        try "Name:\ttoolbox\nUid:\t0\t0\t0\t0\nGid:\t0\t0\t0\t0\nCapEff:\t0000000000000000\n"
+            .write(toFile: "\(base)/proc/self/status", atomically: true, encoding: .utf8)
+        try fm.copyItem(atPath: "\(base)/proc/self/status", toPath: "\(base)/proc/42/status")
+        try "hostroot:x:0:0::/:/bin/sh\n".write(toFile: "\(base)/host/etc/passwd", atomically: true, encoding: .utf8)
+        try "approot:x:0:0::/:/bin/sh\n".write(toFile: "\(base)/container/etc/passwd", atomically: true, encoding: .utf8)
+        func firstRow() -> String {
+            let r = runToolbox(["netstat", "--pid", "42", "-tle", "--numeric-ports"],
+                               procRoot: base + "/proc", hostRoot: base + "/host")
+            XCTAssertEqual(r.code, 0, r.err)
+            return r.out.split(separator: "\n").dropFirst(2).first.map(String.init) ?? ""
+        }
+        // The root cannot be opened (gone): numbers.
+        try fm.createSymbolicLink(atPath: "\(base)/proc/42/root", withDestinationPath: "/nonexistent-review")
+        XCTAssertTrue(firstRow().contains(" 0          17360 "), firstRow())
+        XCTAssertFalse(firstRow().contains("hostroot"))
+        // The container's own /etc/passwd.
+        try fm.removeItem(atPath: "\(base)/proc/42/root")
+        try fm.createSymbolicLink(atPath: "\(base)/proc/42/root", withDestinationPath: base + "/container")
+        XCTAssertTrue(firstRow().contains(" approot    17360 "), firstRow())
+    }
+
     // MARK: - fuzz
 
     /// Random bytes and mutated fixtures through every pure parser: none
