@@ -136,6 +136,46 @@ final class ReviewRegressionTests: XCTestCase {
         XCTAssertTrue(firstRow().contains(" approot    17360 "), firstRow())
     }
 
+    /// `/proc/PID/task/TID/root/...` and relative paths taken from a working
+    /// directory under /proc (`cd /proc/PID && cat root/...`) were not
+    /// recognised as container paths: absolute symlinks inside resolved
+    /// against the debugger's root (showed the host's file).
+    func testTaskRootsAndRelativePathsAreConfined() throws {
+        XCTAssertEqual(SplitPath("/proc/8/task/9/root/etc/x").root, "/proc/8/task/9/root")
+        XCTAssertEqual(SplitPath("/proc/8/task/9/root/etc/x").pid, 9)
+        XCTAssertEqual(SplitPath("/proc/8/task/9/root/etc/x").inner, "/etc/x")
+        XCTAssertEqual(SplitPath("/proc/self/task/9/cwd").root, "/proc/self/task/9/cwd")
+        XCTAssertEqual(SplitPath("/proc/8/task/../root/a").root, "/proc/8/root")
+        XCTAssertNil(SplitPath("/proc/8/task/9/fd/3").root)
+        XCTAssertNil(SplitPath("/proc/8/task/x/root").root)
+        XCTAssertNil(SplitPath("/proc/8/task").root)
+
+        let bin = try toolboxBinary()
+        let rootfs = NSTemporaryDirectory() + "review-rootfs-\(getpid())"
+        let fm = FileManager.default
+        try fm.createDirectory(atPath: rootfs + "/bin", withIntermediateDirectories: true)
+        try fm.createDirectory(atPath: rootfs + "/etc/ssl", withIntermediateDirectories: true)
+        defer { try? fm.removeItem(atPath: rootfs) }
+        try fm.copyItem(atPath: "/bin/busybox", toPath: rootfs + "/bin/busybox")
+        try "inside\n".write(toFile: rootfs + "/etc/ssl/real.pem", atomically: true, encoding: .utf8)
+        try fm.createSymbolicLink(atPath: rootfs + "/etc/ssl/cert.pem", withDestinationPath: "/etc/ssl/real.pem")
+        let target = Process()
+        target.executableURL = URL(fileURLWithPath: "/usr/sbin/chroot")
+        target.arguments = [rootfs, "/bin/busybox", "sleep", "60"]
+        try target.run()
+        defer { target.terminate(); target.waitUntilExit() }
+        let pid = String(target.processIdentifier)
+        // Wait for the exec into the chroot.
+        for _ in 0..<100 where (try? String(contentsOfFile: "/proc/\(pid)/comm", encoding: .utf8)) != "busybox\n" { usleep(10_000) }
+        let viaTask = try runProcess(bin, ["cat", "/proc/\(pid)/task/\(pid)/root/etc/ssl/cert.pem"])
+        XCTAssertEqual(viaTask.out, "inside\n", viaTask.err)
+        XCTAssertEqual(viaTask.code, 0)
+        let relative = try runProcess(bin, ["cat", "root/etc/ssl/cert.pem"], currentDirectory: "/proc/\(pid)")
+        XCTAssertEqual(relative.out, "inside\n", relative.err)
+        let readlink = try runProcess(bin, ["readlink", "-f", "\(pid)/task/\(pid)/root/etc/ssl/cert.pem"], currentDirectory: "/proc")
+        XCTAssertEqual(readlink.out, "/proc/\(pid)/task/\(pid)/root/etc/ssl/real.pem\n", readlink.err)
+    }
+
     // MARK: - fuzz
 
     /// Random bytes and mutated fixtures through every pure parser: none
