@@ -288,6 +288,9 @@ final class FindWalker {
                 if e.type == DirentType.directory && depth < maxDepth {
                     var descend = true
                     if xdev, let st = e.st, UInt64(st.st_dev) != rootDev { descend = false }
+                    if descend && depth >= maxDirectoryNesting {
+                        out.flush(); ctx.warn(nestingTooDeep(String(decoding: path, as: UTF8.self))); descend = false
+                    }
                     if descend {
                         let sub: FileDescriptor? = openSubdirectory(cname, dir)
                         if let sub {

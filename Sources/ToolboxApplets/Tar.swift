@@ -474,6 +474,8 @@ final class TarCreate {
     private var archiveIdentity: DevIno?
     private let buffer: UnsafeMutableRawBufferPointer
     private var written: UInt64 = 0
+    /// Directories being archived (see `maxDirectoryNesting`).
+    private var nesting = 0
 
     struct DevIno: Hashable { let dev: UInt64; let ino: UInt64 }
 
@@ -670,6 +672,11 @@ final class TarCreate {
         entries.sort { $0.lexicographicallyPrecedes($1) }
         let prefix: [UInt8] = raw.last == 0x2F ? raw : raw + [0x2F]
         let pathPrefix = path.hasSuffix("/") ? path : path + "/"
+        if !entries.isEmpty && nesting >= maxDirectoryNesting {
+            ctx.out.flush(); ctx.warn(nestingTooDeep(String(decoding: raw, as: UTF8.self))); return
+        }
+        nesting += 1
+        defer { nesting -= 1 }
         for e in entries {
             if out.isBroken || out.failure != nil { return }
             addEntry(dfd, e, raw: prefix + e, path: pathPrefix + String(decoding: e, as: UTF8.self))

@@ -176,6 +176,35 @@ final class ReviewRegressionTests: XCTestCase {
         XCTAssertEqual(readlink.out, "/proc/\(pid)/task/\(pid)/root/etc/ssl/real.pem\n", readlink.err)
     }
 
+    /// A tree 10,000 directories deep (a hostile container can make one)
+    /// overflowed the stack: find, ls -R and tar c crashed with SIGSEGV.
+    /// Now they stop descending at maxDirectoryNesting (2048) with a warning.
+    func testVeryDeepTreesAreCutOffNotACrash() throws {
+        let bin = try toolboxBinary()
+        let dir = NSTemporaryDirectory() + "review-deep-\(getpid())"
+        defer { _ = try? sh("rm -rf '\(dir)'") }
+        let make = try runProcess("/usr/bin/python3", ["-c", """
+            import os, sys
+            os.mkdir(sys.argv[1]); fd = os.open(sys.argv[1], os.O_RDONLY)
+            for i in range(10000):
+                os.mkdir('d', dir_fd=fd); n = os.open('d', os.O_RDONLY, dir_fd=fd); os.close(fd); fd = n
+            """, dir])
+        XCTAssertEqual(make.code, 0, make.err)
+        let deepest = dir + String(repeating: "/d", count: 2048)
+        let warning = "\(deepest): directory nesting deeper than 2048 levels; not descending\n"
+        let find = try runProcess(bin, ["find", dir])
+        XCTAssertEqual(find.code, 1)
+        XCTAssertEqual(find.err, "find: " + warning)
+        XCTAssertEqual(find.out.split(separator: "\n").count, 2049)
+        let ls = try runProcess(bin, ["ls", "-R", dir])
+        XCTAssertEqual(ls.code, 1)
+        XCTAssertEqual(ls.err, "ls: " + warning)
+        let tar = try runProcess(bin, ["tar", "cf", "/dev/null", dir])
+        XCTAssertEqual(tar.code, 1)
+        XCTAssertEqual(tar.err, "tar: Removing leading `/' from member names\ntar: " + warning
+                       + "tar: Exiting with failure status due to previous errors\n")
+    }
+
     // MARK: - fuzz
 
     /// Random bytes and mutated fixtures through every pure parser: none
