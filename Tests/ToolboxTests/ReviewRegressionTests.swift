@@ -205,6 +205,19 @@ final class ReviewRegressionTests: XCTestCase {
                        + "tar: Exiting with failure status due to previous errors\n")
     }
 
+    /// A write error on stdout was reported as `toolbox: write error: ...`
+    /// rather than with the applet's name (`APPLET: message` convention).
+    func testWriteErrorNamesTheApplet() throws {
+        let bin = try toolboxBinary()
+        let r = try sh("'\(bin)' ls / > /dev/full")
+        XCTAssertEqual(r.err, "ls: write error: no space left on device\n")
+        XCTAssertEqual(r.code, 1)
+        let d = "/tmp/review-link-\(getpid())"
+        let viaLink = try sh("mkdir -p \(d) && ln -sf '\(bin)' \(d)/cat && \(d)/cat /etc/passwd > /dev/full; rc=$?; rm -rf \(d); exit $rc")
+        XCTAssertEqual(viaLink.err, "cat: write error: no space left on device\n")
+        XCTAssertEqual(viaLink.code, 1)
+    }
+
     // MARK: - fuzz
 
     /// Random bytes and mutated fixtures through every pure parser: none
