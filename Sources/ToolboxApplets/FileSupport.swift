@@ -45,7 +45,8 @@ final class FileSession {
             n = ((try? readFileInRoot(root.fd, "/etc/passwd")).map { IDNames(parsing: $0) } ?? IDNames(),
                  (try? readFileInRoot(root.fd, "/etc/group")).map { IDNames(parsing: $0) } ?? IDNames())
         } else {
-            n = (IDNames.load(ctx.hostRoot + "/etc/passwd") ?? IDNames(), IDNames.load(ctx.hostRoot + "/etc/group") ?? IDNames())
+            let host = HostNames(ctx)
+            n = (host.users, host.groups)
         }
         names[key] = n
         return n

@@ -293,8 +293,6 @@ private func tarReadLink(_ dir: FileDescriptor, _ name: [UInt8]) throws(Errno) -
 private let tarUtimeNow = Int((1 << 30) - 1)
 private let tarUtimeOmit = Int((1 << 30) - 2)
 
-private func tarDevMajor(_ d: UInt64) -> UInt32 { UInt32(truncatingIfNeeded: ((d >> 8) & 0xFFF) | ((d >> 32) & ~UInt64(0xFFF))) }
-private func tarDevMinor(_ d: UInt64) -> UInt32 { UInt32(truncatingIfNeeded: (d & 0xFF) | ((d >> 12) & ~UInt64(0xFF))) }
 private func tarMakeDev(_ major: UInt32, _ minor: UInt32) -> UInt64 {
     let ma = UInt64(major), mi = UInt64(minor)
     return ((ma & 0xFFF) << 8) | ((ma & ~UInt64(0xFFF)) << 32) | (mi & 0xFF) | ((mi & ~UInt64(0xFF)) << 12)
@@ -322,7 +320,8 @@ final class TarNames {
             }
             t = (load("/etc/passwd"), load("/etc/group"))
         } else {
-            t = (IDNames.load(ctx.hostRoot + "/etc/passwd") ?? IDNames(), IDNames.load(ctx.hostRoot + "/etc/group") ?? IDNames())
+            let host = HostNames(ctx)
+            t = (host.users, host.groups)
         }
         cache[key] = t
         return t
@@ -629,7 +628,8 @@ final class TarCreate {
         case UInt32(S_IFCHR), UInt32(S_IFBLK), UInt32(S_IFIFO):
             let type = fmt == UInt32(S_IFCHR) ? TarType.character : fmt == UInt32(S_IFBLK) ? TarType.block : TarType.fifo
             var h = header(st, raw: raw, path: path, type: type)
-            h.devmajor = tarDevMajor(UInt64(st.st_rdev)); h.devminor = tarDevMinor(UInt64(st.st_rdev))
+            h.devmajor = UInt32(truncatingIfNeeded: devMajor(UInt64(st.st_rdev)))
+            h.devminor = UInt32(truncatingIfNeeded: devMinor(UInt64(st.st_rdev)))
             if st.st_nlink > 1 { links[key] = h.name }
             emit(h)
         case UInt32(S_IFSOCK):
