@@ -218,6 +218,19 @@ final class ReviewRegressionTests: XCTestCase {
         XCTAssertEqual(viaLink.code, 1)
     }
 
+    /// `find -newer LINK` compared with the link's target's mtime; GNU find
+    /// (-P, the default and the only mode here) uses the link's own.
+    func testFindNewerUsesTheSymlinksOwnTimeLikeGNU() throws {
+        let bin = try toolboxBinary()
+        let dir = NSTemporaryDirectory() + "review-newer-\(getpid())"
+        defer { _ = try? sh("rm -rf '\(dir)'") }
+        try sh("mkdir -p '\(dir)' && cd '\(dir)' && touch -d '10 days ago' old && touch -d '5 days ago' mid && ln -s old link && touch -h -d '1 day ago' link && touch new")
+        let gnu = try runProcess("/usr/bin/find", [dir, "-newer", dir + "/link"])
+        let ours = try runProcess(bin, ["find", dir, "-newer", dir + "/link"])
+        XCTAssertEqual(ours.out, gnu.out)
+        XCTAssertEqual(Set(ours.out.split(separator: "\n").map(String.init)), [dir, dir + "/new"])
+    }
+
     // MARK: - fuzz
 
     /// Random bytes and mutated fixtures through every pure parser: none
