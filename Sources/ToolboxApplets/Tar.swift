@@ -110,7 +110,7 @@ func runTar(_ ctx: Context, _ args: [String]) throws -> Int32 {
         }
         let fd: FileDescriptor
         if archive == "-" { fd = .standardInput } else {
-            do { fd = try openUserPath(archive, flags: O_RDONLY, procRoot: ctx.procfs.root) } catch {
+            do { fd = try openUserPath(archive, flags: O_RDONLY | O_NOATIME, procRoot: ctx.procfs.root) } catch {
                 throw ToolError.failure("\(archive): Cannot open: \(error.description)")
             }
         }
@@ -314,7 +314,7 @@ final class TarNames {
             // Through openUserPath, so the same access path (confined, and
             // borrowed identity when ptrace access is refused) applies.
             func load(_ file: String) -> IDNames {
-                guard let fd = try? openUserPath(root + file, flags: O_RDONLY, procRoot: ctx.procfs.root) else { return IDNames() }
+                guard let fd = try? openUserPath(root + file, flags: O_RDONLY | O_NOATIME, procRoot: ctx.procfs.root) else { return IDNames() }
                 defer { fd.close() }
                 return (try? ReadBuffer(capacity: 4096).contents(of: fd)).map { IDNames(parsing: $0) } ?? IDNames()
             }

@@ -231,6 +231,30 @@ final class ReviewRegressionTests: XCTestCase {
         XCTAssertEqual(Set(ours.out.split(separator: "\n").map(String.init)), [dir, dir + "/new"])
     }
 
+    /// tar c of a container path read the container's /etc/passwd and
+    /// /etc/group (for owner names) without O_NOATIME: their access times
+    /// changed (relatime updates an atime older than a day). Reading must
+    /// not change the target.
+    func testTarReadsTheContainersPasswdWithoutTouchingIt() throws {
+        let bin = try toolboxBinary()
+        let rootfs = NSTemporaryDirectory() + "review-atime-\(getpid())"
+        defer { _ = try? sh("rm -rf '\(rootfs)'") }
+        try sh("mkdir -p '\(rootfs)/bin' '\(rootfs)/etc' && cp /bin/busybox '\(rootfs)/bin/' && echo 'app:x:1000:1000::/:/bin/sh' > '\(rootfs)/etc/passwd' && echo 'app:x:1000:' > '\(rootfs)/etc/group' && echo h > '\(rootfs)/etc/hostname' && chown 1000:1000 '\(rootfs)/etc/hostname'")
+        let target = Process()
+        target.executableURL = URL(fileURLWithPath: "/usr/sbin/chroot")
+        target.arguments = ["--userspec=1000:1000", rootfs, "/bin/busybox", "sleep", "60"]
+        try target.run()
+        defer { target.terminate(); target.waitUntilExit() }
+        let pid = target.processIdentifier
+        for _ in 0..<100 where (try? String(contentsOfFile: "/proc/\(pid)/comm", encoding: .utf8)) != "busybox\n" { usleep(10_000) }
+        try sh("touch -a -d '3 days ago' '\(rootfs)/etc/passwd' '\(rootfs)/etc/group'")
+        let before = try sh("stat -c %X '\(rootfs)/etc/passwd' '\(rootfs)/etc/group'").out
+        let r = try runProcess(bin, ["tar", "-c", "-vv", "-f", "/dev/null", "/proc/\(pid)/root/etc/hostname"])
+        XCTAssertEqual(r.code, 0, r.err)
+        XCTAssertTrue(r.out.contains(" app/app "), r.out)   // the names did come from the container
+        XCTAssertEqual(try sh("stat -c %X '\(rootfs)/etc/passwd' '\(rootfs)/etc/group'").out, before)
+    }
+
     // MARK: - fuzz
 
     /// Random bytes and mutated fixtures through every pure parser: none
