@@ -77,6 +77,15 @@ func joinPath(_ dir: String, _ name: String) -> String {
 func devMajor(_ d: UInt64) -> UInt64 { ((d >> 32) & 0xffff_f000) | ((d >> 8) & 0xfff) }
 func devMinor(_ d: UInt64) -> UInt64 { ((d >> 12) & 0xffff_ff00) | (d & 0xff) }
 
+/// `name` with control characters as `?` (see `writeName`), for text that
+/// is measured before it is written (padded columns).
+func terminalSafe(_ name: [UInt8]) -> [UInt8] {
+    let w = OutputWriter.memory()
+    name.withUnsafeBufferPointer { writeName(w, $0, sanitize: true) }
+    w.flush()
+    return w.captured
+}
+
 /// Writes a file name. On a terminal, control characters (C0, DEL and the
 /// UTF-8 encoded C1 range) are written as `?`, as GNU ls and find do, so a
 /// file name in the target container cannot drive the debugger's terminal.

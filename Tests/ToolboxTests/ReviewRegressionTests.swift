@@ -255,6 +255,31 @@ final class ReviewRegressionTests: XCTestCase {
         XCTAssertEqual(try sh("stat -c %X '\(rootfs)/etc/passwd' '\(rootfs)/etc/group'").out, before)
     }
 
+    /// netstat wrote unix socket paths (chosen by any container) raw to
+    /// the debugger's terminal, escape sequences included; ls and find
+    /// already print control characters as `?` on a terminal.
+    func testNetstatSanitizesSocketPathsOnATerminal() throws {
+        let bin = try toolboxBinary()
+        let dir = NSTemporaryDirectory() + "review-sock-\(getpid())"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let path = dir + "/x\u{1b}]0;owned\u{07}y"
+        let server = Process()
+        server.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
+        server.arguments = ["-c", "import socket,sys,time; s=socket.socket(socket.AF_UNIX); s.bind(sys.argv[1]); s.listen(); print('ok', flush=True); time.sleep(30)", path]
+        let pipe = Pipe(); server.standardOutput = pipe
+        try server.run()
+        defer { server.terminate(); server.waitUntilExit() }
+        _ = pipe.fileHandleForReading.availableData   // "ok": bound and listening
+        let tty = try runProcess(try which("script"), ["-qc", "\(bin) netstat -xlp", "/dev/null"])
+        let row = tty.out.replacingOccurrences(of: "\r", with: "").split(separator: "\n").first { $0.contains(dir) } ?? ""
+        XCTAssertTrue(row.hasSuffix(" " + dir + "/x?]0;owned?y"), String(reflecting: row))
+        XCTAssertFalse(tty.out.contains("\u{1b}]0;owned"))
+        // To a pipe the bytes are unchanged (scripts get the exact path).
+        let piped = try runProcess(bin, ["netstat", "-xl"])
+        XCTAssertTrue(piped.out.contains(path + "\n"))
+    }
+
     // MARK: - fuzz
 
     /// Random bytes and mutated fixtures through every pure parser: none
