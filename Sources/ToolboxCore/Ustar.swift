@@ -201,9 +201,11 @@ public enum Ustar {
     }
 
     /// Path components of a member name with empty and `.` components removed,
-    /// or nil if one is `..`.
+    /// or nil if one is `..` (or holds a NUL byte, which a system call would
+    /// cut short: `..\0` is `..` to openat).
     public static func components(_ name: [UInt8]) -> [[UInt8]]? {
         var out: [[UInt8]] = []
+        if name.contains(0) { return nil }
         for c in name.split(separator: 0x2F, omittingEmptySubsequences: true) {
             if c.count == 1 && c[c.startIndex] == 0x2E { continue }
             if c.count == 2 && c[c.startIndex] == 0x2E && c[c.startIndex + 1] == 0x2E { return nil }
@@ -391,7 +393,10 @@ public enum Ustar {
     /// Applies pax records to a header. An empty value deletes the
     /// override (POSIX); for the fields here that means keeping the ustar value.
     public static func apply(_ records: [(String, [UInt8])], to h: inout TarHeader) {
-        for (key, value) in records where !value.isEmpty {
+        for (key, v) in records where !v.isEmpty {
+            // A name ends at a NUL byte, as for GNU tar (C strings): a value
+            // like "..\0/x" must be checked as the ".." the system calls see.
+            let value = v.firstIndex(of: 0).map { Array(v[..<$0]) } ?? v
             let text = String(decoding: value, as: UTF8.self)
             switch key {
             case "path": h.name = value

@@ -280,6 +280,44 @@ final class ReviewRegressionTests: XCTestCase {
         XCTAssertTrue(piped.out.contains(path + "\n"))
     }
 
+    /// A pax path (or linkpath) with NUL bytes, `..\0/..\0/pwned`, passed
+    /// the `..` check (no component equals "..") and then reached openat as
+    /// "..": tar x wrote outside the destination. Names now end at the NUL
+    /// as GNU tar reads them, and are refused like GNU tar's.
+    func testPaxNamesWithNULCannotEscapeTheDestination() throws {
+        let base = NSTemporaryDirectory() + "review-nul-\(getpid())"
+        let dest = base + "/a/b/c"
+        try FileManager.default.createDirectory(atPath: dest, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: base) }
+        func member(_ records: [(String, [UInt8])], _ h: TarHeader, data: [UInt8] = []) -> [UInt8] {
+            let pax = Ustar.encodePax(records)
+            var x = TarHeader(name: "PaxHeaders/m"); x.typeflag = TarType.paxExtended; x.size = UInt64(pax.count)
+            return Ustar.ustarBlock(x) + pax + [UInt8](repeating: 0, count: Ustar.padding(UInt64(pax.count)))
+                + Ustar.ustarBlock(h) + data + [UInt8](repeating: 0, count: Ustar.padding(UInt64(data.count)))
+        }
+        var file = TarHeader(name: "innocent"); file.size = 5
+        var link = TarHeader(name: "innocent-link"); link.typeflag = TarType.hardLink
+        var archive = member([("path", Array("..\0/..\0/..\0/pwned".utf8))], file, data: Array("evil\n".utf8))
+        archive += member([("linkpath", Array("..\0/..\0/..\0/pwned-target".utf8))], link)
+        archive += [UInt8](repeating: 0, count: 1024)
+        try "t".write(toFile: base + "/pwned-target", atomically: true, encoding: .utf8)
+        let path = try writeTemp(archive, "nul.tar")
+        let r = runToolbox(["toolbox", "tar", "xf", path, "-C", dest])
+        XCTAssertFalse(FileManager.default.fileExists(atPath: base + "/pwned"))
+        XCTAssertFalse(FileManager.default.fileExists(atPath: base + "/a/pwned"))
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dest), [])
+        XCTAssertEqual(r.code, 1)
+        XCTAssertEqual(r.err, """
+            tar: Removing leading `..' from member names
+            tar: ..: Member name contains '..'
+            tar: innocent-link: Cannot hard link to '..': invalid link target
+            tar: Exiting with failure status due to previous errors
+
+            """)
+        let list = runToolbox(["toolbox", "tar", "tf", path])
+        XCTAssertEqual(list.out, "..\ninnocent-link\n")
+    }
+
     // MARK: - fuzz
 
     /// Random bytes and mutated fixtures through every pure parser: none
