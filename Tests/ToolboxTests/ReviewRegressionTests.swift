@@ -318,6 +318,24 @@ final class ReviewRegressionTests: XCTestCase {
         XCTAssertEqual(list.out, "..\ninnocent-link\n")
     }
 
+    /// stat and readlink wrote a container's link text raw to the terminal
+    /// (escape sequences included); on a terminal they now print control
+    /// characters as `?`, like ls -l; to a pipe, the exact bytes.
+    func testStatAndReadlinkSanitizeLinkTextOnATerminal() throws {
+        let bin = try toolboxBinary()
+        let dir = NSTemporaryDirectory() + "review-esc-\(getpid())"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try FileManager.default.createSymbolicLink(atPath: dir + "/l", withDestinationPath: "evil\u{1b}]0;X\u{07}")
+        let script = try which("script")
+        let stat = try runProcess(script, ["-qc", "\(bin) stat \(dir)/l", "/dev/null"])
+        XCTAssertTrue(stat.out.hasPrefix("  File: \(dir)/l -> evil?]0;X?\r\n"), String(reflecting: stat.out))
+        let readlink = try runProcess(script, ["-qc", "\(bin) readlink \(dir)/l", "/dev/null"])
+        XCTAssertEqual(readlink.out, "evil?]0;X?\r\n")
+        let piped = try runProcess(bin, ["readlink", dir + "/l"])
+        XCTAssertEqual(piped.out, "evil\u{1b}]0;X\u{07}\n")
+    }
+
     // MARK: - fuzz
 
     /// Random bytes and mutated fixtures through every pure parser: none
