@@ -252,10 +252,7 @@ private func tarOpen(_ dir: FileDescriptor, _ name: [UInt8], _ flags: Int32, mod
 /// Opens for reading without updating the access time where permitted
 /// (O_NOATIME needs ownership or CAP_FOWNER: retried without on EPERM).
 private func tarOpenNoAtime(_ dir: FileDescriptor, _ name: [UInt8], _ flags: Int32) throws(Errno) -> FileDescriptor {
-    do { return try tarOpen(dir, name, flags | O_NOATIME) } catch {
-        if error == .notPermitted { return try tarOpen(dir, name, flags) }
-        throw error
-    }
+    try openNoAtime(flags | O_NOATIME) { f throws(Errno) in try tarOpen(dir, name, f) }
 }
 
 private func tarLstat(_ dir: FileDescriptor, _ name: [UInt8]) throws(Errno) -> Glibc_stat_t {
@@ -530,12 +527,8 @@ final class TarCreate {
         let isRootLike = base.isEmpty || base == [0x2E] || base == [0x2E, 0x2E] || p == [0x2F] || (split.root != nil && split.inner == "/")
         if isRootLike {
             let fd: FileDescriptor
-            do throws(Errno) {
-                do { fd = try openUserPath(path, flags: O_RDONLY | O_DIRECTORY | O_NOATIME, procRoot: ctx.procfs.root) } catch {
-                    if error != .notPermitted { throw error }
-                    fd = try openUserPath(path, flags: O_RDONLY | O_DIRECTORY, procRoot: ctx.procfs.root)
-                }
-            } catch {
+            // (openUserPath drops O_NOATIME itself when it is refused.)
+            do { fd = try openUserPath(path, flags: O_RDONLY | O_DIRECTORY | O_NOATIME, procRoot: ctx.procfs.root) } catch {
                 ctx.out.flush(); ctx.warn("\(operand): Cannot open: \(error.description)"); return
             }
             guard let st = try? fd.stat() else { fd.close(); return }
