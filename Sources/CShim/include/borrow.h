@@ -43,6 +43,16 @@ static inline int toolbox_borrow_keep_only(int keep) {
     return 0;
 }
 
+/// In a forked child: takes uid/gid with groups = [gid] (setgroups,
+/// setresgid, setresuid as raw system calls). Returns 0 or the errno.
+static inline int32_t toolbox_borrow_become(uint32_t uid, uint32_t gid) {
+    gid_t groups[1] = { (gid_t)gid };
+    if (syscall(SYS_setgroups, 1, groups) != 0) return errno;
+    if (syscall(SYS_setresgid, (gid_t)gid, (gid_t)gid, (gid_t)gid) != 0) return errno;
+    if (syscall(SYS_setresuid, (uid_t)uid, (uid_t)uid, (uid_t)uid) != 0) return errno;
+    return 0;
+}
+
 /// Opens `path` with `flags` as uid/gid (groups = [gid]) in a forked child
 /// and returns the descriptor in this process. On failure returns -1 with
 /// errno set: the child's error (EACCES, ...) or the parent's (fork, ...).
@@ -61,11 +71,8 @@ static inline int toolbox_borrow_open(const char *path, int flags, uint32_t uid,
         int32_t err = 0;
         int fd = -1;
         int sock = toolbox_borrow_keep_only(sv[1]);
-        gid_t groups[1] = { (gid_t)gid };
-        if (syscall(SYS_setgroups, 1, groups) != 0) err = errno;
-        else if (syscall(SYS_setresgid, (gid_t)gid, (gid_t)gid, (gid_t)gid) != 0) err = errno;
-        else if (syscall(SYS_setresuid, (uid_t)uid, (uid_t)uid, (uid_t)uid) != 0) err = errno;
-        else {
+        err = toolbox_borrow_become(uid, gid);
+        if (err == 0) {
             fd = (int)syscall(SYS_openat, AT_FDCWD, path, flags | O_CLOEXEC, 0);
             if (fd < 0) err = errno;
         }
@@ -140,11 +147,8 @@ static inline int toolbox_borrow_fdlinks_start(const char *fddir, uint32_t uid, 
         int32_t err = 0;
         int dfd = -1;
         int out = toolbox_borrow_keep_only(p[1]);
-        gid_t groups[1] = { (gid_t)gid };
-        if (syscall(SYS_setgroups, 1, groups) != 0) err = errno;
-        else if (syscall(SYS_setresgid, (gid_t)gid, (gid_t)gid, (gid_t)gid) != 0) err = errno;
-        else if (syscall(SYS_setresuid, (uid_t)uid, (uid_t)uid, (uid_t)uid) != 0) err = errno;
-        else {
+        err = toolbox_borrow_become(uid, gid);
+        if (err == 0) {
             dfd = (int)syscall(SYS_openat, AT_FDCWD, fddir, O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
             if (dfd < 0) err = errno;
         }
