@@ -24,7 +24,7 @@ func runCaps(_ ctx: Context, _ args: [String]) throws -> Int32 {
         // Validate every mask before printing any (a usage error prints nothing).
         var sets: [CapabilitySet] = []
         for d in decodes { sets.append(try CapabilitySet(parsingHex: d)) }
-        for s in sets { ctx.out.line(s.decoded) }
+        for s in sets { s.writeDecoded(to: ctx.out); ctx.out.byte(ASCII.newline) }
         return ExitCode.success
     }
     if opts.operands.isEmpty {

@@ -9,6 +9,7 @@ public let applets: [Applet] = [
     findApplet,
     lsApplet,
     netstatApplet,
+    psApplet,
     readlinkApplet,
     statApplet,
     tarApplet,
@@ -16,11 +17,19 @@ public let applets: [Applet] = [
 
 /// Looks an applet up by name (binary search over the sorted table).
 public func applet(named name: String) -> Applet? {
+    appletIndex(named: name).map { applets[$0] }
+}
+
+/// The index in `applets` of the applet called `name`. The dispatcher uses
+/// this rather than `Applet?`: an optional of a non-trivial struct needs
+/// Optional's metadata at run time, whose first instantiation is a large
+/// part of start-up (bench/startup.sh).
+public func appletIndex(named name: String) -> Int? {
     var lo = 0, hi = applets.count - 1
     while lo <= hi {
         let mid = (lo + hi) / 2
         let n = applets[mid].name
-        if n == name { return applets[mid] }
+        if n == name { return mid }
         if n < name { lo = mid + 1 } else { hi = mid - 1 }
     }
     return nil

@@ -38,8 +38,9 @@ public enum Toolbox {
     public static func dispatch(_ argv: [String], out: OutputWriter, err: OutputWriter,
                                 procfs: ProcFS = ProcFS(), hostRoot: String = "") -> Int32 {
         let invokedAs = argv.first.map(baseName) ?? "toolbox"
-        if let a = applet(named: invokedAs) {
-            return run(a, Array(argv.dropFirst()), out: out, err: err, procfs: procfs, hostRoot: hostRoot)
+        // appletIndex, not applet(named:): see there.
+        if let i = appletIndex(named: invokedAs) {
+            return run(applets[i], Array(argv.dropFirst()), out: out, err: err, procfs: procfs, hostRoot: hostRoot)
         }
         let args = Array(argv.dropFirst())
         guard let first = args.first else {
@@ -59,8 +60,8 @@ public enum Toolbox {
         case "--install":
             return install(args, out: out, err: err)
         default:
-            if let a = applet(named: first) {
-                return run(a, Array(args.dropFirst()), out: out, err: err, procfs: procfs, hostRoot: hostRoot)
+            if let i = appletIndex(named: first) {
+                return run(applets[i], Array(args.dropFirst()), out: out, err: err, procfs: procfs, hostRoot: hostRoot)
             }
             if first.hasPrefix("-") {
                 err.write("toolbox: unrecognized option '\(first)'\nTry 'toolbox --help' for more information.\n")
@@ -134,10 +135,18 @@ public enum Toolbox {
     }
 }
 
-/// The last path component ("/bin/ps" -> "ps").
+/// The last path component ("/bin/ps" -> "ps", "/a/b/" -> "b", "/" -> "/").
+/// Works on the UTF-8 bytes, like basename(1): Character-based slicing pulls
+/// the grapheme-breaking code into every start-up (page faults).
 public func baseName(_ path: String) -> String {
-    var p = Substring(path)
-    while p.count > 1 && p.hasSuffix("/") { p = p.dropLast() }
-    if let slash = p.lastIndex(of: "/"), p.count > 1 { return String(p[p.index(after: slash)...]) }
-    return String(p)
+    let u = path.utf8
+    let slash = UInt8(ascii: "/")
+    var end = u.endIndex
+    while u.distance(from: u.startIndex, to: end) > 1 && u[u.index(before: end)] == slash {
+        end = u.index(before: end)
+    }
+    var start = end
+    while start > u.startIndex && u[u.index(before: start)] != slash { start = u.index(before: start) }
+    if start == end && start > u.startIndex { start = u.index(before: end) }   // "/" (or "//")
+    return String(path[start..<end])
 }

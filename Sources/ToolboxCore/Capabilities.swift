@@ -65,14 +65,36 @@ public struct CapabilitySet: Equatable, Hashable, Sendable {
         return s
     }
 
+    /// Writes `decoded` straight into `out`, building no String: freeing a
+    /// heap String is what first instantiates Optional's metadata (its
+    /// breadcrumbs field), a large share of `caps --decode`'s start-up.
+    public func writeDecoded(to out: OutputWriter) {
+        out.write("0x" as StaticString)
+        for i in 0..<16 {
+            let nib = UInt8((rawValue >> UInt64((15 - i) * 4)) & 0xF)
+            out.byte(nib < 10 ? nib + 0x30 : nib - 10 + 0x61)
+        }
+        out.byte(UInt8(ascii: "="))
+        var first = true
+        for bit in 0..<64 where contains(bit: bit) {
+            if !first { out.byte(UInt8(ascii: ",")) }
+            first = false
+            if bit < Self.names.count { out.write(Self.names[bit]) } else { out.write("cap_\(bit)") }
+        }
+    }
+
     /// Parses a hex mask as capsh --decode takes it (`805fb`, `0x805fb`).
     /// Unlike libcap, rejects non-hex input and values over 64 bits.
     public init(parsingHex text: String) throws(ToolError) {
-        var digits = Substring(text)
-        if digits.hasPrefix("0x") || digits.hasPrefix("0X") { digits = digits.dropFirst(2) }
+        // On the UTF-8 bytes (no Character slicing on the `caps --decode` start-up path).
+        var digits = Substring(text).utf8
+        if digits.count >= 2, digits.first == UInt8(ascii: "0"),
+           digits.dropFirst().first == UInt8(ascii: "x") || digits.dropFirst().first == UInt8(ascii: "X") {
+            digits = digits.dropFirst(2)
+        }
         guard !digits.isEmpty else { throw .usage("invalid capability mask '\(text)': expected hex digits") }
         var v: UInt64 = 0
-        for ch in digits.utf8 {
+        for ch in digits {
             guard let d = ASCII.hexValue(ch) else {
                 throw .usage("invalid capability mask '\(text)': not a hex number")
             }

@@ -60,9 +60,10 @@ public struct AppletSpec: Sendable {
                 } else {
                     name = body; inline = nil
                 }
-                guard let opt = longOption(String(name)) else {
+                guard let index = longOptionIndex(String(name)) else {
                     throw .usage("unrecognized option '--\(name)'\(tryHelp)")
                 }
+                let opt = options[index]
                 if let placeholder = opt.argument {
                     if let inline { result.add(opt.key, String(inline)) }
                     else if i < arguments.count { result.add(opt.key, arguments[i]); i += 1 }
@@ -78,9 +79,10 @@ public struct AppletSpec: Sendable {
             var j = letters.startIndex
             while j < letters.endIndex {
                 let c = letters[j]; j = letters.index(after: j)
-                guard let opt = options.first(where: { $0.short == c }) else {
+                guard let index = options.firstIndex(where: { $0.short == c }) else {
                     throw .usage("invalid option -- '\(c)'\(tryHelp)")
                 }
+                let opt = options[index]
                 if let placeholder = opt.argument {
                     if j < letters.endIndex { result.add(opt.key, String(letters[j...])) }
                     else if i < arguments.count { result.add(opt.key, arguments[i]); i += 1 }
@@ -96,10 +98,18 @@ public struct AppletSpec: Sendable {
     private var tryHelp: String { "\nTry 'toolbox \(name) --help' for more information." }
 
     /// Exact long name, or an unambiguous prefix (as getopt_long allows).
-    private func longOption(_ name: String) -> Option? {
-        if let exact = options.first(where: { $0.long == name }) { return exact }
-        let matches = options.filter { $0.long?.hasPrefix(name) ?? false }
-        return !name.isEmpty && matches.count == 1 ? matches[0] : nil
+    /// An index, not an `Option?`: destroying an optional of a non-trivial
+    /// struct instantiates Optional's metadata at run time, and the first
+    /// such instantiation registers all of the stdlib's prespecialized
+    /// Optionals (~35k instructions of every start-up).
+    private func longOptionIndex(_ name: String) -> Int? {
+        if let exact = options.firstIndex(where: { $0.long == name }) { return exact }
+        var found: Int? = nil
+        for (i, o) in options.enumerated() where o.long?.hasPrefix(name) ?? false {
+            if found != nil { return nil }
+            found = i
+        }
+        return name.isEmpty ? nil : found
     }
 
     /// The --help text, generated from the table.

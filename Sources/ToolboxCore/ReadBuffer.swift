@@ -25,11 +25,22 @@ public final class ReadBuffer {
         storage = bigger
     }
 
+    /// The allocated size (for callers that read(2) into `rawStart` themselves).
+    public var capacity: Int { storage.count }
+    /// The start of the storage.
+    public var rawStart: UnsafeMutableRawPointer { storage.baseAddress! }
+    /// Declares the first `n` bytes valid (after a read into `rawStart`).
+    public func setCount(_ n: Int) -> UnsafeBufferPointer<UInt8> {
+        count = min(max(n, 0), storage.count)
+        return bytes
+    }
+
     /// Reads `fd` to EOF (or until `limit` bytes). /proc files are generated
-    /// per read(2) call, so this loops until read returns 0.
+    /// per read(2) call, so this loops until read returns 0. `alreadyRead`
+    /// bytes at the start of the storage are kept (a caller's first read).
     @discardableResult
-    public func readAll(_ fd: FileDescriptor, limit: Int = Int.max) throws(Errno) -> UnsafeBufferPointer<UInt8> {
-        count = 0
+    public func readAll(_ fd: FileDescriptor, limit: Int = Int.max, alreadyRead: Int = 0) throws(Errno) -> UnsafeBufferPointer<UInt8> {
+        count = min(alreadyRead, storage.count)
         while count < limit {
             if count == storage.count { grow() }
             let room = min(storage.count - count, limit - count)
