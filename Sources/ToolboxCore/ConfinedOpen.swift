@@ -154,14 +154,6 @@ private func isMagicLink(_ link: FileDescriptor, parent: FileDescriptor) throws(
     return parentStat.st_ino != 1
 }
 
-/// Reads `path` resolved inside the root directory at `rootPath` (e.g.
-/// "/proc/42/root" and "/etc/passwd").
-public func readFileInRoot(_ rootPath: String, _ path: String) throws(Errno) -> [UInt8] {
-    let root = try FileDescriptor.open(rootPath, O_PATH | O_DIRECTORY)
-    defer { root.close() }
-    return try readFileInRoot(root, path)
-}
-
 /// Reads `path` resolved inside the open root directory `root` (with
 /// O_NOATIME where permitted: reading never changes the target).
 public func readFileInRoot(_ root: FileDescriptor, _ path: String) throws(Errno) -> [UInt8] {
