@@ -108,6 +108,11 @@ public func walkInRoot(_ root: FileDescriptor, _ path: String, flags: Int32,
         let probe: FileDescriptor
         do { probe = try FileDescriptor.open(name, O_PATH | O_NOFOLLOW, relativeTo: current) } catch {
             if error == .noSuchFile && isLast && allowMissingLast { return (nil, "/" + (names + [name]).joined(separator: "/")) }
+            if error == .noSuchFile && isLast && flags & O_CREAT != 0 {
+                // Created here, as openat2 would (tar -cf into a container).
+                let fd = try FileDescriptor.open(name, flags | O_NOFOLLOW, mode: 0o600, relativeTo: current)
+                return (fd, "/" + (names + [name]).joined(separator: "/"))
+            }
             throw error
         }
         let st: Glibc_stat_t

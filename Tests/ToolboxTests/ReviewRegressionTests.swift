@@ -336,6 +336,29 @@ final class ReviewRegressionTests: XCTestCase {
         XCTAssertEqual(piped.out, "evil\u{1b}]0;X\u{07}\n")
     }
 
+    /// The userspace walk (kernels before 5.6, seccomp profiles without
+    /// openat2) refused O_CREAT for a file that does not exist yet, so
+    /// `tar cf /proc/PID/root/tmp/new.tar` failed there while it worked
+    /// with openat2.
+    func testUserspaceWalkCreatesFilesLikeOpenat2() throws {
+        let root = NSTemporaryDirectory() + "review-walk-\(getpid())"
+        try FileManager.default.createDirectory(atPath: root + "/tmp", withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        try FileManager.default.createSymbolicLink(atPath: root + "/out", withDestinationPath: "/tmp/via-link")
+        let rootFD = try FileDescriptor.open(root, O_PATH | O_DIRECTORY)
+        defer { rootFD.close() }
+        for resolver in [ConfinedResolver.kernel, .userspace] {
+            for (path, created) in [("/tmp/new-\(resolver)", "/tmp/new-\(resolver)"), ("/out", "/tmp/via-link")] {
+                let fd = try openInRoot(rootFD, path, flags: O_WRONLY | O_CREAT | O_TRUNC, resolver: resolver)
+                fd.close()
+                XCTAssertTrue(FileManager.default.fileExists(atPath: root + created), "\(resolver) \(path)")
+                try? FileManager.default.removeItem(atPath: root + created)
+            }
+            // Never outside the root: the absolute link stayed inside.
+            XCTAssertFalse(FileManager.default.fileExists(atPath: "/tmp/via-link"))
+        }
+    }
+
     // MARK: - fuzz
 
     /// Random bytes and mutated fixtures through every pure parser: none
