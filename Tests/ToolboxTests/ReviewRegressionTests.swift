@@ -150,6 +150,12 @@ final class ReviewRegressionTests: XCTestCase {
         XCTAssertNil(SplitPath("/proc/8/task/x/root").root)
         XCTAssertNil(SplitPath("/proc/8/task").root)
 
+        // A TID that is not a thread of the PID names no root (not /proc/TID/root).
+        let notMine = runToolbox(["ls", "/proc/\(getpid())/task/1/root/"])
+        XCTAssertEqual(notMine.out, "")
+        XCTAssertEqual(notMine.err, "ls: /proc/\(getpid())/task/1: no such file or directory\n")
+        XCTAssertEqual(notMine.code, 1)
+
         let bin = try toolboxBinary()
         let rootfs = NSTemporaryDirectory() + "review-rootfs-\(getpid())"
         let fm = FileManager.default
