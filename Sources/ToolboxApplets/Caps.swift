@@ -61,13 +61,8 @@ func runCaps(_ ctx: Context, _ args: [String]) throws -> Int32 {
         // the ids wrongly).
         // The root is opened directly, or with the target's borrowed uid
         // when ptrace access is refused (see ProcAccess.swift).
-        var users = IDNames(), groups = IDNames()
-        if let (root, _) = try? openProcEntry(procfs: ctx.procfs, pid: pid, .root) {
-            users = (try? readFileInRoot(root, "/etc/passwd")).map { IDNames(parsing: $0) } ?? users
-            groups = (try? readFileInRoot(root, "/etc/group")).map { IDNames(parsing: $0) } ?? groups
-            root.close()
-        }
-        printProcess(ctx, label: "pid \(pid)", status, users, groups)
+        let names = containerIDNames(procfs: ctx.procfs, pid: pid)
+        printProcess(ctx, label: "pid \(pid)", status, names.users, names.groups)
     }
     return ExitCode.success
 }

@@ -45,7 +45,8 @@ final class FileSession {
             n = ((try? readFileInRoot(root.fd, "/etc/passwd")).map { IDNames(parsing: $0) } ?? IDNames(),
                  (try? readFileInRoot(root.fd, "/etc/group")).map { IDNames(parsing: $0) } ?? IDNames())
         } else {
-            n = (IDNames.load(ctx.hostRoot + "/etc/passwd") ?? IDNames(), IDNames.load(ctx.hostRoot + "/etc/group") ?? IDNames())
+            let host = HostNames(ctx)
+            n = (host.users, host.groups)
         }
         names[key] = n
         return n
@@ -55,6 +56,18 @@ final class FileSession {
 /// The option every file applet has: say how /proc/PID/root was opened.
 let verboseOption = Option.flag(nil, "verbose", "say on stderr how each /proc/PID/root was opened (direct, or borrowed uid)")
 
+/// How deep ls -R, find and tar c descend. The walks recurse (about 1-2 KB
+/// of stack per level): a hostile tree thousands of levels deep would
+/// overflow an 8 MiB stack (a crash at ~9000 levels for find, ~4500 for
+/// ls -R and tar). Deeper directories are reported and not entered; paths
+/// that deep exceed PATH_MAX anyway.
+let maxDirectoryNesting = 2048
+
+/// The warning for a directory not entered (see `maxDirectoryNesting`).
+func nestingTooDeep(_ path: String) -> String {
+    "\(path): directory nesting deeper than \(maxDirectoryNesting) levels; not descending"
+}
+
 /// `dir/name` without doubling a slash.
 func joinPath(_ dir: String, _ name: String) -> String {
     dir.hasSuffix("/") ? dir + name : dir + "/" + name
@@ -63,6 +76,15 @@ func joinPath(_ dir: String, _ name: String) -> String {
 /// major(3)/minor(3) of a dev_t (glibc's encoding).
 func devMajor(_ d: UInt64) -> UInt64 { ((d >> 32) & 0xffff_f000) | ((d >> 8) & 0xfff) }
 func devMinor(_ d: UInt64) -> UInt64 { ((d >> 12) & 0xffff_ff00) | (d & 0xff) }
+
+/// `name` with control characters as `?` (see `writeName`), for text that
+/// is measured before it is written (padded columns).
+func terminalSafe(_ name: [UInt8]) -> [UInt8] {
+    let w = OutputWriter.memory()
+    name.withUnsafeBufferPointer { writeName(w, $0, sanitize: true) }
+    w.flush()
+    return w.captured
+}
 
 /// Writes a file name. On a terminal, control characters (C0, DEL and the
 /// UTF-8 encoded C1 range) are written as `?`, as GNU ls and find do, so a

@@ -173,7 +173,8 @@ func runFind(_ ctx: Context, _ args: [String]) throws -> Int32 {
     let session = FileSession(ctx, verbose: verbose)
     var parser = FindParser(args: exprArgs) { ref in
         do {
-            let opened = try session.opener.open(ref, flags: O_PATH)
+            // -P (the default): a symbolic link's own mtime, as GNU find.
+            let opened = try session.opener.open(ref, flags: O_PATH | O_NOFOLLOW)
             defer { opened.fd.close() }
             let st = try opened.fd.stat()
             return (Int64(st.st_mtim.tv_sec), Int(st.st_mtim.tv_nsec))
@@ -288,6 +289,9 @@ final class FindWalker {
                 if e.type == DirentType.directory && depth < maxDepth {
                     var descend = true
                     if xdev, let st = e.st, UInt64(st.st_dev) != rootDev { descend = false }
+                    if descend && depth >= maxDirectoryNesting {
+                        out.flush(); ctx.warn(nestingTooDeep(String(decoding: path, as: UTF8.self))); descend = false
+                    }
                     if descend {
                         let sub: FileDescriptor? = openSubdirectory(cname, dir)
                         if let sub {

@@ -121,6 +121,8 @@ final class LsRun {
     /// Control characters in names become `?` on a terminal.
     let tty: Bool
     var nowNs = 0
+    /// Directories being listed by -R (see `maxDirectoryNesting`).
+    var nesting = 0
 
     init(_ ctx: Context, _ o: LsOptions, _ s: FileSession) {
         self.ctx = ctx; self.o = o; session = s; out = ctx.out
@@ -279,6 +281,9 @@ final class LsRun {
                 let name = list.name(i)
                 if name == "." || name == ".." { continue }
                 if out.isBroken { return }
+                if nesting + 1 >= maxDirectoryNesting {
+                    out.flush(); ctx.warn(nestingTooDeep(joinPath(display, name))); continue
+                }
                 let sub: FileDescriptor
                 do {
                     sub = try openNoAtime(O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_NOATIME) { f throws(Errno) in
@@ -287,8 +292,10 @@ final class LsRun {
                 } catch {
                     out.flush(); ctx.warn("\(joinPath(display, name)): \(error.message)"); continue
                 }
+                nesting += 1
                 listDirectory(joinPath(display, name), sub, root: root,
                               inner: joinPath(inner, name))
+                nesting -= 1
                 sub.close()
             }
         }

@@ -216,19 +216,25 @@ final class SocketPrinter {
     let owners: SocketOwners?
     private var ownerText: [[UInt8]] = []
     private var userText: [UInt32: [UInt8]] = [:]
+    /// On a terminal, control characters in socket paths, program names and
+    /// user names (all chosen by the containers) print as `?`, as ls does.
+    private let tty: Bool
     /// User names: with --pid, the target container's /etc/passwd (read
-    /// confined to /proc/PID/root), else the debugger's.
+    /// confined to /proc/PID/root, with a borrowed uid when needed; numbers
+    /// when its root cannot be opened), else the debugger's.
     private lazy var users: IDNames = {
-        if let pid = opts.pid, let b = try? readFileInRoot(ctx.procfs.path(pid, "root"), "/etc/passwd") {
-            return IDNames(parsing: b)
-        }
+        if let pid = opts.pid { return containerIDNames(procfs: ctx.procfs, pid: pid).users }
         return IDNames.load(ctx.hostRoot + "/etc/passwd") ?? IDNames()
     }()
 
     init(ctx: Context, opts: NetstatOptions, owners: SocketOwners?) {
         self.ctx = ctx; self.out = ctx.out; self.opts = opts; self.owners = owners
+        tty = !opts.json && ctx.out.isTerminal
         if let owners {
-            ownerText = owners.owners.map { Array("\($0.pid)/\($0.name)".utf8) }
+            ownerText = owners.owners.map { o in
+                let t = Array("\(o.pid)/\(o.name)".utf8)
+                return tty ? terminalSafe(t) : t
+            }
         }
     }
 
@@ -331,7 +337,8 @@ final class SocketPrinter {
 
     func userName(_ uid: UInt32) -> [UInt8] {
         if let t = userText[uid] { return t }
-        let t = Array(users.display(uid).utf8)
+        var t = Array(users.display(uid).utf8)
+        if tty { t = terminalSafe(t) }
         userText[uid] = t
         return t
     }
@@ -368,7 +375,7 @@ final class SocketPrinter {
             out.decimal(s.inode, width: 8, leftAlign: true)
             if opts.programs { ownerColumn(s.inode) }
             out.byte(ASCII.space)
-            out.write(s.path)
+            s.path.withUnsafeBufferPointer { writeName(out, $0, sanitize: tty) }
             out.byte(ASCII.newline)
             if out.isBroken { return }
         }

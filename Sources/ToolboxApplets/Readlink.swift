@@ -24,6 +24,10 @@ func runReadlink(_ ctx: Context, _ args: [String]) throws -> Int32 {
     let session = FileSession(ctx, verbose: p.has("verbose"))
     let canonical = p.has("canonicalize")
     let newline = !p.has("no-newline")
+    // On a terminal, control characters as `?` (link text comes from the
+    // container), as ls prints link targets; pipes get the exact bytes.
+    let tty = ctx.out.isTerminal
+    func emit(_ s: String) { Array(s.utf8).withUnsafeBufferPointer { writeName(ctx.out, $0, sanitize: tty) } }
     var status = ExitCode.success
     for op in p.operands {
         if !canonical {
@@ -31,7 +35,7 @@ func runReadlink(_ ctx: Context, _ args: [String]) throws -> Int32 {
                 let opened = try session.opener.open(op, flags: O_PATH | O_NOFOLLOW)
                 defer { opened.fd.close() }
                 let t = try readLink("", relativeTo: opened.fd)
-                ctx.out.write(t); if newline { ctx.out.byte(ASCII.newline) }
+                emit(t); if newline { ctx.out.byte(ASCII.newline) }
             } catch let e as PathError {
                 if e.detail != nil { ctx.out.flush(); ctx.warn(e.message) }
                 status = ExitCode.failure   // GNU: silent for a missing file or a non-link
@@ -60,7 +64,7 @@ func runReadlink(_ ctx: Context, _ args: [String]) throws -> Int32 {
                 fd?.close()
                 result = resolved
             }
-            ctx.out.write(result); if newline { ctx.out.byte(ASCII.newline) }
+            emit(result); if newline { ctx.out.byte(ASCII.newline) }
         } catch let e as PathError {
             ctx.out.flush(); ctx.warn(e.message)
         }

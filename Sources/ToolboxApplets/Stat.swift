@@ -20,6 +20,7 @@ func runStat(_ ctx: Context, _ args: [String]) throws -> Int32 {
     if p.operands.isEmpty { throw ToolError.usage("missing operand\nTry 'toolbox stat --help' for more information.") }
     let session = FileSession(ctx, verbose: p.has("verbose"))
     let follow = p.has("dereference")
+    let tty = ctx.out.isTerminal
     for op in p.operands {
         if ctx.out.isBroken { break }
         guard let opened = session.open(op, flags: O_PATH | (follow ? 0 : O_NOFOLLOW)) else { continue }
@@ -39,7 +40,11 @@ func runStat(_ ctx: Context, _ args: [String]) throws -> Int32 {
             fileLine += " -> " + t
         }
         let o = ctx.out
-        o.write("  File: "); o.line(fileLine)
+        o.write("  File: ")
+        // On a terminal, control characters as `?` (names and link targets
+        // come from the container), as ls and find print them.
+        Array(fileLine.utf8).withUnsafeBufferPointer { writeName(o, $0, sanitize: tty) }
+        o.byte(ASCII.newline)
         o.write("  Size: "); o.padded(String(sx.stx_size), width: 10)
         o.write("\tBlocks: "); o.padded(String(sx.stx_blocks), width: 10)
         o.write(" IO Block: "); o.padded(String(sx.stx_blksize), width: 6)

@@ -110,7 +110,7 @@ func runTar(_ ctx: Context, _ args: [String]) throws -> Int32 {
         }
         let fd: FileDescriptor
         if archive == "-" { fd = .standardInput } else {
-            do { fd = try openUserPath(archive, flags: O_RDONLY, procRoot: ctx.procfs.root) } catch {
+            do { fd = try openUserPath(archive, flags: O_RDONLY | O_NOATIME, procRoot: ctx.procfs.root) } catch {
                 throw ToolError.failure("\(archive): Cannot open: \(error.description)")
             }
         }
@@ -252,10 +252,7 @@ private func tarOpen(_ dir: FileDescriptor, _ name: [UInt8], _ flags: Int32, mod
 /// Opens for reading without updating the access time where permitted
 /// (O_NOATIME needs ownership or CAP_FOWNER: retried without on EPERM).
 private func tarOpenNoAtime(_ dir: FileDescriptor, _ name: [UInt8], _ flags: Int32) throws(Errno) -> FileDescriptor {
-    do { return try tarOpen(dir, name, flags | O_NOATIME) } catch {
-        if error == .notPermitted { return try tarOpen(dir, name, flags) }
-        throw error
-    }
+    try openNoAtime(flags | O_NOATIME) { f throws(Errno) in try tarOpen(dir, name, f) }
 }
 
 private func tarLstat(_ dir: FileDescriptor, _ name: [UInt8]) throws(Errno) -> Glibc_stat_t {
@@ -293,8 +290,6 @@ private func tarReadLink(_ dir: FileDescriptor, _ name: [UInt8]) throws(Errno) -
 private let tarUtimeNow = Int((1 << 30) - 1)
 private let tarUtimeOmit = Int((1 << 30) - 2)
 
-private func tarDevMajor(_ d: UInt64) -> UInt32 { UInt32(truncatingIfNeeded: ((d >> 8) & 0xFFF) | ((d >> 32) & ~UInt64(0xFFF))) }
-private func tarDevMinor(_ d: UInt64) -> UInt32 { UInt32(truncatingIfNeeded: (d & 0xFF) | ((d >> 12) & ~UInt64(0xFF))) }
 private func tarMakeDev(_ major: UInt32, _ minor: UInt32) -> UInt64 {
     let ma = UInt64(major), mi = UInt64(minor)
     return ((ma & 0xFFF) << 8) | ((ma & ~UInt64(0xFFF)) << 32) | (mi & 0xFF) | ((mi & ~UInt64(0xFF)) << 12)
@@ -316,13 +311,14 @@ final class TarNames {
             // Through openUserPath, so the same access path (confined, and
             // borrowed identity when ptrace access is refused) applies.
             func load(_ file: String) -> IDNames {
-                guard let fd = try? openUserPath(root + file, flags: O_RDONLY, procRoot: ctx.procfs.root) else { return IDNames() }
+                guard let fd = try? openUserPath(root + file, flags: O_RDONLY | O_NOATIME, procRoot: ctx.procfs.root) else { return IDNames() }
                 defer { fd.close() }
                 return (try? ReadBuffer(capacity: 4096).contents(of: fd)).map { IDNames(parsing: $0) } ?? IDNames()
             }
             t = (load("/etc/passwd"), load("/etc/group"))
         } else {
-            t = (IDNames.load(ctx.hostRoot + "/etc/passwd") ?? IDNames(), IDNames.load(ctx.hostRoot + "/etc/group") ?? IDNames())
+            let host = HostNames(ctx)
+            t = (host.users, host.groups)
         }
         cache[key] = t
         return t
@@ -410,7 +406,7 @@ final class TarListing {
         var tm = Glibc.tm()
         guard localtime_r(&secs, &tm) != nil else { return String(t) }
         func two(_ v: Int32) -> String { v < 10 ? "0\(v)" : String(v) }
-        return "\(tm.tm_year + 1900)-\(two(tm.tm_mon + 1))-\(two(tm.tm_mday)) \(two(tm.tm_hour)):\(two(tm.tm_min))"
+        return "\(calendarYear(tm))-\(two(tm.tm_mon + 1))-\(two(tm.tm_mday)) \(two(tm.tm_hour)):\(two(tm.tm_min))"
     }
 }
 
@@ -474,6 +470,8 @@ final class TarCreate {
     private var archiveIdentity: DevIno?
     private let buffer: UnsafeMutableRawBufferPointer
     private var written: UInt64 = 0
+    /// Directories being archived (see `maxDirectoryNesting`).
+    private var nesting = 0
 
     struct DevIno: Hashable { let dev: UInt64; let ino: UInt64 }
 
@@ -529,12 +527,8 @@ final class TarCreate {
         let isRootLike = base.isEmpty || base == [0x2E] || base == [0x2E, 0x2E] || p == [0x2F] || (split.root != nil && split.inner == "/")
         if isRootLike {
             let fd: FileDescriptor
-            do throws(Errno) {
-                do { fd = try openUserPath(path, flags: O_RDONLY | O_DIRECTORY | O_NOATIME, procRoot: ctx.procfs.root) } catch {
-                    if error != .notPermitted { throw error }
-                    fd = try openUserPath(path, flags: O_RDONLY | O_DIRECTORY, procRoot: ctx.procfs.root)
-                }
-            } catch {
+            // (openUserPath drops O_NOATIME itself when it is refused.)
+            do { fd = try openUserPath(path, flags: O_RDONLY | O_DIRECTORY | O_NOATIME, procRoot: ctx.procfs.root) } catch {
                 ctx.out.flush(); ctx.warn("\(operand): Cannot open: \(error.description)"); return
             }
             guard let st = try? fd.stat() else { fd.close(); return }
@@ -627,7 +621,8 @@ final class TarCreate {
         case UInt32(S_IFCHR), UInt32(S_IFBLK), UInt32(S_IFIFO):
             let type = fmt == UInt32(S_IFCHR) ? TarType.character : fmt == UInt32(S_IFBLK) ? TarType.block : TarType.fifo
             var h = header(st, raw: raw, path: path, type: type)
-            h.devmajor = tarDevMajor(UInt64(st.st_rdev)); h.devminor = tarDevMinor(UInt64(st.st_rdev))
+            h.devmajor = UInt32(truncatingIfNeeded: devMajor(UInt64(st.st_rdev)))
+            h.devminor = UInt32(truncatingIfNeeded: devMinor(UInt64(st.st_rdev)))
             if st.st_nlink > 1 { links[key] = h.name }
             emit(h)
         case UInt32(S_IFSOCK):
@@ -670,6 +665,11 @@ final class TarCreate {
         entries.sort { $0.lexicographicallyPrecedes($1) }
         let prefix: [UInt8] = raw.last == 0x2F ? raw : raw + [0x2F]
         let pathPrefix = path.hasSuffix("/") ? path : path + "/"
+        if !entries.isEmpty && nesting >= maxDirectoryNesting {
+            ctx.out.flush(); ctx.warn(nestingTooDeep(String(decoding: raw, as: UTF8.self))); return
+        }
+        nesting += 1
+        defer { nesting -= 1 }
         for e in entries {
             if out.isBroken || out.failure != nil { return }
             addEntry(dfd, e, raw: prefix + e, path: pathPrefix + String(decoding: e, as: UTF8.self))

@@ -24,7 +24,10 @@ public enum Toolbox {
         var code = dispatch(argv, out: out, err: err)
         out.flush()
         if let f = out.failure {
-            err.write("toolbox: write error: \(f.message)\n")
+            // `APPLET: write error: ...` (e.g. stdout on a full disk).
+            let name = argv.first.map(baseName).flatMap { applet(named: $0)?.name }
+                ?? argv.dropFirst().first.flatMap { applet(named: $0)?.name } ?? "toolbox"
+            err.write("\(name): write error: \(f.message)\n")
             code = ExitCode.failure
         }
         err.flush()

@@ -108,6 +108,11 @@ public func walkInRoot(_ root: FileDescriptor, _ path: String, flags: Int32,
         let probe: FileDescriptor
         do { probe = try FileDescriptor.open(name, O_PATH | O_NOFOLLOW, relativeTo: current) } catch {
             if error == .noSuchFile && isLast && allowMissingLast { return (nil, "/" + (names + [name]).joined(separator: "/")) }
+            if error == .noSuchFile && isLast && flags & O_CREAT != 0 {
+                // Created here, as openat2 would (tar -cf into a container).
+                let fd = try FileDescriptor.open(name, flags | O_NOFOLLOW, mode: 0o600, relativeTo: current)
+                return (fd, "/" + (names + [name]).joined(separator: "/"))
+            }
             throw error
         }
         let st: Glibc_stat_t
@@ -154,14 +159,6 @@ private func isMagicLink(_ link: FileDescriptor, parent: FileDescriptor) throws(
     return parentStat.st_ino != 1
 }
 
-/// Reads `path` resolved inside the root directory at `rootPath` (e.g.
-/// "/proc/42/root" and "/etc/passwd").
-public func readFileInRoot(_ rootPath: String, _ path: String) throws(Errno) -> [UInt8] {
-    let root = try FileDescriptor.open(rootPath, O_PATH | O_DIRECTORY)
-    defer { root.close() }
-    return try readFileInRoot(root, path)
-}
-
 /// Reads `path` resolved inside the open root directory `root` (with
 /// O_NOATIME where permitted: reading never changes the target).
 public func readFileInRoot(_ root: FileDescriptor, _ path: String) throws(Errno) -> [UInt8] {
@@ -183,33 +180,58 @@ public struct SplitPath: Equatable, Sendable {
 
     public init(_ path: String, procRoot: String = "/proc") {
         root = nil; pid = nil; inner = path
+        // A relative path reaches a container root when the working
+        // directory is under the proc root (`cd /proc/8 && ls root/etc`).
+        var full = path
+        if !path.hasPrefix("/") {
+            guard !path.isEmpty, let cwd = workingDirectory() else { return }
+            full = cwd == "/" ? "/" + path : cwd + "/" + path
+        }
         // Any spelling of the magic link is recognised (`/proc//8/./root`,
-        // `/proc/self/../8/root`), so that no spelling escapes confinement.
+        // `/proc/self/../8/root`, `/proc/8/task/9/root`), so that no spelling
+        // escapes confinement.
         // Components are compared, not strings: no String searching (which
         // would link _StringProcessing, ~450 KB, into the static binary).
         let base = procRoot.split(separator: "/")
-        let parts = path.split(separator: "/").filter { $0 != "." }
-        guard path.hasPrefix("/"), parts.count > base.count, Array(parts[..<base.count]) == base else { return }
-        var head: [Substring] = []            // the PID and root|cwd components
+        let parts = full.split(separator: "/").filter { $0 != "." }
+        guard parts.count > base.count, Array(parts[..<base.count]) == base else { return }
+        // The PID and root|cwd components, or PID, task, TID and root|cwd.
+        var head: [Substring] = []
         var i = base.count
-        while i < parts.count, head.count < 2 {
+        func complete() -> Bool {
+            (head.count == 2 && (head[1] == "root" || head[1] == "cwd"))
+                || (head.count == 4 && head[1] == "task" && (head[3] == "root" || head[3] == "cwd"))
+        }
+        while i < parts.count, !complete() {
             let c = parts[i]; i += 1
             if c == ".." {
                 if head.isEmpty { return }     // above the proc root: not a container path
                 head.removeLast()
             } else {
                 head.append(c)
+                if head.count == 2 && head[1] != "task" && !complete() { return }
+                if head.count > 4 { return }
             }
         }
-        guard head.count == 2, head[1] == "root" || head[1] == "cwd" else { return }
-        let who = head[0]
-        if who == "self" || who == "thread-self" { pid = nil }
+        guard complete() else { return }
+        let who = head.count == 4 ? head[2] : head[0]
+        if head.count == 2 && (who == "self" || who == "thread-self") { pid = nil }
         else if let p = Int32(who), p > 0 { pid = p }
         else { return }
+        guard head.count == 2 || head[0] == "self" || head[0] == "thread-self" || Int32(head[0]) != nil else { return }
         let prefix = "/" + base.joined(separator: "/") + (base.isEmpty ? "" : "/")
-        root = prefix + who + "/" + head[1]
+        root = prefix + head.joined(separator: "/")
         inner = "/" + parts[i...].joined(separator: "/")
         if path.hasSuffix("/") && inner.count > 1 { inner += "/" }
+    }
+}
+
+/// getcwd(3), or nil when it fails or the directory is not reachable from
+/// this process's root (Linux then reports "(unreachable)/...").
+func workingDirectory() -> String? {
+    withUnsafeTemporaryAllocation(of: CChar.self, capacity: 4097) { buf -> String? in
+        guard getcwd(buf.baseAddress!, buf.count) != nil, buf[0] == 0x2F else { return nil }
+        return String(cString: buf.baseAddress!)
     }
 }
 

@@ -77,28 +77,35 @@ public func humanSize(_ value: UInt64, unit: UInt64 = 1) -> String {
     return s
 }
 
-/// Local broken-down time (localtime_r(3); TZ and /etc/localtime apply).
-public func localTime(_ seconds: Int64) -> tm {
+/// Local broken-down time (localtime_r(3); TZ and /etc/localtime apply),
+/// or nil when the year does not fit (|seconds| beyond about 6.7e16).
+public func localTime(_ seconds: Int64) -> tm? {
     var t = time_t(seconds)
     var result = tm()
-    _ = localtime_r(&t, &result)
+    guard localtime_r(&t, &result) != nil else { return nil }
     return result
 }
+
+/// The calendar year of a broken-down time. `tm_year + 1900` in Int32
+/// overflows (a trap) for years past Int32.max, which tmpfs timestamps and
+/// tar headers can reach.
+@inline(__always) public func calendarYear(_ t: tm) -> Int { Int(t.tm_year) + 1900 }
 
 private let monthNames = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
 
 @inline(__always) private func two(_ v: Int32) -> String { v < 10 ? "0\(v)" : "\(v)" }
 
 /// GNU stat's timestamp: `2026-11-29 03:36:39.900815045 +0000`.
+/// When localtime fails, GNU prints the seconds: `-67768100000000000.000000000`.
 public func statTimestamp(seconds: Int64, nanoseconds: Int) -> String {
-    let t = localTime(seconds)
     var ns = String(nanoseconds)
     if ns.count < 9 { ns = String(repeating: "0", count: 9 - ns.count) + ns }
+    guard let t = localTime(seconds) else { return "\(seconds).\(ns)" }
     let off = Int(t.tm_gmtoff)
     let sign = off < 0 ? "-" : "+"
     let a = abs(off) / 60
     let zone = sign + two(Int32(a / 60)) + two(Int32(a % 60))
-    return "\(t.tm_year + 1900)-\(two(t.tm_mon + 1))-\(two(t.tm_mday)) \(two(t.tm_hour)):\(two(t.tm_min)):\(two(t.tm_sec)).\(ns) \(zone)"
+    return "\(calendarYear(t))-\(two(t.tm_mon + 1))-\(two(t.tm_mday)) \(two(t.tm_hour)):\(two(t.tm_min)):\(two(t.tm_sec)).\(ns) \(zone)"
 }
 
 /// ls -l dates: `Nov 29 03:34` when recent, `Nov 29  2025` otherwise
@@ -122,12 +129,13 @@ public final class LsDateFormatter {
         // Same minute and same class: reuse (timezone offsets change on whole minutes).
         let key = seconds >= 0 ? seconds / 60 : (seconds - 59) / 60
         if key == lastKey && recent == lastRecent { return last }
-        let t = localTime(seconds)
-        var s = monthNames[Int(t.tm_mon) % 12] + " " + (t.tm_mday < 10 ? " " : "") + String(t.tm_mday) + " "
-        if recent { s += two(t.tm_hour) + ":" + two(t.tm_min) }
-        else {
-            let y = Int(t.tm_year) + 1900
-            s += y >= 0 && y < 10000 ? " " + String(y) : String(y)
+        var s: String
+        if let t = localTime(seconds) {
+            s = monthNames[Int(t.tm_mon) % 12] + " " + (t.tm_mday < 10 ? " " : "") + String(t.tm_mday) + " "
+            // GNU's "%b %e  %Y": two spaces before the year, whatever its width.
+            s += recent ? two(t.tm_hour) + ":" + two(t.tm_min) : " " + String(calendarYear(t))
+        } else {
+            s = String(seconds)   // GNU prints the seconds when localtime fails
         }
         lastKey = key; lastRecent = recent; last = Array(s.utf8)
         return last

@@ -224,17 +224,23 @@ public struct InetSocket: Equatable, Sendable {
     /// malformed and skipped.
     @discardableResult
     public static func forEach(in file: Bytes, _ body: (InetSocket) -> Void) -> Int {
-        var s = ByteScanner(file)
-        var malformed = 0
-        var first = true
-        while !s.atEnd {
-            let line = s.upTo(ASCII.newline)
-            if first { first = false; continue }
-            if line.isEmpty { continue }
-            if let sock = parse(line) { body(sock) } else { malformed += 1 }
-        }
-        return malformed
+        forEachTableRow(in: file, parse, body)
     }
+}
+
+/// The rows of a /proc/net table: every non-empty line after the header,
+/// parsed with `parse`; returns how many lines did not parse (skipped).
+func forEachTableRow<Row>(in file: Bytes, _ parse: (Bytes) -> Row?, _ body: (Row) -> Void) -> Int {
+    var s = ByteScanner(file)
+    var malformed = 0
+    var first = true
+    while !s.atEnd {
+        let line = s.upTo(ASCII.newline)
+        if first { first = false; continue }
+        if line.isEmpty { continue }
+        if let row = parse(line) { body(row) } else { malformed += 1 }
+    }
+    return malformed
 }
 
 /// Names for well-known ports, printed without -n. A built-in table

@@ -93,6 +93,12 @@ public final class PathOpener {
     /// directory itself is the root.
     public func root(_ rootPath: String, pid: Int32?) throws(PathError) -> ConfinedRoot {
         if let r = roots[rootPath] { return r }
+        // /proc/P/task/T/root is opened as /proc/T/root: T must be a thread
+        // of P, or another process's root would be shown under P's name.
+        if let slash = rootPath.lastIndex(of: "/") {
+            let owner = String(rootPath[..<slash])
+            do { _ = try fileStatus(owner) } catch { throw PathError(owner, error) }
+        }
         let r: ConfinedRoot
         if rootPath.hasSuffix("/cwd") {
             let top = String(rootPath.dropLast(4)) + "/root"

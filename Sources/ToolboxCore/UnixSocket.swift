@@ -49,15 +49,6 @@ public struct UnixSocket: Equatable, Sendable {
     /// number of malformed lines skipped.
     @discardableResult
     public static func forEach(in file: Bytes, _ body: (UnixSocket) -> Void) -> Int {
-        var s = ByteScanner(file)
-        var malformed = 0
-        var first = true
-        while !s.atEnd {
-            let line = s.upTo(ASCII.newline)
-            if first { first = false; continue }
-            if line.isEmpty { continue }
-            if let sock = parse(line) { body(sock) } else { malformed += 1 }
-        }
-        return malformed
+        forEachTableRow(in: file, parse, body)
     }
 }

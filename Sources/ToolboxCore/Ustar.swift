@@ -201,9 +201,11 @@ public enum Ustar {
     }
 
     /// Path components of a member name with empty and `.` components removed,
-    /// or nil if one is `..`.
+    /// or nil if one is `..` (or holds a NUL byte, which a system call would
+    /// cut short: `..\0` is `..` to openat).
     public static func components(_ name: [UInt8]) -> [[UInt8]]? {
         var out: [[UInt8]] = []
+        if name.contains(0) { return nil }
         for c in name.split(separator: 0x2F, omittingEmptySubsequences: true) {
             if c.count == 1 && c[c.startIndex] == 0x2E { continue }
             if c.count == 2 && c[c.startIndex] == 0x2E && c[c.startIndex + 1] == 0x2E { return nil }
@@ -391,14 +393,18 @@ public enum Ustar {
     /// Applies pax records to a header. An empty value deletes the
     /// override (POSIX); for the fields here that means keeping the ustar value.
     public static func apply(_ records: [(String, [UInt8])], to h: inout TarHeader) {
-        for (key, value) in records where !value.isEmpty {
+        for (key, v) in records where !v.isEmpty {
+            // A name ends at a NUL byte, as for GNU tar (C strings): a value
+            // like "..\0/x" must be checked as the ".." the system calls see.
+            let value = v.firstIndex(of: 0).map { Array(v[..<$0]) } ?? v
             let text = String(decoding: value, as: UTF8.self)
             switch key {
             case "path": h.name = value
             case "linkpath": h.linkname = value
-            case "size": if let v = UInt64(text) { h.size = v }
-            case "uid": if let v = UInt64(text) { h.uid = v }
-            case "gid": if let v = UInt64(text) { h.gid = v }
+            // Out of 0...Int64.max (GNU: "out of range") the value is ignored.
+            case "size": if let v = Int64(text), v >= 0 { h.size = UInt64(v) }
+            case "uid": if let v = Int64(text), v >= 0 { h.uid = UInt64(v) }
+            case "gid": if let v = Int64(text), v >= 0 { h.gid = UInt64(v) }
             case "uname": h.uname = value
             case "gname": h.gname = value
             case "mtime":
@@ -421,7 +427,10 @@ public enum Ustar {
             while digits.count < 9 { digits.append(ASCII.zero) }
             nanos = digits.reduce(0) { $0 * 10 + UInt32($1 - ASCII.zero) }
         }
-        if first.hasPrefix("-") && nanos > 0 { return (secs - 1, 1_000_000_000 - nanos) }
+        if first.hasPrefix("-") && nanos > 0 {
+            guard secs > Int64.min else { return nil }   // out of range, as GNU says
+            return (secs - 1, 1_000_000_000 - nanos)
+        }
         return (secs, nanos)
     }
 }
@@ -598,11 +607,10 @@ public final class TarReader {
     public func skipData() throws(TarReadError) {
         let total = remaining + UInt64(remainingPadding)
         let buffered = UInt64(end - start)
-        if seekable && total > buffered + UInt64(buffer.count) {
+        if seekable && total > buffered + UInt64(buffer.count), let skip = off_t(exactly: total - buffered) {
             // Drop what is buffered and seek over the rest (as GNU tar does
             // when listing a file). A seek past the end shows as EOF later.
-            let skip = total - buffered
-            if lseek(fd.rawValue, off_t(skip), SEEK_CUR) >= 0 {
+            if lseek(fd.rawValue, skip, SEEK_CUR) >= 0 {
                 start = 0; end = 0
                 offset += total
                 remaining = 0; remainingPadding = 0

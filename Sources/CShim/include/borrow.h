@@ -23,6 +23,36 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#ifndef SYS_close_range
+#define SYS_close_range 436   /* Linux 5.9, the same number on every architecture */
+#endif
+
+/// In a forked child, before it takes the target's uid: keeps only the
+/// descriptor `keep` (moved to 0) and closes every other one, so the child
+/// does not carry this process's descriptors (other containers' roots, the
+/// terminal) while it runs as a uid the target controls (where
+/// fs.suid_dumpable=1 leaves it dumpable, the target could ptrace it).
+/// Returns the descriptor to use. Raw system calls only.
+static inline int toolbox_borrow_keep_only(int keep) {
+    if (keep != 0) {
+        if (syscall(SYS_dup3, keep, 0, 0) < 0) return keep;
+    }
+    if (syscall(SYS_close_range, 1, ~0U, 0) != 0) {
+        for (int fd = 1; fd < 4096; fd++) (void)syscall(SYS_close, fd);   /* before 5.9 */
+    }
+    return 0;
+}
+
+/// In a forked child: takes uid/gid with groups = [gid] (setgroups,
+/// setresgid, setresuid as raw system calls). Returns 0 or the errno.
+static inline int32_t toolbox_borrow_become(uint32_t uid, uint32_t gid) {
+    gid_t groups[1] = { (gid_t)gid };
+    if (syscall(SYS_setgroups, 1, groups) != 0) return errno;
+    if (syscall(SYS_setresgid, (gid_t)gid, (gid_t)gid, (gid_t)gid) != 0) return errno;
+    if (syscall(SYS_setresuid, (uid_t)uid, (uid_t)uid, (uid_t)uid) != 0) return errno;
+    return 0;
+}
+
 /// Opens `path` with `flags` as uid/gid (groups = [gid]) in a forked child
 /// and returns the descriptor in this process. On failure returns -1 with
 /// errno set: the child's error (EACCES, ...) or the parent's (fork, ...).
@@ -40,11 +70,9 @@ static inline int toolbox_borrow_open(const char *path, int flags, uint32_t uid,
         /* Child: async-signal-safe only. Message: int32 errno (0 = fd attached). */
         int32_t err = 0;
         int fd = -1;
-        gid_t groups[1] = { (gid_t)gid };
-        if (syscall(SYS_setgroups, 1, groups) != 0) err = errno;
-        else if (syscall(SYS_setresgid, (gid_t)gid, (gid_t)gid, (gid_t)gid) != 0) err = errno;
-        else if (syscall(SYS_setresuid, (uid_t)uid, (uid_t)uid, (uid_t)uid) != 0) err = errno;
-        else {
+        int sock = toolbox_borrow_keep_only(sv[1]);
+        err = toolbox_borrow_become(uid, gid);
+        if (err == 0) {
             fd = (int)syscall(SYS_openat, AT_FDCWD, path, flags | O_CLOEXEC, 0);
             if (fd < 0) err = errno;
         }
@@ -64,7 +92,7 @@ static inline int toolbox_borrow_open(const char *path, int flags, uint32_t uid,
             c->cmsg_len = CMSG_LEN(sizeof(int));
             memcpy(CMSG_DATA(c), &fd, sizeof(int));
         }
-        (void)sendmsg(sv[1], &msg, MSG_NOSIGNAL);
+        (void)sendmsg(sock, &msg, MSG_NOSIGNAL);
         _exit(0);
     }
     close(sv[1]);
@@ -118,15 +146,13 @@ static inline int toolbox_borrow_fdlinks_start(const char *fddir, uint32_t uid, 
         char rec[4096 + 300];
         int32_t err = 0;
         int dfd = -1;
-        gid_t groups[1] = { (gid_t)gid };
-        if (syscall(SYS_setgroups, 1, groups) != 0) err = errno;
-        else if (syscall(SYS_setresgid, (gid_t)gid, (gid_t)gid, (gid_t)gid) != 0) err = errno;
-        else if (syscall(SYS_setresuid, (uid_t)uid, (uid_t)uid, (uid_t)uid) != 0) err = errno;
-        else {
+        int out = toolbox_borrow_keep_only(p[1]);
+        err = toolbox_borrow_become(uid, gid);
+        if (err == 0) {
             dfd = (int)syscall(SYS_openat, AT_FDCWD, fddir, O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
             if (dfd < 0) err = errno;
         }
-        if (write(p[1], &err, sizeof(err)) != (ssize_t)sizeof(err) || dfd < 0) _exit(0);
+        if (write(out, &err, sizeof(err)) != (ssize_t)sizeof(err) || dfd < 0) _exit(0);
         for (;;) {
             long n = syscall(SYS_getdents64, dfd, dents, sizeof(dents));
             if (n <= 0) break;
@@ -143,7 +169,7 @@ static inline int toolbox_borrow_fdlinks_start(const char *fddir, uint32_t uid, 
                 if (t <= 0) continue;
                 rec[len + 1 + t] = 0;
                 size_t total = len + 1 + (size_t)t + 1;
-                if (write(p[1], rec, total) != (ssize_t)total) _exit(0);
+                if (write(out, rec, total) != (ssize_t)total) _exit(0);
             }
         }
         _exit(0);
