@@ -268,10 +268,18 @@ public final class ProcessTable {
         // A process that is not dumpable (it changed credentials without
         // exec) shows /proc/PID as root:root; status has the real ids.
         let wantStatus = needs.contains(.status) || (st.st_uid == 0 && !ps.isKernelThread)
-        if wantStatus, let b = readInto(pid, "/status"), let s = PidStatus.parse(b) {
-            if s.uids.count > 1 { e.ruid = s.uids[0]; e.euid = s.uids[1] }
-            if s.gids.count > 1 { e.rgid = s.gids[0]; e.egid = s.gids[1] }
-            Self.memory(b, &e)
+        if wantStatus, let b = readInto(pid, "/status") {
+            if needs.contains(.status) {
+                if let s = PidStatus.parse(b) {
+                    if s.uids.count > 1 { e.ruid = s.uids[0]; e.euid = s.uids[1] }
+                    if s.gids.count > 1 { e.rgid = s.gids[0]; e.egid = s.gids[1] }
+                }
+                Self.memory(b, &e)
+            } else {
+                // Only the ids (a root-owned /proc/PID): the Uid and Gid
+                // lines come early; stop there instead of parsing it all.
+                Self.ids(b, &e)
+            }
         }
         if needs.contains(.cmdline), !ps.isKernelThread, let b = readInto(pid, "/cmdline") {
             e.argsOffset = Int32(arena.count); e.argsCount = Int32(b.count)
@@ -313,6 +321,20 @@ public final class ProcessTable {
         rootIndex[id] = i
         roots.append((id, pid))
         return i
+    }
+
+    /// Real and effective uid/gid from the `Uid:`/`Gid:` lines of status,
+    /// stopping after `Gid:` (they are lines 9 and 10 on every kernel since 2.6).
+    static func ids(_ b: Bytes, _ e: inout Entry) {
+        var sc = ByteScanner(b)
+        while !sc.atEnd {
+            let line = sc.upTo(ASCII.newline)
+            guard line.count > 4, line[3] == ASCII.colon, line[1] == 0x69, line[2] == 0x64 else { continue }  // "?id:"
+            var v = ByteScanner(Bytes(rebasing: line[4...]))
+            guard let r = v.uint().flatMap({ UInt32(exactly: $0) }), let f = v.uint().flatMap({ UInt32(exactly: $0) }) else { continue }
+            if line[0] == 0x55 { e.ruid = r; e.euid = f }                  // "Uid:"
+            else if line[0] == 0x47 { e.rgid = r; e.egid = f; return }    // "Gid:"
+        }
     }
 
     /// VmLck, VmRSS and VmSize from status. The kernel sums RSS exactly

@@ -480,3 +480,30 @@ final class PsContainerTests: XCTestCase {
         XCTAssertTrue(all.out.contains(String(cid.prefix(12)) + " "), all.out)
     }
 }
+
+/// A process that changed its ids without exec (and made itself not
+/// dumpable): ps shows the ids procps shows. Where /proc/PID is owned by
+/// root (kernels that follow dumpability there; the fixture trees are
+/// root-owned too) the ids come from status: a short scan of the Uid/Gid
+/// lines for -ef, the whole file for keys that need more.
+final class PsNonDumpableTests: XCTestCase {
+    func testIdsOfAProcessThatDroppedRootWithoutExec() throws {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
+        p.arguments = ["-c", "import os,time; os.setresgid(4321,4321,4321); os.setresuid(4322,4321,4321); import ctypes; ctypes.CDLL(None).prctl(4,0,0,0,0); print('ready', flush=True); time.sleep(60)"]
+        let pipe = Pipe()
+        p.standardOutput = pipe
+        try p.run()
+        defer { p.terminate(); p.waitUntilExit() }
+        _ = pipe.fileHandleForReading.availableData   // "ready": the ids have changed
+        let pid = String(p.processIdentifier)
+        let bin = try toolboxBinary()
+        for args in [["-p", pid, "-o", "uid,pid,ppid,tname,cmd"], ["-p", pid, "-o", "pid,uid,euid,ruid,gid,egid,rgid,user,ruser,group,comm"],
+                     ["-p", pid, "-o", "pid,euid,egid,user,rss,vsz"]] {
+            let t = try runProcess(bin, ["ps"] + args)
+            let r = try runProcess("/usr/bin/ps", args)
+            XCTAssertEqual(t.out, r.out, "ps \(args.joined(separator: " "))")
+        }
+        XCTAssertTrue(try runProcess(bin, ["ps", "-p", pid, "-o", "ruid=,euid="]).out.contains("4322"))
+    }
+}
