@@ -441,7 +441,8 @@ func runPs(_ ctx: Context, _ args: [String]) throws -> Int32 {
         }
     } else {
         // User/group columns widen to the longest name: never truncated.
-        for c in cols.indices where cols[c].info.align == .user {
+        // So does the container column (`<id>(infra)` is 19 wide).
+        for c in cols.indices where cols[c].info.align == .user || cols[c].info.key == .container {
             var w = cols[c].width
             for (i, _) in order { w = max(w, r.cellWidth(rows[i], cols[c].info.key)) }
             cols[c].width = w

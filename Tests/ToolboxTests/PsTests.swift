@@ -476,8 +476,21 @@ final class PsContainerTests: XCTestCase {
         XCTAssertEqual(row(infraPid)?.split(separator: " ").dropFirst(2).first.map(String.init), String(infra.prefix(12)) + "(infra)")
         // --containers lists both, infra first within the pod... sorted by container id.
         let all = try runProcess(toolboxBinary(), ["ps", "--containers"])
-        XCTAssertTrue(all.out.hasPrefix("CONTAINER      PID USER     STIME     TIME COMMAND\n"), all.out)
+        XCTAssertTrue(all.out.hasPrefix("CONTAINER  "), all.out)
         XCTAssertTrue(all.out.contains(String(cid.prefix(12)) + " "), all.out)
+        XCTAssertTrue(all.out.contains(String(infra.prefix(12)) + "(infra) "), all.out)
+        // The column widens for `<id>(infra)`: the right-aligned PID column
+        // ends at the same place on every line, the header's included.
+        func pidEnd(_ line: Substring) -> Int? {
+            let chars = Array(line)
+            var i = 0
+            while i < chars.count, chars[i] != " " { i += 1 }          // container field
+            while i < chars.count, chars[i] == " " { i += 1 }
+            while i < chars.count, chars[i] != " " { i += 1 }          // PID
+            return i
+        }
+        let ends = Set(all.out.split(separator: "\n").compactMap(pidEnd))
+        XCTAssertEqual(ends.count, 1, all.out)
     }
 }
 
