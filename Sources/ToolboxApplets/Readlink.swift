@@ -20,7 +20,7 @@ let readlinkApplet = Applet(spec: AppletSpec(
 @Sendable
 func runReadlink(_ ctx: Context, _ args: [String]) throws -> Int32 {
     let p = try readlinkApplet.spec.parse(args)
-    if p.operands.isEmpty { throw ToolError.usage("missing operand\nTry 'toolbox readlink --help' for more information.") }
+    if p.operands.isEmpty { throw readlinkApplet.spec.usageError("missing operand") }
     let session = FileSession(ctx, verbose: p.has("verbose"))
     let canonical = p.has("canonicalize")
     let newline = !p.has("no-newline")

@@ -17,7 +17,7 @@ let statApplet = Applet(spec: AppletSpec(
 @Sendable
 func runStat(_ ctx: Context, _ args: [String]) throws -> Int32 {
     let p = try statApplet.spec.parse(args)
-    if p.operands.isEmpty { throw ToolError.usage("missing operand\nTry 'toolbox stat --help' for more information.") }
+    if p.operands.isEmpty { throw statApplet.spec.usageError("missing operand") }
     let session = FileSession(ctx, verbose: p.has("verbose"))
     let follow = p.has("dereference")
     let tty = ctx.out.isTerminal

@@ -95,6 +95,9 @@ public struct AppletSpec: Sendable {
         return result
     }
 
+    /// A usage error (exit 2) that ends with the parser's "Try ... --help" hint.
+    public func usageError(_ message: String) -> ToolError { .usage(message + tryHelp) }
+
     private var tryHelp: String { "\nTry 'toolbox \(name) --help' for more information." }
 
     /// Exact long name, or an unambiguous prefix (as getopt_long allows).

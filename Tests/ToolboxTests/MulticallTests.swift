@@ -45,6 +45,13 @@ final class DispatchTests: XCTestCase {
         XCTAssertEqual(runToolbox(["toolbox", "caps", "--", "--help"]).code, 2)
     }
 
+    func testMissingOperandIsAUsageErrorWithTheHelpHint() {
+        for name in ["stat", "readlink"] {
+            XCTAssertEqual(runToolbox(["toolbox", name]),
+                           RunResult(out: "", err: "\(name): missing operand\nTry 'toolbox \(name) --help' for more information.\n", code: 2))
+        }
+    }
+
     func testBaseName() {
         XCTAssertEqual(baseName("/usr/bin/ps"), "ps")
         XCTAssertEqual(baseName("ps"), "ps")
