@@ -52,12 +52,6 @@ final class DispatchTests: XCTestCase {
         }
     }
 
-    func testBaseName() {
-        XCTAssertEqual(baseName("/usr/bin/ps"), "ps")
-        XCTAssertEqual(baseName("ps"), "ps")
-        XCTAssertEqual(baseName("/a/b/"), "b")
-        XCTAssertEqual(baseName("/"), "/")
-    }
 }
 
 /// The release binary: static, runs, multicall through symlinks, quiet on EPIPE.

@@ -30,6 +30,16 @@ static inline int cshim_sockdiag_open(void) {
     return socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
 }
 
+/// Sends one request to the kernel (netlink address 0), retrying on EINTR.
+static inline int cshim_netlink_send(int fd, const void *msg, size_t len) {
+    struct sockaddr_nl sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.nl_family = AF_NETLINK;
+    ssize_t n;
+    do { n = sendto(fd, msg, len, 0, (struct sockaddr *)&sa, sizeof(sa)); } while (n < 0 && errno == EINTR);
+    return n < 0 ? -1 : 0;
+}
+
 /// Sends an inet_diag_req_v2 dump request for `family` (AF_INET/AF_INET6),
 /// `protocol` (IPPROTO_TCP/UDP/UDPLITE) and the TCP state bit mask
 /// `states` (1 << TCP_LISTEN, ...): the kernel filters by state.
@@ -46,12 +56,7 @@ static inline int cshim_inet_diag_request(int fd, uint8_t family, uint8_t protoc
     msg.req.sdiag_family = family;
     msg.req.sdiag_protocol = protocol;
     msg.req.idiag_states = states;
-    struct sockaddr_nl sa;
-    memset(&sa, 0, sizeof(sa));
-    sa.nl_family = AF_NETLINK;
-    ssize_t n;
-    do { n = sendto(fd, &msg, sizeof(msg), 0, (struct sockaddr *)&sa, sizeof(sa)); } while (n < 0 && errno == EINTR);
-    return n < 0 ? -1 : 0;
+    return cshim_netlink_send(fd, &msg, sizeof(msg));
 }
 
 /// Sends a unix_diag_req dump request for the socket state bit mask
@@ -69,12 +74,7 @@ static inline int cshim_unix_diag_request(int fd, uint32_t states, uint32_t seq)
     msg.req.sdiag_family = AF_UNIX;
     msg.req.udiag_states = states;
     msg.req.udiag_show = UDIAG_SHOW_NAME | UDIAG_SHOW_PEER | UDIAG_SHOW_RQLEN;
-    struct sockaddr_nl sa;
-    memset(&sa, 0, sizeof(sa));
-    sa.nl_family = AF_NETLINK;
-    ssize_t n;
-    do { n = sendto(fd, &msg, sizeof(msg), 0, (struct sockaddr *)&sa, sizeof(sa)); } while (n < 0 && errno == EINTR);
-    return n < 0 ? -1 : 0;
+    return cshim_netlink_send(fd, &msg, sizeof(msg));
 }
 
 /// recv(2) of one datagram of replies; -1 and errno on failure.
