@@ -4,15 +4,24 @@ import ToolboxCore
 /// To add an applet: write `NAME.swift` with `let NAMEApplet = Applet(...)`
 /// and add it here.
 public let applets: [Applet] = [
+    basenameApplet,
     capsApplet,
     catApplet,
+    dirnameApplet,
+    envApplet,
     findApplet,
+    hostnameApplet,
+    idApplet,
     lsApplet,
     netstatApplet,
     psApplet,
     readlinkApplet,
+    seqApplet,
+    sleepApplet,
     statApplet,
     tarApplet,
+    unameApplet,
+    whoamiApplet,
 ]
 
 /// Looks an applet up by name (binary search over the sorted table).
