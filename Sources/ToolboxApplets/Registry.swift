@@ -8,9 +8,12 @@ public let applets: [Applet] = [
     capsApplet,
     catApplet,
     dateApplet,
+    dfApplet,
     dirnameApplet,
+    duApplet,
     envApplet,
     findApplet,
+    freeApplet,
     hostnameApplet,
     idApplet,
     killApplet,
@@ -26,6 +29,7 @@ public let applets: [Applet] = [
     statApplet,
     tarApplet,
     unameApplet,
+    uptimeApplet,
     whoamiApplet,
 ]
 

@@ -75,3 +75,38 @@ struct UnameInfo {
     }
 }
 
+
+/// GNU human_readable with human_autoscale | human_base_1024 and ceiling
+/// rounding (df -h, du -h): `0`, `512`, `4.0K`, `7.9G`, `251G`.
+func humanCeiling(_ value: UInt64) -> String {
+    if value < 1024 { return String(value) }
+    let suffixes: [String] = ["K", "M", "G", "T", "P", "E"]
+    var amt = value
+    var tenths: UInt64 = 0
+    var rounding: UInt64 = 0     // 0 exact, else something was dropped
+    var exponent = 0
+    repeat {
+        let r10 = (amt % 1024) * 10 + tenths
+        let r2 = (r10 % 1024) * 2 + (rounding >> 1)
+        amt /= 1024
+        tenths = r10 / 1024
+        rounding = r2 < 1024 ? (r2 != 0 ? 1 : 0) : 2 + (1024 < r2 ? 1 : 0)
+        exponent += 1
+    } while amt >= 1024 && exponent < suffixes.count
+    var text = ""
+    if amt < 10 {
+        if rounding > 0 { tenths += 1; rounding = 0; if tenths == 10 { amt += 1; tenths = 0 } }
+        if amt < 10 {
+            text = "\(amt).\(tenths)"
+            return text + suffixes[exponent - 1]
+        }
+    }
+    if tenths + rounding > 0 {
+        amt += 1
+        if amt == 1024 && exponent < suffixes.count { return "1.0" + suffixes[exponent] }
+    }
+    return "\(amt)" + suffixes[exponent - 1]
+}
+
+/// ceil(a / b).
+@inline(__always) func ceilDiv(_ a: UInt64, _ b: UInt64) -> UInt64 { a / b + (a % b != 0 ? 1 : 0) }
