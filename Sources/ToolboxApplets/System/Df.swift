@@ -93,10 +93,7 @@ func runDf(_ ctx: Context, _ args: [String]) throws -> Int32 {
     } else {
         let session = FileSession(ctx, verbose: p.has("verbose"))
         for op in p.operands {
-            let opened: OpenedPath
-            do { opened = try session.opener.open(op, flags: O_PATH) } catch {
-                ctx.out.flush(); ctx.warn("\(op): \(error.errno.description)"); continue
-            }
+            guard let opened = openReporting(ctx, session.opener, op) else { continue }
             defer { opened.fd.close() }
             var s = statfs()
             guard let st = try? opened.fd.stat(), fstatfs(opened.fd.rawValue, &s) == 0 else {
@@ -181,4 +178,13 @@ func runDf(_ ctx: Context, _ args: [String]) throws -> Int32 {
 /// makedev(3) (glibc's encoding; the inverse of devMajor/devMinor).
 func makeDev(_ major: UInt64, _ minor: UInt64) -> UInt64 {
     ((major & 0xffff_f000) << 32) | ((major & 0xfff) << 8) | ((minor & 0xffff_ff00) << 12) | (minor & 0xff)
+}
+
+/// Opens a FILE operand (O_PATH); a failure is reported as `FILE: Strerror`.
+func openReporting(_ ctx: Context, _ opener: PathOpener, _ op: String) -> OpenedPath? {
+    do { return try opener.open(op, flags: O_PATH) } catch {
+        ctx.out.flush()
+        ctx.warn("\(op): \(error.errno.description)")
+        return nil
+    }
 }

@@ -18,15 +18,10 @@ func runUptime(_ ctx: Context, _ args: [String]) throws -> Int32 {
     let spec = uptimeApplet.spec
     let p = try spec.parse(args, usageExit: ExitCode.failure)
     if let extra = p.operands.first { throw spec.usageError("extra operand '\(extra)'", exit: ExitCode.failure) }
-    let buffer = ReadBuffer(capacity: 256)
-    let up: Double
-    do {
-        let b = try ctx.procfs.read("uptime", into: buffer)
-        guard let v = strictDouble(b.string.split(separator: " ").first.map(String.init) ?? "") else {
-            throw ToolError.failure("\(ctx.procfs.root)/uptime: cannot parse")
-        }
-        up = v
-    } catch let e as ProcError { throw ToolError.failure("\(ctx.procfs.root)/uptime: \(describe(e))") }
+    let uptimeText = try procText(ctx, "uptime")
+    guard let up = strictDouble(uptimeText.split(separator: " ").first.map(String.init) ?? "") else {
+        throw ToolError.failure("\(ctx.procfs.root)/uptime: cannot parse")
+    }
     let now = time(nil)
     if p.has("since") {
         let boot = now - Int(up)
@@ -40,11 +35,8 @@ func runUptime(_ ctx: Context, _ args: [String]) throws -> Int32 {
         return ExitCode.success
     }
     var load: [Double] = [0, 0, 0]
-    do {
-        let b = try ctx.procfs.read("loadavg", into: buffer)
-        let f = b.string.split(separator: " ")
-        for i in 0..<3 where i < f.count { load[i] = strictDouble(String(f[i])) ?? 0 }
-    } catch let e as ProcError { throw ToolError.failure("\(ctx.procfs.root)/loadavg: \(describe(e))") }
+    let f = try procText(ctx, "loadavg").split(separator: " ")
+    for i in 0..<3 where i < f.count { load[i] = strictDouble(String(f[i])) ?? 0 }
     var s = String(decoding: formatTime(timespec(tv_sec: now, tv_nsec: 0), " %H:%M:%S "), as: UTF8.self)
     s += "up "
     let days = secs / 86400, hours = secs / 3600 % 24, minutes = secs / 60 % 60
@@ -98,4 +90,11 @@ func countUsers(_ hostRoot: String) -> Int {
         off += 384
     }
     return n
+}
+
+/// The text of /proc/NAME (small files: uptime, loadavg).
+func procText(_ ctx: Context, _ name: String) throws(ToolError) -> String {
+    do { return String(decoding: try readWholeFile("\(ctx.procfs.root)/\(name)"), as: UTF8.self) } catch {
+        throw ToolError.failure("\(ctx.procfs.root)/\(name): \(error.description)")
+    }
 }
