@@ -92,9 +92,11 @@ func runProcessMatch(_ ctx: Context, _ rawArgs: [String], kill signalling: Bool)
         let re = p.has("exact") ? "^(\(pattern))$" : pattern
         let rc = regcomp(&regex, re, REG_EXTENDED | REG_NOSUB | (p.has("ignore-case") ? REG_ICASE : 0))
         if rc != 0 {
-            var buf = [CChar](repeating: 0, count: 256)
-            regerror(rc, &regex, &buf, buf.count)
-            throw ToolError(exitCode: PgrepExit.usage, message: "regex error: \(String(cString: buf))")
+            var buf = [UInt8](repeating: 0, count: 256)
+            buf.withUnsafeMutableBufferPointer { b in
+                _ = regerror(rc, &regex, UnsafeMutableRawPointer(b.baseAddress!).assumingMemoryBound(to: CChar.self), b.count)
+            }
+            throw ToolError(exitCode: PgrepExit.usage, message: "regex error: \(String(decoding: buf.prefix { $0 != 0 }, as: UTF8.self))")
         }
     }
     defer { if pattern != nil { regfree(&regex) } }

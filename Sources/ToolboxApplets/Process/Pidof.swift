@@ -51,26 +51,30 @@ func runPidof(_ ctx: Context, _ args: [String]) throws -> Int32 {
         let prog = Array(program.utf8)
         let s = base(prog)
         guard !s.isEmpty else { continue }
+        let canonical: String? = prog.first == 0x2F ? realpath(program, nil).map { p in defer { free(p) }; return String(cString: p) } : nil
         var printed = false
         for c in candidates {
             let e = table.entries[c.index]
             var ok = false
             if prog.first == 0x2F {
+                // An absolute PROGRAM is compared with the executable (sysvinit: realpath and " (deleted)").
                 if let exe = try? readLink(ctx.procfs.path(e.stat.pid, "exe")) {
-                    ok = exe == program || exe == program + " (deleted)"
-                } else if getuid() != 0 {
-                    ok = nameMatch(c.argv0, prog, s, base)
+                    ok = [program, canonical].contains { $0 != nil && (exe == $0! || exe == $0! + " (deleted)") }
+                    if !ok && !scripts { continue }
+                } else if getuid() == 0 {
+                    continue
                 }
-                if !ok && scripts { ok = nameMatch(c.argv0, prog, s, base) }
-            } else {
+            }
+            if !ok {
                 ok = nameMatch(c.argv0, prog, s, base)
+                let comm = Array(table.bytes(e.commOffset, e.commCount))
+                if scripts, let a1 = c.argv1, comm.elementsEqual(base(a1).prefix(15)) {
+                    ok = ok || nameMatch(a1, prog, s, base)
+                }
+                // setproctitle (a space in argv[0]), no argv[0], or a login shell (-sh): the comm.
+                if s.count <= 15 && (c.argv0.isEmpty || c.argv0.contains(ASCII.space)) { ok = ok || comm == s }
+                if s.count <= 15 && c.argv1 == nil && c.argv0.first == 0x2D { ok = ok || comm == s }
             }
-            let comm = Array(table.bytes(e.commOffset, e.commCount))
-            if scripts, let a1 = c.argv1, comm.elementsEqual(base(a1).prefix(15)) {
-                ok = ok || nameMatch(a1, prog, s, base)
-            }
-            if s.count <= 15 && (c.argv0.isEmpty || c.argv0.contains(ASCII.space)) { ok = ok || comm == s }
-            if s.count <= 15 && c.argv1 == nil && c.argv0.first == 0x2D { ok = ok || comm == s }
             guard ok, !omit.contains(e.stat.pid) else { continue }
             if single && printed { continue }
             printed = true

@@ -210,8 +210,12 @@ func parseDateString(_ s: String, now: timespec) -> timespec? {
         }
         // A signed number: a zone after a time (+0200), else a relative count.
         if let n = Int(t) {
-            if haveTime && (t.hasPrefix("+") || t.hasPrefix("-")) && t.count == 5 && zoneOffset == nil {
-                let v = abs(n); zoneOffset = (n < 0 ? -1 : 1) * (v / 100 * 3600 + v % 100 * 60); continue
+            // After a time, a signed number is its zone: +3 (hours), +0530 (hhmm), as GNU's parser reads it.
+            if haveTime && (t.hasPrefix("+") || t.hasPrefix("-")) && t.count <= 5 && zoneOffset == nil {
+                let v = abs(n)
+                let secs = t.count <= 3 ? v * 3600 : v / 100 * 3600 + v % 100 * 60
+                zoneOffset = (n < 0 ? -1 : 1) * secs
+                continue
             }
             guard k < tokens.count, let u = unitSeconds(tokens[k]) else { return nil }
             k += 1

@@ -91,7 +91,11 @@ func runDu(_ ctx: Context, _ args: [String]) throws -> Int32 {
     var seen = Set<InodeKey>()
     var grand: UInt64 = 0
     var path: [UInt8] = []
-    for op in p.operands.isEmpty ? ["."] : p.operands {
+    // GNU: with several operands every file and directory is counted once
+    // (du a a/b prints nothing for a/b); with one, only multiply-linked files.
+    let operands = p.operands.isEmpty ? ["."] : p.operands
+    let hashAll = operands.count > 1
+    for op in operands {
         if out.isBroken { break }
         let opened: OpenedPath
         do { opened = try session.opener.open(op, flags: O_PATH | O_NOFOLLOW) } catch {
@@ -105,13 +109,14 @@ func runDu(_ ctx: Context, _ args: [String]) throws -> Int32 {
         let rootDev = UInt64(top.st_dev)
         path = Array(op.utf8)
         func counted(_ st: Glibc_stat_t) -> Bool {
-            if (st.st_mode & S_IFMT) != S_IFDIR && st.st_nlink > 1 {
+            if hashAll || ((st.st_mode & S_IFMT) != S_IFDIR && st.st_nlink > 1) {
                 return seen.insert(InodeKey(dev: UInt64(st.st_dev), ino: UInt64(st.st_ino))).inserted
             }
             return true
         }
+        guard counted(top) else { opened.fd.close(); continue }
         guard (top.st_mode & S_IFMT) == S_IFDIR else {
-            let s = counted(top) ? sizeOf(top) : 0
+            let s = sizeOf(top)
             emit(s, path)
             grand += s
             opened.fd.close()
@@ -136,7 +141,6 @@ func runDu(_ ctx: Context, _ args: [String]) throws -> Int32 {
             let dir = try openNoAtime(O_RDONLY | O_DIRECTORY | O_NOATIME) { fl throws(Errno) in
                 try FileDescriptor.open(".", fl, relativeTo: opened.fd)
             }
-            _ = counted(top)
             push(dir, top, depth: 0)
         } catch {
             out.flush(); ctx.warn("cannot read directory '\(op)': \(error.description)")
@@ -177,6 +181,7 @@ func runDu(_ ctx: Context, _ args: [String]) throws -> Int32 {
             }
             if (st.st_mode & S_IFMT) == S_IFDIR {
                 if oneFS && UInt64(st.st_dev) != rootDev { continue }
+                if hashAll && !counted(st) { continue }
                 if stack.count >= maxNesting {
                     out.flush(); ctx.warn(nestingTooDeep(String(decoding: path, as: UTF8.self)))
                     stack[top].size += sizeOf(st)

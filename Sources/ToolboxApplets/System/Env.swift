@@ -37,12 +37,7 @@ func runEnv(_ ctx: Context, _ args: [String]) throws -> Int32 {
     func unset(_ name: String) {
         env.removeAll { $0.utf8.count > name.utf8.count && $0.hasPrefix(name) && $0.utf8[$0.utf8.index($0.utf8.startIndex, offsetBy: name.utf8.count)] == 0x3D }
     }
-    for name in p.values("unset") {
-        if name.isEmpty || name.utf8.contains(0x3D) {
-            throw ToolError(exitCode: EnvExit.failed, message: "cannot unset '\(name)': Invalid argument")
-        }
-        unset(name)
-    }
+    for name in p.values("unset") { unset(name) }
     while let a = operands.first, let eq = a.utf8.firstIndex(of: 0x3D), eq != a.utf8.startIndex {
         unset(String(a[..<eq]))
         env.append(a)

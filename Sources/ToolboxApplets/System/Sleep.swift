@@ -15,7 +15,7 @@ let sleepApplet = Applet(spec: AppletSpec(
 @Sendable
 func runSleep(_ ctx: Context, _ args: [String]) throws -> Int32 {
     let spec = sleepApplet.spec
-    let (optionArgs, operands) = spec.splitAtFirstOperand(args, stop: looksNegativeNumber)
+    let (optionArgs, operands) = spec.splitAtFirstOperand(args)
     let p = try spec.parse(optionArgs, usageExit: ExitCode.failure)
     let all = p.operands + operands
     if all.isEmpty { throw spec.usageError("missing operand", exit: ExitCode.failure) }

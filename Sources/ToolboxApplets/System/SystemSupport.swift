@@ -9,7 +9,15 @@ extension AppletSpec {
     /// Parses `args`; a usage error keeps its message but exits with `code`
     /// (coreutils tools exit 1 on a bad option, env 125, procps 2).
     func parse(_ args: [String], usageExit code: Int32) throws(ToolError) -> ParsedArguments {
-        do { return try parse(args) } catch { throw ToolError(exitCode: code, message: error.message) }
+        do { return try parse(args) } catch {
+            // GNU getopt does not name the argument: "option requires an argument -- 'u'".
+            var m = error.message
+            if m.hasPrefix("option requires an argument -- "), let open = m.firstIndex(of: "("), let close = m.firstIndex(of: "\n"),
+               open < close {
+                m = String(m[..<m.index(before: open)]) + String(m[close...])
+            }
+            throw ToolError(exitCode: code, message: m)
+        }
     }
 
     /// A usage error with the help hint and the given exit code.
