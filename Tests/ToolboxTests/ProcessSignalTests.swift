@@ -58,9 +58,10 @@ final class KillDifferentialTests: XCTestCase {
         defer { r.stop() }
         let bin = try toolboxBinary()
         let pid = String(r.pid)
-        for args in [["-USR1", pid], ["-s", "HUP", pid], ["-12", pid], ["-SIGINT", pid], ["--signal", "winch", pid], [pid]] {
+        for (i, args) in [["-USR1", pid], ["-s", "HUP", pid], ["-12", pid], ["-SIGINT", pid], ["--signal", "winch", pid], [pid]].enumerated() {
             let res = try runProcess(bin, ["kill"] + args)
             XCTAssertEqual(res, RunResult(out: "", err: "", code: 0), "\(args)")
+            _ = r.waitFor(i + 1)     // one at a time: pending signals are delivered lowest number first
         }
         XCTAssertEqual(r.waitFor(6), ["USR1", "HUP", "USR2", "INT", "WINCH", "TERM"])
         // Signal 0 probes without delivering; one bad PID among good ones fails the run but not the rest.

@@ -50,16 +50,15 @@ func runUptime(_ ctx: Context, _ args: [String]) throws -> Int32 {
     return ExitCode.success
 }
 
-/// `up 2 weeks, 3 days, 4 hours, 5 minutes` (procps sprint_uptime_pretty).
+/// `up 2 weeks, 3 days, 4 hours, 5 minutes` (procps 4 sprint_uptime
+/// pretty: larger units when non-zero, minutes always).
 func prettyUptime(_ secs: Int) -> String {
-    let units: [(Int, String)] = [(secs / (60 * 60 * 24 * 365 * 10), "decade"), (secs / (60 * 60 * 24 * 365) % 10, "year"),
-                                  (secs / (60 * 60 * 24 * 7) % 52, "week"), (secs / (60 * 60 * 24) % 7, "day"),
-                                  (secs / 3600 % 24, "hour")]
-    var parts: [String] = []
-    for (n, name) in units where n > 0 { parts.append("\(n) \(name)\(n != 1 ? "s" : "")") }
+    let units: [(Int, String)] = [(secs / (60 * 60 * 24 * 365), "year"), (secs / (60 * 60 * 24 * 7) % 52, "week"),
+                                  (secs / (60 * 60 * 24) % 7, "day"), (secs / 3600 % 24, "hour")]
+    var s = "up "
+    for (n, name) in units where n > 0 { s += "\(n) \(name)\(n != 1 ? "s" : ""), " }
     let minutes = secs / 60 % 60
-    if minutes > 0 || parts.isEmpty { parts.append("\(minutes) minute\(minutes != 1 ? "s" : "")") }
-    return "up " + parts.joined(separator: ", ")
+    return s + "\(minutes) minute\(minutes != 1 ? "s" : "")"
 }
 
 /// `%.2f`.
