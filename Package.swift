@@ -8,8 +8,10 @@ import PackageDescription
 // -function-sections lets it move our own functions one by one.
 let packageDir = String(#filePath.dropLast("/Package.swift".count))
 let startupLinkFlags = [
-    "-use-ld=lld",
+    "-use-ld=lld",   // lld: the linker that takes --symbol-ordering-file
     "-Xlinker", "--symbol-ordering-file=\(packageDir)/Sources/toolbox/startup.order",
+    // Symbols of the order file missing from a build (it is regenerated now
+    // and then; code changes rename symbols) only lose their placement.
     "-Xlinker", "--no-warn-symbol-ordering",
 ]
 // Compiler flags for every toolbox Swift target (unsafeFlags: allowed because
@@ -68,7 +70,8 @@ let package = Package(
         // plus the registry and the multicall dispatcher.
         .target(name: "ToolboxApplets", dependencies: ["ToolboxCore"], swiftSettings: toolboxSwiftSettings),
         // Thin main. -static-executable only here so `swift test` and debug
-        // builds of the libraries keep linking dynamically.
+        // builds of the libraries keep linking dynamically; --gc-sections
+        // drops the functions (one section each) nothing calls.
         .executableTarget(
             name: "toolbox",
             dependencies: ["ToolboxApplets", "ToolboxArgv"],
