@@ -118,7 +118,7 @@ final class PgrepDifferentialTests: XCTestCase {
             ["-u", "65534", "tbzzsleeper"], ["-u", "nobody", "-l", "tbzzsleeper"], ["-U", "nobody", "tbzzsleeper"],
             ["-u", "root,nobody", "-c", "tbzzsleeper"], ["-G", "nogroup", "tbzzsleeper"], ["-u", "nosuch-user-x", "x"],
             ["-n", "tbzzsleeper"], ["-o", "tbzzsleeper"], ["-n", "-f", "tbzz"], ["-c", "tbzzsleeper"], ["-d", ",", "tbzzsleeper"],
-            ["-d", "--", "-l", "tbzzsleeper"], ["-P", me], ["-P", me, "-l"], ["-P", me + ",1", "-c"],
+            ["-d", "--", "-l", "tbzzsleeper"], ["-P", me], ["-P", me, "-l"], ["-P", me + ",\(children[1].processIdentifier)", "-c"],
             ["-i", "TBZZSLEEPER"], ["-f", "tbzz proc"], ["-f", "^-tbzz"], ["tbzzsleeper1234567890"], ["a("], [], ["a", "b"],
             ["-P", "x"], ["-f", "-a", "^\\[kthreadd"], ["-x", "kthreadd", "-a"], ["-s", "0", "tbzzsleeper"],
             ["-g", "0", "-c", "tbzzsleeper"], ["-c", "no-such-process-xyz"], ["--signal", "HUP", "tbzzsleeper"],
