@@ -4,7 +4,7 @@
 # procps pgrep on three selections, alternating one run of each per round,
 # and prints medians and ratios as a markdown table:
 #   pgrep idle            name match (comm: /proc/PID/stat only)
-#   pgrep -f 'queue q3'   command-line match (also /proc/PID/cmdline)
+#   pgrep -f queue.q3    command-line match (also /proc/PID/cmdline)
 #   pgrep -u UID -c       owner filter and count (status for real ids not needed)
 # Both must print the same PIDs (checked once before timing).
 #
@@ -41,7 +41,7 @@ for _ in $(seq 1 200); do
 done
 total=$( (ls -d /proc/[0-9]* 2>/dev/null || true) | wc -l)
 
-CASES=("idle" "-f queue q3" "-u $BENCH_UID -c")
+CASES=("idle" "-f queue.q3" "-u $BENCH_UID -c")
 for c in "${CASES[@]}"; do
     a=$(pgrep $c || true); b=$("$TOOLBOX" pgrep $c || true)
     [ "$a" = "$b" ] || { echo "outputs differ for pgrep $c" >&2; exit 1; }
