@@ -238,6 +238,36 @@ final class DuDifferentialTests: XCTestCase {
         XCTAssertEqual(real.code, 1)
     }
 
+    /// Under /proc/PID/root, du reads the target's own mount namespace: a tmpfs
+    /// mounted only there, compared with GNU du run inside it (nsenter).
+    func testConfinedUnderProcRoot() throws {
+        let dir = try makeTemporaryDirectory("tb-du-ns")
+        defer { try? FileManager.default.removeItem(atPath: dir); try? FileManager.default.removeItem(atPath: dir + ".ready") }
+        let target = Process()
+        target.executableURL = URL(fileURLWithPath: try which("unshare"))
+        target.arguments = ["-m", "/bin/sh", "-c", """
+            mount --make-rprivate / && mount -t tmpfs tbns '\(dir)' && mkdir -p '\(dir)/sub/deeper' && \
+            head -c 50000 /dev/zero > '\(dir)/f' && head -c 9000 /dev/zero > '\(dir)/sub/g' && ln -s / '\(dir)/sub/abs' && \
+            ln '\(dir)/f' '\(dir)/sub/hard' && touch '\(dir).ready' && exec sleep 60
+            """]
+        try target.run()
+        defer { kill(target.processIdentifier, SIGKILL); target.waitUntilExit() }
+        let deadline = Date().addingTimeInterval(10)
+        while !FileManager.default.fileExists(atPath: dir + ".ready") && Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
+        let pid = target.processIdentifier
+        let real = try runProcess(try which("nsenter"), ["-t", String(pid), "-m", try which("du"), "-a", dir], environment: ["LC_ALL": "C"])
+        let ours = try runProcess(try toolboxBinary(), ["du", "-a", "/proc/\(pid)/root\(dir)"])
+        XCTAssertEqual(real.code, 0, real.err)
+        XCTAssertTrue(real.out.contains("/sub/g\n"), real.out)       // the namespace's tmpfs, not the host's empty dir
+        XCTAssertEqual(ours.out, real.out.replacingOccurrences(of: "\t" + dir, with: "\t/proc/\(pid)/root" + dir))
+        XCTAssertEqual(ours.err, "")
+        XCTAssertEqual(ours.code, 0)
+        // The host's directory (under the namespace's tmpfs) is empty: what GNU du says there too.
+        let hostOurs = try runProcess(try toolboxBinary(), ["du", "-a", dir]), hostReal = try runProcess(try which("du"), ["-a", dir])
+        XCTAssertEqual(hostOurs.out, hostReal.out)
+        XCTAssertEqual(hostOurs.out.split(separator: "\n").count, 1)
+    }
+
     /// A tree deeper than the stack of open directories allows: reported, no crash, the rest counted.
     func testDeepTreeIsBoundedNotRecursive() throws {
         let dir = try makeTemporaryDirectory("tb-du-deep")
