@@ -177,7 +177,7 @@ final class DateDifferentialTests: XCTestCase {
             ["-d", "2024-01-01 2 days ago", "+%F"], ["-d", "2024-02-28 tomorrow", "+%F"],
             ["-d", "@1700000000", "+%A %B %j %U %G %V %u %w %y %C %P %p %r %R %T %D %x %X %c %h %e %k %l %n%t%%"],
             ["-u", "-d", "@0", "+%:z %::z %:::z %-d %_d %^a %10N %3N %#Z %-H %_m"], ["-d", "@0", "+%:z %::z %:::z %z"],
-            ["-r", reference, "+%F %T.%N"], ["-d", "xyz"], ["-Ifoo"], ["1"], ["-d", "@0", "+%s", "+%s"], ["-R", "-I"],
+            ["-r", reference, "+%F %T.%N"], ["-r", reference + "-missing"], ["-d", "xyz"], ["-Ifoo"], ["1"], ["-d", "@0", "+%s", "+%s"], ["-R", "-I"],
         ]
         for tz in ["UTC", "America/New_York", "Asia/Kolkata", "Australia/Lord_Howe"] {
             for args in cases { try assertSameAsReal("date", args, environment: ["TZ": tz]) }

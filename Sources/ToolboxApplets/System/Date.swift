@@ -16,7 +16,7 @@ let dateApplet = Applet(spec: AppletSpec(
         .value("d", "date", "STRING", "display time described by STRING, not 'now'"),
         .value("I", "iso-8601", "FMT", "ISO 8601: FMT is date (the default), hours, minutes, seconds or ns"),
         .flag("R", "rfc-email", "output date and time in RFC 5322 format"),
-        .value("r", "reference", "FILE", "display the last modification time of FILE"),
+        .value("r", "reference", "FILE", "display the last modification time of FILE (under /proc/PID/root: inside that container)"),
         .flag("u", "utc", "print or set Coordinated Universal Time (UTC)"),
     ]), run: runDate)
 
@@ -60,11 +60,16 @@ func runDate(_ ctx: Context, _ args: [String]) throws -> Int32 {
     var when = timespec()
     clock_gettime(CLOCK_REALTIME, &when)
     if let ref = p.value("reference") {
+        // Resolved like the file applets: inside the container for /proc/PID/root paths.
+        let opener = FileSession(ctx, verbose: false).opener
         do {
-            let st = try fileStatus(ref)
-            when = st.st_mtim
+            let opened = try opener.open(ref, flags: O_PATH)
+            defer { opened.fd.close() }
+            when = try opened.fd.stat().st_mtim
+        } catch let e as PathError {
+            throw ToolError.failure("\(ref): \(e.errno.description)")
         } catch {
-            throw ToolError.failure("\(ref): \(error.description)")
+            throw ToolError.failure("\(ref): \(error)")
         }
     }
     if let d = p.value("date") {
