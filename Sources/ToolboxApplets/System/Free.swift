@@ -26,8 +26,7 @@ let freeApplet = Applet(spec: AppletSpec(
 @Sendable
 func runFree(_ ctx: Context, _ args: [String]) throws -> Int32 {
     let spec = freeApplet.spec
-    let p = try spec.parse(args, usageExit: ExitCode.failure)
-    if let extra = p.operands.first { throw spec.usageError("extra operand '\(extra)'", exit: ExitCode.failure) }
+    let p = try spec.parseNoOperands(args, usageExit: ExitCode.failure)
     var exponent = 0
     for key in p.order {
         switch key {

@@ -20,6 +20,14 @@ extension AppletSpec {
         }
     }
 
+    /// `parse(_:usageExit:)` for an applet that takes no operands: the first
+    /// one is GNU's "extra operand" usage error.
+    func parseNoOperands(_ args: [String], usageExit code: Int32) throws(ToolError) -> ParsedArguments {
+        let p = try parse(args, usageExit: code)
+        if let extra = p.operands.first { throw usageError("extra operand '\(extra)'", exit: code) }
+        return p
+    }
+
     /// A usage error with the help hint and the given exit code.
     func usageError(_ message: String, exit code: Int32) -> ToolError {
         ToolError(exitCode: code, message: usageError(message).message)

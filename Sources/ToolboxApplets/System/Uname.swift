@@ -20,8 +20,7 @@ let unameApplet = Applet(spec: AppletSpec(
 @Sendable
 func runUname(_ ctx: Context, _ args: [String]) throws -> Int32 {
     let spec = unameApplet.spec
-    let p = try spec.parse(args, usageExit: ExitCode.failure)
-    if let extra = p.operands.first { throw spec.usageError("extra operand '\(extra)'", exit: ExitCode.failure) }
+    let p = try spec.parseNoOperands(args, usageExit: ExitCode.failure)
     let u = UnameInfo()
     let all = p.has("all")
     let fields: [(String, String, Bool)] = [

@@ -16,8 +16,7 @@ let uptimeApplet = Applet(spec: AppletSpec(
 @Sendable
 func runUptime(_ ctx: Context, _ args: [String]) throws -> Int32 {
     let spec = uptimeApplet.spec
-    let p = try spec.parse(args, usageExit: ExitCode.failure)
-    if let extra = p.operands.first { throw spec.usageError("extra operand '\(extra)'", exit: ExitCode.failure) }
+    let p = try spec.parseNoOperands(args, usageExit: ExitCode.failure)
     let uptimeText = try procText(ctx, "uptime")
     guard let up = strictDouble(uptimeText.split(separator: " ").first.map(String.init) ?? "") else {
         throw ToolError.failure("\(ctx.procfs.root)/uptime: cannot parse")

@@ -10,8 +10,7 @@ let whoamiApplet = Applet(spec: AppletSpec(
 @Sendable
 func runWhoami(_ ctx: Context, _ args: [String]) throws -> Int32 {
     let spec = whoamiApplet.spec
-    let p = try spec.parse(args, usageExit: ExitCode.failure)
-    if let extra = p.operands.first { throw spec.usageError("extra operand '\(extra)'", exit: ExitCode.failure) }
+    let p = try spec.parseNoOperands(args, usageExit: ExitCode.failure)
     let uid = geteuid()
     guard let name = HostNames(ctx).users.name(uid) else {
         throw ToolError.failure("cannot find name for user ID \(uid)")
