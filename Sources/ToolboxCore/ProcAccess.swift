@@ -543,14 +543,43 @@ public final class PathOpener {
         guard let procDir = try? FileDescriptor.open(procfs.root, O_RDONLY | O_DIRECTORY) else { return nil }
         defer { procDir.close() }
         var best: (level: Int, pid: String)? = nil
+        var refused: [Int32] = []
         try? DirectoryReader(capacity: 1 << 15).forEach(procDir) { name, _, _, _ in
-            guard let v = name.decimalValue, v > 0 else { return true }
+            guard let v = name.decimalValue, v > 0, v <= UInt64(Int32.max) else { return true }
             let n = name.string
-            guard let root = try? FileDescriptor.open(n + "/root", O_PATH | O_DIRECTORY, relativeTo: procDir) else { return true }
+            let raw = openat(procDir.rawValue, n + "/root", O_PATH | O_DIRECTORY | O_CLOEXEC)
+            if raw < 0 {
+                if Errno.current.isPermission { refused.append(Int32(v)) }
+                return true
+            }
+            let root = FileDescriptor(rawValue: raw)
             defer { root.close() }
             guard let id = FileIdentity(root), let l = levels[id] else { return true }
             if best == nil || l < best!.level { best = (l, n) }
             return true
+        }
+        // Without ptrace access, the roots of other uids' processes through
+        // their borrowed identity (a helper child each, at most 256): those
+        // whose mount namespace holds the working directory's mount (its
+        // mountinfo, readable without ptrace access, lists that mount id).
+        if best == nil || best!.level > 0, let cwdID = FileIdentity(dot) {
+            let buffer = ReadBuffer(capacity: 1 << 16)
+            let prefix = Array("\(cwdID.mount) ".utf8)
+            let candidates = cwdID.mount == 0 ? refused : refused.filter { pid in
+                guard let b = try? buffer.readFile("\(pid)/mountinfo", relativeTo: procDir, limit: 1 << 20) else { return false }
+                var lineStart = true
+                for i in 0..<b.count {
+                    if lineStart && b.count - i >= prefix.count && prefix.indices.allSatisfy({ b[i + $0] == prefix[$0] }) { return true }
+                    lineStart = b[i] == ASCII.newline
+                }
+                return false
+            }
+            for pid in candidates.prefix(256) {
+                guard let (root, _) = try? openProcEntry(procfs: procfs, pid: pid, .root) else { continue }
+                defer { root.close() }
+                guard let id = FileIdentity(root), let l = levels[id] else { continue }
+                if best == nil || l < best!.level { best = (l, String(pid)) }
+            }
         }
         guard let b = best else { return nil }
         let ownerPath = procfs.root + "/" + b.pid
