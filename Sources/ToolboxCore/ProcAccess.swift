@@ -668,12 +668,33 @@ private var helperStop: Int32 {
     return f
 }
 
+/// Set when a helper child had to be killed at its deadline: the target
+/// can stall helpers (or the system is overloaded), so no more are started
+/// in this run and the applet goes on with what it has (ETIME). This
+/// bounds the whole run's waiting to one deadline.
+nonisolated(unsafe) private var helpersStalled = false
+
+/// The one-line note for applets that borrow for many processes (ps,
+/// netstat) when a helper child had to be killed in this run; nil otherwise.
+public func helperStallNote() -> String? {
+    helpersStalled
+        ? "a helper child that borrowed a process's uid did not finish within \(TOOLBOX_HELPER_DEADLINE_MS / 1000) s and was killed; no more were started, so what they would have read is missing"
+        : nil
+}
+
+private func helperOutcome(_ e: Errno) -> Errno {
+    if e.rawValue == ETIMEDOUT { helpersStalled = true }
+    return e
+}
+
 /// Opens `name` relative to `dir` with `flags` in a helper child that took
 /// uid/gid as its file-system ids (borrow.h). ETIMEDOUT when the child did
-/// not answer within the deadline (it was killed).
+/// not answer within the deadline (it was killed); ETIME when an earlier
+/// helper of this run was.
 public func borrowOpen(dir: FileDescriptor, name: String, flags: Int32, uid: UInt32, gid: UInt32) throws(Errno) -> FileDescriptor {
+    if helpersStalled { throw Errno(ETIME) }
     let fd = name.withCString { toolbox_borrow_openat(dir.rawValue, $0, flags | O_CLOEXEC, uid, gid, helperStop) }
-    if fd < 0 { throw Errno.current }
+    if fd < 0 { throw helperOutcome(Errno.current) }
     return FileDescriptor(rawValue: fd)
 }
 
@@ -682,6 +703,7 @@ public func borrowOpen(dir: FileDescriptor, name: String, flags: Int32, uid: UIn
 /// and collects its answer, at most `cap` bytes, within the deadline; the
 /// child is always reaped (killed past the deadline: ETIMEDOUT).
 func borrowStream(_ kind: Int32, dir: FileDescriptor, name: String, uid: UInt32, gid: UInt32, cap: Int) throws(Errno) -> [UInt8] {
+    if helpersStalled { throw Errno(ETIME) }
     let deadline = toolbox_now_ms() + Int64(TOOLBOX_HELPER_DEADLINE_MS)
     var child: Int32 = 0
     let sock = name.withCString { toolbox_borrow_stream_start(kind, dir.rawValue, $0, uid, gid, helperStop, &child) }
@@ -703,7 +725,7 @@ func borrowStream(_ kind: Int32, dir: FileDescriptor, name: String, uid: UInt32,
     }
     _ = Glibc_close(sock)
     if toolbox_helper_reap(child, deadline) == ETIMEDOUT { failure = Errno(ETIMEDOUT) }
-    if let failure { throw failure }
+    if let failure { throw helperOutcome(failure) }
     guard bytes.count >= 4 else { throw Errno(EIO) }
     let err = bytes.withUnsafeBytes { $0.loadUnaligned(as: Int32.self) }
     if err != 0 { throw Errno(err) }
@@ -838,9 +860,11 @@ public func borrowedFDLinks(procfs: ProcFS = ProcFS(), pid: Int32, uid: UInt32, 
 
 /// A helper child's failure in words (for `explainProcAccessDenied`).
 func helperFailure(_ e: Errno) -> String {
-    e.rawValue == ETIMEDOUT
-        ? "the helper child did not finish within \(TOOLBOX_HELPER_DEADLINE_MS / 1000) s and was killed"
-        : e.message
+    switch e.rawValue {
+    case ETIMEDOUT: return "the helper child did not finish within \(TOOLBOX_HELPER_DEADLINE_MS / 1000) s and was killed"
+    case ETIME: return "not tried: an earlier helper child did not finish within \(TOOLBOX_HELPER_DEADLINE_MS / 1000) s"
+    default: return e.message
+    }
 }
 
 /// Why /proc/PID/root (etc.) was refused and how to fix it, from the
