@@ -87,11 +87,7 @@ public func walkInRoot(_ root: FileDescriptor, _ path: String, flags: Int32,
     var current: FileDescriptor { dirs.last ?? root }
     // Components still to walk, in reverse order (popLast is the next one).
     var pending: [Substring] = []
-    func push(_ p: String) {
-        var comps = p.split(separator: "/", omittingEmptySubsequences: true)
-        if p.hasSuffix("/") && !comps.isEmpty { comps.append(".") }   // trailing slash: must be a directory
-        pending.append(contentsOf: comps.reversed())
-    }
+    func push(_ p: String) { pushComponents(p, onto: &pending) }
     push(path)
     var links = 0
     let followLast = flags & O_NOFOLLOW == 0
@@ -198,4 +194,13 @@ public struct FileIdentity: Hashable, Sendable {
         guard let st = try? fd.stat() else { return nil }
         mount = 0; dev = UInt64(st.st_dev); ino = UInt64(st.st_ino)
     }
+}
+
+/// Pushes the components of `p` onto a walk's stack of pending components
+/// (reversed: popLast is the next one); a trailing slash adds `.` (the last
+/// component must be a directory).
+func pushComponents(_ p: String, onto pending: inout [Substring]) {
+    var comps = p.split(separator: "/", omittingEmptySubsequences: true)
+    if p.hasSuffix("/") && !comps.isEmpty { comps.append(".") }
+    pending.append(contentsOf: comps.reversed())
 }

@@ -58,6 +58,14 @@ public struct OpenedPath {
     /// For an entry of a procfs directory (`/proc/PID/fd/5`): where it is,
     /// so that a refused readlink can be retried with a borrowed identity.
     public let procEntry: ProcEntryRef?
+
+    /// The link itself (O_NOFOLLOW) of a process's `root` or `cwd`: `ls`
+    /// and `find` list the directory it names, as for `/proc/PID/root/`.
+    public var isProcessRootLink: Bool {
+        guard let e = procEntry, e.owner.rawValue == e.dir.rawValue, e.name == "root" || e.name == "cwd",
+              let st = try? fd.stat() else { return false }
+        return st.st_mode & S_IFMT == S_IFLNK
+    }
 }
 
 /// A path resolved for `readlink -f`: the canonical path (under the same
@@ -154,7 +162,7 @@ public final class PathOpener {
     /// with the owner's borrowed identity, or fails with the explanation.
     public func readLink(_ opened: OpenedPath, subject: String) throws(PathError) -> String {
         let first: Errno
-        do { return try ToolboxCore.readLink("", relativeTo: opened.fd) } catch { first = error }
+        do { return try ToolboxSystem.readLink("", relativeTo: opened.fd) } catch { first = error }
         guard first.isPermission, let e = opened.procEntry else { throw PathError(subject, first) }
         let links = try borrowedLinks(dir: e.dir, owner: e.owner, pid: e.pid, subject: e.path, refused: first)
         guard let t = links[e.name] else { throw PathError(subject, first) }
@@ -228,11 +236,7 @@ public final class PathOpener {
         defer { for d in dirs { d.close() } }
         var current: FileDescriptor { dirs.last ?? top }
         var pending: [Substring] = []         // components still to walk, reversed
-        func push(_ p: String) {
-            var comps = p.split(separator: "/", omittingEmptySubsequences: true)
-            if p.hasSuffix("/") && !comps.isEmpty { comps.append(".") }   // trailing slash: must be a directory
-            pending.append(contentsOf: comps.reversed())
-        }
+        func push(_ p: String) { pushComponents(p, onto: &pending) }
         func here(_ name: String? = nil) -> String { "/" + (name.map { names + [$0] } ?? names).joined(separator: "/") }
         func reset() { for d in dirs { d.close() }; dirs.removeAll(); names.removeAll() }
         func fail(_ e: Errno) -> PathError { PathError(subject, e) }
@@ -298,7 +302,7 @@ public final class PathOpener {
                 links += 1
                 if links > maxSymlinkFollows { throw fail(.tooManySymlinks) }
                 let target: String
-                do { target = try ToolboxCore.readLink("", relativeTo: probe) } catch { throw fail(error) }
+                do { target = try ToolboxSystem.readLink("", relativeTo: probe) } catch { throw fail(error) }
                 if target.isEmpty { throw fail(.noSuchFile) }
                 if target.hasPrefix("/") { reset() }
                 push(target)
@@ -439,7 +443,7 @@ public final class PathOpener {
     }
 
     private func readLinkAnyway(_ e: ProcEntryRef) throws(PathError) -> String {
-        do { return try ToolboxCore.readLink(e.name, relativeTo: e.dir) } catch {
+        do { return try ToolboxSystem.readLink(e.name, relativeTo: e.dir) } catch {
             let links = try borrowedLinks(dir: e.dir, owner: e.owner, pid: e.pid, subject: e.path, refused: error)
             guard let t = links[e.name] else { throw PathError(e.path, error) }
             return t
@@ -509,7 +513,7 @@ public final class PathOpener {
         guard let dot = identity else { throw PathError(subject, .noSuchFile) }
         var candidates: [String] = []
         if let pwd = getenv("PWD").map({ String(cString: $0) }), pwd.hasPrefix("/") { candidates.append(pwd) }
-        if let c = ToolboxCore.workingDirectory(), !candidates.contains(c) { candidates.append(c) }
+        if let c = ToolboxProc.workingDirectory(), !candidates.contains(c) { candidates.append(c) }
         for c in candidates {
             guard let w = try? walkFromSlash(c, subject: c, flags: O_PATH | O_DIRECTORY, allowMissingLast: false), let fd = w.fd else { continue }
             defer { fd.close() }
@@ -717,7 +721,7 @@ func borrowStream(_ kind: Int32, dir: FileDescriptor, name: String, uid: UInt32,
     defer { chunk.deallocate() }
     while true {
         if toolbox_helper_wait_readable(sock, deadline) == 0 { failure = Errno(ETIMEDOUT); break }
-        let n = Glibc.read(sock, chunk.baseAddress, chunk.count)
+        let n = Glibc_read(sock, chunk.baseAddress, chunk.count)
         if n < 0 {
             if errno == EINTR || errno == EAGAIN { continue }
             failure = Errno.current; break
@@ -754,7 +758,7 @@ func memoryFile(_ bytes: [UInt8]) throws(Errno) -> FileDescriptor {
     let written = bytes.withUnsafeBytes { b -> Int32 in
         var off = 0
         while off < b.count {
-            let n = Glibc.write(raw, b.baseAddress! + off, b.count - off)
+            let n = Glibc_write(raw, b.baseAddress! + off, b.count - off)
             if n < 0 { if errno == EINTR { continue }; return errno }
             off += n
         }

@@ -61,26 +61,9 @@ final class ConfinementMatrixTests: XCTestCase {
         try fm.createSymbolicLink(atPath: rootfs + "/app/xdirlink", withDestinationPath: base + "/xdest")
         // Links in the debugger's tree that lead to /proc and into the container.
         try fm.createSymbolicLink(atPath: base + "/proclink", withDestinationPath: "/proc")
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: try which("unshare"))
-        p.arguments = ["--mount", "--pid", "--fork", "--propagation", "private", "sh", "-c",
-                       "mount --bind \(rootfs) \(rootfs) && mount -t proc proc \(rootfs)/proc && exec chroot --userspec=1000:1000 \(rootfs) /bin/busybox sh -c 'cd /app && exec /bin/busybox sleep 600'"]
-        p.standardError = FileHandle.nullDevice
-        try p.run()
-        unshare = p
-        for _ in 0..<100 {
-            if let children = try? String(contentsOfFile: "/proc/\(p.processIdentifier)/task/\(p.processIdentifier)/children", encoding: .utf8),
-               let child = children.split(separator: " ").first.flatMap({ Int32($0) }),
-               let status = try? String(contentsOfFile: "/proc/\(child)/status", encoding: .utf8),
-               status.contains("\nUid:\t1000\t"),
-               (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(child)/exe"))?.hasSuffix("busybox") ?? false {
-                targetPID = child
-                try fm.createSymbolicLink(atPath: base + "/rootlink", withDestinationPath: "/proc/\(child)/root")
-                return
-            }
-            usleep(50_000)
-        }
-        throw CocoaError(.fileReadUnknown)
+        let (process, pid) = try startContainerTarget(rootfs: rootfs, workdir: "/app", rootIsMount: true)
+        unshare = process; targetPID = pid
+        try fm.createSymbolicLink(atPath: base + "/rootlink", withDestinationPath: "/proc/\(targetPID)/root")
     }
 
     /// A spelling of the container's root: how the command is run and the

@@ -79,27 +79,8 @@ final class FilesystemLiveTests: XCTestCase {
         }
         // Old and recent dates for the ls date formats.
         try sh("touch -h -d '2020-03-04 05:06:07' \(r)/app/config.yaml \(r)/etc/ssl/cert.pem")
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: try which("unshare"))
-        p.arguments = ["--mount", "--pid", "--fork", "--propagation", "private", "sh", "-c",
-                       "mount -t proc proc \(r)/proc && exec chroot --userspec=1000:1000 \(r) /bin/busybox sh -c 'cd /app/data && exec /bin/busybox sleep 600'"]
-        p.standardError = FileHandle.nullDevice   // "sigprocmask unblock failed" when its child is killed
-        try p.run()
-        unshare = p
-        // The target is unshare's child once it runs busybox as uid 1000.
-        for _ in 0..<100 {
-            if let children = try? String(contentsOfFile: "/proc/\(p.processIdentifier)/task/\(p.processIdentifier)/children", encoding: .utf8),
-               let child = children.split(separator: " ").first.flatMap({ Int32($0) }),
-               let status = try? String(contentsOfFile: "/proc/\(child)/status", encoding: .utf8),
-               status.contains("\nUid:\t1000\t"),
-               (try? String(contentsOfFile: "/proc/\(child)/cmdline", encoding: .utf8))?.contains("sleep") ?? false,
-               (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(child)/exe"))?.hasSuffix("busybox") ?? false {
-                targetPID = child
-                return
-            }
-            usleep(50_000)
-        }
-        throw CocoaError(.fileReadUnknown)
+        let (process, pid) = try startContainerTarget(rootfs: r, workdir: "/app/data")
+        unshare = process; targetPID = pid
     }
 
     /// The toolbox binary as root: .full (all caps), .noPtrace, .noPtraceNoSetid.

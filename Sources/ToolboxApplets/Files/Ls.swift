@@ -142,7 +142,12 @@ final class LsRun {
         let dirs = LsList()
         var dirFDs: [(FileDescriptor, ConfinedRoot?, String)] = []
         for op in operands {
-            guard let opened = session.open(op, flags: O_PATH | (follow ? 0 : O_NOFOLLOW)) else { continue }
+            guard var opened = session.open(op, flags: O_PATH | (follow ? 0 : O_NOFOLLOW)) else { continue }
+            if !o.directory && opened.isProcessRootLink {   // ls -l /proc/PID/root: the container's root
+                opened.fd.close()
+                guard let dir = session.open(op, flags: O_PATH) else { continue }
+                opened = dir
+            }
             let st: Glibc_stat_t
             do { st = try opened.fd.stat() } catch {
                 ctx.warn("\(op): \(error.message)"); opened.fd.close(); continue
