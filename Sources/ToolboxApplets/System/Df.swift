@@ -100,12 +100,12 @@ func runDf(_ ctx: Context, _ args: [String]) throws -> Int32 {
                 ctx.out.flush(); ctx.warn("\(op): \(Errno.current.description)"); continue
             }
             // The mount table of the namespace the file lives in.
-            let split = SplitPath(op, procRoot: ctx.procfs.root)
-            let table = (try? readWholeFile(ctx.procfs.path(split.root != nil ? split.pid : nil, "mountinfo"))) ?? []
+            let table = (try? readWholeFile(ctx.procfs.path(opened.root?.pid, "mountinfo"))) ?? []
             let mounts = table.withUnsafeBufferPointer { Mountinfo.parse($0) }
             let dev = UInt64(st.st_dev)
             let major = UInt32(devMajor(dev)), minor = UInt32(devMinor(dev))
-            let inner = split.root != nil ? split.inner : op
+            // The canonical path inside the file's root (or this process's tree).
+            let inner = opened.inner
             let candidates = mounts.filter { $0.major == major && $0.minor == minor }
             func covers(_ m: MountEntry) -> Bool {
                 m.mountPoint == "/" || inner == m.mountPoint || inner.hasPrefix(m.mountPoint + "/")
