@@ -53,7 +53,7 @@ let findFuzzTarget = FuzzTarget(name: "find", seeds: []) { data in
         args[k] = FuzzFindTree.path; k += 1
     }
     if k == 0 { args.insert(FuzzFindTree.path, at: 0) }
-    return fuzzDispatch(["find"] + args, keepStderr: false)
+    return fuzzDispatch(["find"] + args)
 }
 
 /// A tar archive read by `tar tv` (the list mode's code: TarReader, the pax

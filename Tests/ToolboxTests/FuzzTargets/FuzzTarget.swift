@@ -20,8 +20,9 @@ struct FuzzTarget: Sendable {
 }
 
 /// The bytes of `data` split at NUL bytes, as the kernel would split a
-/// command line (empty pieces are kept: `""` is a valid argument).
-func fuzzArguments(_ data: Bytes, limit: Int = 4096) -> [String] {
+/// command line (empty pieces are kept: `""` is a valid argument), at most
+/// `limit` of them (execve's 2 MiB allows about 200,000 one-letter arguments).
+func fuzzArguments(_ data: Bytes, limit: Int = 1 << 18) -> [String] {
     var args: [String] = []
     if data.isEmpty { return args }
     var start = 0
