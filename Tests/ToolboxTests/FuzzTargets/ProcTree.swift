@@ -1,4 +1,5 @@
-@testable import ToolboxCore
+import ToolboxCore
+@testable import ToolboxProc
 
 /// A small fake /proc with one process (pid 1) and a host /etc, in the fuzz
 /// scratch tree: targets overwrite one file with the input, run the applet
