@@ -197,4 +197,19 @@ final class DegradedEnvironmentTests: XCTestCase {
         XCTAssertEqual(r.out, "total 0\ngnu 0\ntotal 0\nours 0\nUSER     GROUP    COMMAND\n0        0        busybox\n")
         XCTAssertEqual(r.err, "")
     }
+
+    /// A container whose /etc/passwd is a FIFO (no writer) and whose
+    /// /etc/group is a character device: ps must neither block nor read
+    /// forever (the churn run caught `ps aux --forest` blocked 12 minutes in
+    /// open(2) of such a FIFO). Names fall back to the host's (silently without --verbose).
+    func testRootWithFifoPasswd() throws {
+        _ = try which("busybox")
+        let script = "mkdir -p $W/r/etc && mkfifo $W/r/etc/passwd && mknod $W/r/etc/group c 1 5 && cp \"$(command -v busybox)\" $W/r/ && "
+            + "{ chroot $W/r /busybox sleep 30 & P=$!; } && "
+            + "i=0; until [ \"$(readlink /proc/$P/exe)\" = $W/r/busybox ] || [ $i = 400 ]; do i=$((i+1)); sleep 0.05; done; "
+            + "timeout -s KILL 20 $TB ps -o user,group,comm -p $P; echo \"rc $?\"; kill $P"
+        let r = try sh(script)
+        XCTAssertEqual(r.out, "USER     GROUP    COMMAND\nroot     root     busybox\nrc 0\n")
+        XCTAssertEqual(r.err, "")
+    }
 }
