@@ -46,9 +46,16 @@ indirect enum FindExpr {
 
 /// Parses the expression (after the paths) by recursive descent:
 /// or := and (-o and)*; and := unary ((-a)? unary)*; unary := ! unary | ( or ) | primary.
+/// The command line sets the depth, so it is bounded: `!` and `(` nest at
+/// most `maxNesting` levels (an error beyond), and chains of -a / -o are
+/// built as balanced trees (depth log2 of their length), so parsing,
+/// evaluating and freeing the tree never recurse more than a few thousand
+/// frames, even for the 200,000 arguments execve allows.
 struct FindParser {
     var args: [String]
     var i = 0
+    var nesting = 0
+    static let maxNesting = 256
     var maxDepth = Int.max, minDepth = 0, xdev = false, verbose = false
     var newerRefs: [String] = []
     let resolveNewer: (String) throws -> (Int64, Int)
@@ -62,27 +69,40 @@ struct FindParser {
         return e
     }
     mutating func parseOr() throws -> FindExpr {
-        var left = try parseAnd()
+        var terms = [try parseAnd()]
         while i < args.count, args[i] == "-o" || args[i] == "-or" {
             i += 1
-            left = .or(left, try parseAnd())
+            terms.append(try parseAnd())
         }
-        return left
+        return Self.balanced(terms[...], FindExpr.or)
     }
     mutating func parseAnd() throws -> FindExpr {
-        var left = try parseUnary()
+        var terms = [try parseUnary()]
         while i < args.count, args[i] != "-o", args[i] != "-or", args[i] != ")" {
             if args[i] == "-a" || args[i] == "-and" { i += 1 }
-            left = .and(left, try parseUnary())
+            terms.append(try parseUnary())
         }
-        return left
+        return Self.balanced(terms[...], FindExpr.and)
+    }
+    /// `a op b op c ...` as a balanced tree: -a and -o are associative
+    /// (short-circuit included), so the grouping does not change the result
+    /// or the order in which terms run.
+    static func balanced(_ terms: ArraySlice<FindExpr>, _ op: (FindExpr, FindExpr) -> FindExpr) -> FindExpr {
+        if terms.count == 1 { return terms[terms.startIndex] }
+        let mid = terms.startIndex + terms.count / 2
+        return op(balanced(terms[..<mid], op), balanced(terms[mid...], op))
     }
     mutating func parseUnary() throws -> FindExpr {
         guard i < args.count else { throw ToolError.usage("expected an expression at the end") }
         let a = args[i]
-        if a == "!" || a == "-not" { i += 1; return .not(try parseUnary()) }
-        if a == "(" {
+        if a == "!" || a == "-not" || a == "(" {
+            nesting += 1
+            defer { nesting -= 1 }
+            if nesting > Self.maxNesting {
+                throw ToolError.usage("expression nested too deeply (more than \(Self.maxNesting) levels of '!' and '(')")
+            }
             i += 1
+            if a != "(" { return .not(try parseUnary()) }
             let e = try parseOr()
             guard i < args.count, args[i] == ")" else { throw ToolError.usage("missing ')'") }
             i += 1
