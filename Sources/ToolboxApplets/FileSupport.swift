@@ -9,8 +9,11 @@ final class FileSession {
     let opener: PathOpener
     private var names: [String: (IDNames, IDNames)] = [:]
 
+    let verbose: Bool
+
     init(_ ctx: Context, verbose: Bool) {
         self.ctx = ctx
+        self.verbose = verbose
         opener = PathOpener(procRoot: ctx.procfs.root)
         if verbose {
             opener.onAccess = { [unowned ctx] r in
@@ -42,8 +45,15 @@ final class FileSession {
         if let n = names[key] { return n }
         let n: (IDNames, IDNames)
         if let root {
-            n = ((try? readFileInRoot(root.fd, "/etc/passwd")).map { IDNames(parsing: $0) } ?? IDNames(),
-                 (try? readFileInRoot(root.fd, "/etc/group")).map { IDNames(parsing: $0) } ?? IDNames())
+            func load(_ file: String) -> IDNames {
+                do { return IDNames(parsing: try readFileInRoot(root.fd, file)) } catch {
+                    if verbose, error.errno != .noSuchFile {
+                        ctx.noteOnce(root.path + file, "\(root.path)\(file): \(error.message): ids are shown as numbers")
+                    }
+                    return IDNames()
+                }
+            }
+            n = (load("/etc/passwd"), load("/etc/group"))
         } else {
             let host = HostNames(ctx)
             n = (host.users, host.groups)

@@ -461,6 +461,9 @@ func runPs(_ ctx: Context, _ args: [String]) throws -> Int32 {
         for f in names.fallbacks {
             ctx.noteOnce("fallback-\(f.pid)", "\(f.reason): names for processes in that root come from this container's /etc/passwd and /etc/group")
         }
+        for f in names.rejected {
+            ctx.noteOnce("rejected-" + f.reason, "\(f.reason): ids of processes in that root are shown as numbers")
+        }
     }
     // procps exits 1 when nothing was selected.
     return order.isEmpty ? ExitCode.failure : ExitCode.success

@@ -300,7 +300,8 @@ private func tarMakeDev(_ major: UInt32, _ minor: UInt32) -> UInt64 {
 final class TarNames {
     private var cache: [String: (IDNames, IDNames)] = [:]
     let ctx: Context
-    init(_ ctx: Context) { self.ctx = ctx }
+    let verbose: Bool
+    init(_ ctx: Context, verbose: Bool = false) { self.ctx = ctx; self.verbose = verbose }
 
     func tables(for path: String) -> (users: IDNames, groups: IDNames) {
         let split = SplitPath(path, procRoot: ctx.procfs.root)
@@ -310,10 +311,16 @@ final class TarNames {
         if let root = split.root {
             // Through openUserPath, so the same access path (confined, and
             // borrowed identity when ptrace access is refused) applies.
+            let procRoot = ctx.procfs.root
             func load(_ file: String) -> IDNames {
-                guard let fd = try? openUserPath(root + file, flags: O_RDONLY | O_NOATIME, procRoot: ctx.procfs.root) else { return IDNames() }
-                defer { fd.close() }
-                return (try? ReadBuffer(capacity: 4096).contents(of: fd)).map { IDNames(parsing: $0) } ?? IDNames()
+                do {
+                    return IDNames(parsing: try readChosenFile { f throws(Errno) in try openUserPath(root + file, flags: f, procRoot: procRoot) })
+                } catch {
+                    if verbose, error.errno != .noSuchFile {
+                        ctx.noteOnce(root + file, "\(root + file): \(error.message): ids are shown as numbers")
+                    }
+                    return IDNames()
+                }
             }
             t = (load("/etc/passwd"), load("/etc/group"))
         } else {
@@ -477,7 +484,7 @@ final class TarCreate {
 
     init(_ ctx: Context, archive: String, verbose: Int, numericOwner: Bool) throws {
         self.ctx = ctx; self.numericOwner = numericOwner
-        names = TarNames(ctx)
+        names = TarNames(ctx, verbose: verbose > 0)
         sanitizer = TarNameSanitizer(ctx)
         if archive == "-" {
             out = ctx.out; closeOut = nil
