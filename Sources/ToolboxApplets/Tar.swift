@@ -921,7 +921,18 @@ final class TarExtract {
             defer { tdir.close() }
             let tbase = tcomps[tcomps.count - 1]
             var r = tarWithCName(tbase) { t in tarWithCName(base) { linkat(tdir.rawValue, t, dir.rawValue, $0, 0) } }
-            if r != 0 && errno == EEXIST && remove(dir, base) {
+            let linkError = r == 0 ? 0 : errno
+            if linkError == EEXIST {
+                // Already that file (`tar cf x.tar f g f` stores the second
+                // `f` as a link to itself): done, as GNU tar. Otherwise the
+                // name is replaced only when the target exists, so a failed
+                // link never destroys what was extracted before.
+                guard let t = try? tarLstat(tdir, tbase) else {
+                    fail(shown, "Cannot hard link to '\(String(decoding: target, as: UTF8.self))'", .noSuchFile); return false
+                }
+                if let n = try? tarLstat(dir, base), DevIno(n) == DevIno(t) { return true }
+            }
+            if linkError == EEXIST && remove(dir, base) {
                 r = tarWithCName(tbase) { t in tarWithCName(base) { linkat(tdir.rawValue, t, dir.rawValue, $0, 0) } }
             }
             if r != 0 {
