@@ -370,6 +370,7 @@ func runPs(_ ctx: Context, _ args: [String]) throws -> Int32 {
     }
     if !o.users.isEmpty { needs.insert(.root) }
 
+    try ctx.procfs.requireMounted()
     let table: ProcessTable
     do { table = try ProcessTable(procfs: ctx.procfs, needs: needs) } catch {
         throw ToolError.failure("\(ctx.procfs.root)", error)
