@@ -28,11 +28,14 @@ final class FileSession {
         }
     }
 
-    /// Opens a user path; a failure is reported (`applet: subject: reason`) and nil returned.
-    func open(_ path: String, flags: Int32) -> OpenedPath? {
+    /// Opens a user path; a failure is reported and nil returned. The
+    /// message is `applet: subject: reason`, or the applet's GNU wording
+    /// from `gnu` (e.g. ls's `cannot access 'x': No such file or directory`)
+    /// when the reason is a plain errno.
+    func open(_ path: String, flags: Int32, gnu: ((String, Errno) -> String)? = nil) -> OpenedPath? {
         do { return try opener.open(path, flags: flags) } catch {
             ctx.out.flush()
-            ctx.warn(error.message)
+            if let gnu, error.detail == nil { ctx.warn(gnu(path, error.errno)) } else { ctx.warn(error.message) }
             return nil
         }
     }

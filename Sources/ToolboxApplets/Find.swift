@@ -208,7 +208,7 @@ func runFind(_ ctx: Context, _ args: [String]) throws -> Int32 {
     let walker = FindWalker(ctx, expr, maxDepth: parser.maxDepth, minDepth: parser.minDepth, xdev: parser.xdev)
     for path in paths {
         if ctx.out.isBroken { break }
-        guard let opened = session.open(path, flags: O_PATH | O_NOFOLLOW) else { continue }
+        guard let opened = session.open(path, flags: O_PATH | O_NOFOLLOW, gnu: { "'\($0)': \($1.message)" }) else { continue }
         walker.walkRoot(path, opened.fd)
         opened.fd.close()
     }

@@ -142,7 +142,14 @@ final class LsRun {
         let dirs = LsList()
         var dirFDs: [(FileDescriptor, ConfinedRoot?, String)] = []
         for op in operands {
-            guard let opened = session.open(op, flags: O_PATH | (follow ? 0 : O_NOFOLLOW)) else { continue }
+            // A dangling symlink operand is listed as the link (GNU ls);
+            // an operand that cannot be reached is GNU's exit 2.
+            var found = follow ? try? session.opener.open(op, flags: O_PATH) : nil
+            if found == nil {
+                found = session.open(op, flags: O_PATH | O_NOFOLLOW, gnu: { "cannot access '\($0)': \($1.message)" })
+                if found == nil { ctx.exitStatus = ExitCode.usage; continue }
+            }
+            guard let opened = found else { continue }
             let st: Glibc_stat_t
             do { st = try opened.fd.stat() } catch {
                 ctx.warn("\(op): \(error.message)"); opened.fd.close(); continue

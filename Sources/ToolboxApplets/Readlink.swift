@@ -66,7 +66,9 @@ func runReadlink(_ ctx: Context, _ args: [String]) throws -> Int32 {
             }
             emit(result); if newline { ctx.out.byte(ASCII.newline) }
         } catch let e as PathError {
-            ctx.out.flush(); ctx.warn(e.message)
+            // GNU readlink -f is silent when a component is missing; other
+            // failures (a refused container root) are explained.
+            if e.detail != nil { ctx.out.flush(); ctx.warn(e.message) } else { status = ExitCode.failure }
         }
     }
     return status

@@ -153,8 +153,8 @@ final class ReviewRegressionTests: XCTestCase {
         // A TID that is not a thread of the PID names no root (not /proc/TID/root).
         let notMine = runToolbox(["ls", "/proc/\(getpid())/task/1/root/"])
         XCTAssertEqual(notMine.out, "")
-        XCTAssertEqual(notMine.err, "ls: /proc/\(getpid())/task/1: no such file or directory\n")
-        XCTAssertEqual(notMine.code, 1)
+        XCTAssertEqual(notMine.err, "ls: cannot access '/proc/\(getpid())/task/1/root/': No such file or directory\n")
+        XCTAssertEqual(notMine.code, 2)
 
         let bin = try toolboxBinary()
         let rootfs = NSTemporaryDirectory() + "review-rootfs-\(getpid())"

@@ -165,4 +165,152 @@ final class SafetyTests: XCTestCase {
             XCTAssertGreaterThan(set, 4000)
         }
     }
+
+    // MARK: - item 5: tar x never destroys what it extracted
+
+    /// `tar cf x.tar f g f` (g a hard link of f) stores the second f as a
+    /// hard link to itself; GNU tar extracts both, exit 0 (main lost f).
+    func testTarHardLinkToItselfKeepsFile() throws {
+        let src = tmp + "/src"
+        try FileManager.default.createDirectory(atPath: src, withIntermediateDirectories: true)
+        let made = try sh("cd '\(src)' && echo data > f && ln f g && tar cf ../x.tar f g f && tar tvf ../x.tar")
+        XCTAssertEqual(made.code, 0, made.err)
+        XCTAssertTrue(made.out.contains("f link to f"), made.out)
+        for (tool, dir) in [("gnu", tmp + "/gnu"), ("toolbox", tmp + "/tb")] {
+            try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+            let r = tool == "gnu" ? try runProcess("/usr/bin/tar", ["xf", tmp + "/x.tar", "-C", dir])
+                                  : try toolbox(["tar", "xf", tmp + "/x.tar", "-C", dir])
+            XCTAssertEqual(r.code, 0, "\(tool): \(r.err)")
+            XCTAssertEqual(r.err, "", tool)
+            XCTAssertEqual(try String(contentsOfFile: dir + "/f", encoding: .utf8), "data\n", tool)
+            XCTAssertEqual(try String(contentsOfFile: dir + "/g", encoding: .utf8), "data\n", tool)
+            XCTAssertEqual(try sh("stat -c %h '\(dir)/f'").out, "2\n", tool)
+        }
+        // A link whose target is missing leaves the existing file alone.
+        let bad = tmp + "/bad"
+        try FileManager.default.createDirectory(atPath: bad + "/in", withIntermediateDirectories: true)
+        XCTAssertEqual(try sh("cd '\(bad)/in' && echo keep > f && echo t > t && ln t f2 && tar cf ../x.tar t f2 && rm t f2").code, 0)
+        let out = bad + "/out"
+        try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+        try "mine\n".write(toFile: out + "/f2", atomically: false, encoding: .utf8)
+        // Only the link member: its target t is absent.
+        let r = try toolbox(["tar", "xf", bad + "/x.tar", "-C", out, "f2"])
+        XCTAssertEqual(r.code, 1)
+        XCTAssertEqual(try String(contentsOfFile: out + "/f2", encoding: .utf8), "mine\n", r.err)
+    }
+
+    // MARK: - item 6: cat refuses an input that is its output
+
+    func testCatInputIsOutput() throws {
+        let bin = try toolboxBinary()
+        for (name, cat) in [("gnu", "/bin/cat"), ("toolbox", bin + " cat")] {
+            let d = tmp + "/" + name
+            try FileManager.default.createDirectory(atPath: d, withIntermediateDirectories: true)
+            let r = try sh("cd '\(d)' && echo abc > big && timeout -s KILL 10 \(cat) big >> big; echo rc=$?; : > e; \(cat) e >> e; echo rc=$?; \(cat) - < big >> big; echo rc=$?; echo x > o; \(cat) o o > o; echo rc=$?; wc -c < big")
+            let expected = "rc=1\nrc=0\nrc=1\nrc=0\n4\n"
+            XCTAssertEqual(r.out, expected, name)
+            XCTAssertEqual(r.err, "cat: big: input file is output file\ncat: -: input file is output file\n", name)
+        }
+    }
+
+    // MARK: - item 7: no /proc
+
+    /// An empty tmpfs over /proc (mount namespace): --list, --version and
+    /// caps --decode work; ps and caps say in one line that procfs is
+    /// missing and exit 1 (main died with SIGABRT before main()).
+    func testRunsWithoutProc() throws {
+        let bin = try toolboxBinary()
+        let r = try runProcess(try which("unshare"), ["-m", "sh", "-c", """
+            mount -t tmpfs none /proc || exit 99
+            B='\(bin)'
+            $B --version >/dev/null; echo version=$?
+            $B --list | grep -c '^ps$'; echo list=$?
+            $B caps --decode 0x3; echo decode=$?
+            $B ps 2>&1; echo ps=$?
+            $B ps -ef 2>&1 | wc -l
+            $B caps 2>&1; echo caps=$?
+            """])
+        XCTAssertEqual(r.out, """
+            version=0
+            1
+            list=0
+            0x0000000000000003=cap_chown,cap_dac_override
+            decode=0
+            ps: /proc: no process information: procfs is not mounted (mount -t proc proc /proc)
+            ps=1
+            1
+            caps: /proc: no process information: procfs is not mounted (mount -t proc proc /proc)
+            caps=1
+
+            """, r.err)
+    }
+
+    // MARK: - item 8: find expressions cannot overflow the stack
+
+    func testFindDeepExpressions() throws {
+        let d = tmp + "/fe"
+        try FileManager.default.createDirectory(atPath: d, withIntermediateDirectories: true)
+        FileManager.default.createFile(atPath: d + "/x", contents: nil)
+        // 20,000 `!`: the parity counts, as GNU find.
+        let bangs = [String](repeating: "!", count: 20000)
+        for (extra, expect) in [([], ""), (["!"], "\(d)\n\(d)/x\n")] {
+            let args = [d] + bangs + extra + ["-name", "nothing", "-print"]
+            let gnu = try runProcess("/usr/bin/find", args)
+            let tb = try toolbox(["find"] + args)
+            XCTAssertEqual(tb.out, gnu.out); XCTAssertEqual(tb.out, expect); XCTAssertEqual(tb.code, 0, tb.err)
+        }
+        // 20,000 `-o -name y`: one flat chain, as GNU (prints x once).
+        var chain = [d, "-name", "y"]
+        for _ in 0..<20000 { chain += ["-o", "-name", "y"] }
+        chain += ["-o", "-name", "x", "-print"]
+        let tbChain = try toolbox(["find"] + chain)
+        let gnuChain = try runProcess("/usr/bin/find", chain)
+        XCTAssertEqual(tbChain.code, 0, tbChain.err)
+        XCTAssertEqual(tbChain.out, gnuChain.out)
+        XCTAssertEqual(tbChain.out, "\(d)/x\n")
+        // 50,000 nested `(`: a usage error, exit 2, not SIGSEGV.
+        let deep = try toolbox(["find", d] + [String](repeating: "(", count: 50000) + ["-print"] + [String](repeating: ")", count: 50000))
+        XCTAssertEqual(deep.code, 2, deep.err)
+        XCTAssertEqual(deep.err, "find: expression nested deeper than 1000 levels\nTry 'find --help' for more information.\n")
+        // 500 levels work, as in GNU find.
+        let ok = try toolbox(["find", d] + [String](repeating: "(", count: 500) + ["-name", "x"] + [String](repeating: ")", count: 500))
+        XCTAssertEqual(ok.out, "\(d)/x\n", ok.err)
+    }
+
+    // MARK: - item 13: error messages as GNU prints them
+
+    /// stderr and exit status of cat, ls, stat, readlink, find and tar for a
+    /// missing operand, a component that is not a directory, a permission
+    /// denied (run as nobody) and a dangling symlink, against GNU coreutils,
+    /// findutils and tar (LC_ALL=C).
+    func testErrorMessagesMatchGNU() throws {
+        let d = tmp + "/em"
+        try FileManager.default.createDirectory(atPath: d + "/closed/in", withIntermediateDirectories: true)
+        FileManager.default.createFile(atPath: d + "/f", contents: Data("x\n".utf8))
+        XCTAssertEqual(try sh("cd '\(d)' && ln -s nowhere dang && chmod 755 '\(tmp)' . && chmod 700 closed && touch closed/in/g").code, 0)
+        let bin = try toolboxBinary()
+        let nobody = ["/usr/bin/setpriv", "--reuid", "65534", "--regid", "65534", "--clear-groups"]
+        let cases: [[String]] = [
+            ["cat", "nope"], ["cat", "f/x"], ["cat", "closed/in/g"],
+            ["ls", "nope"], ["ls", "f/x"], ["ls", "closed/in"], ["ls", "dang"], ["ls", "-l", "dang"], ["ls", "nope", "f"],
+            ["stat", "-c", "%n", "nope"], ["stat", "-c", "%n", "f/x"], ["stat", "-c", "%n", "closed/in"],
+            ["readlink", "nope"], ["readlink", "-f", "nope/x"], ["readlink", "-f", "f/x/y"],
+            ["find", "nope"], ["find", "f/x"], ["find", "closed/in"],
+            ["tar", "cf", "/dev/null", "nope"], ["tar", "cf", "/dev/null", "f/x"], ["tar", "cf", "/dev/null", "closed/in"],
+        ]
+        for c in cases {
+            let gnu = try runProcess(nobody[0], Array(nobody.dropFirst()) + ["/usr/bin/env", "LC_ALL=C"] + c, currentDirectory: d)
+            let tb = try runProcess(nobody[0], Array(nobody.dropFirst()) + ["/usr/bin/env", "LC_ALL=C", bin] + c, currentDirectory: d)
+            var out = tb.out
+            if c.first == "ls" && c.contains("-l") {
+                // The date column: compare everything else.
+                out = String(out.prefix(while: { $0 != ":" }))
+                XCTAssertEqual(out, String(gnu.out.prefix(while: { $0 != ":" })), "\(c)")
+            } else {
+                XCTAssertEqual(out, gnu.out, "\(c)")
+            }
+            XCTAssertEqual(tb.err, gnu.err, "\(c)")
+            XCTAssertEqual(tb.code, gnu.code, "\(c)")
+        }
+    }
 }
