@@ -204,6 +204,10 @@ func runFind(_ ctx: Context, _ args: [String]) throws -> Int32 {
         }
     }
     var expr = try parser.parse()
+    // -iname folds case as fnmatch(3) FNM_CASEFOLD does under the user's
+    // LC_CTYPE (GNU find): `Émile` matches `émile` in a UTF-8 locale, only
+    // ASCII in C.
+    if exprArgs.contains("-iname") { _ = setlocale(LC_CTYPE, "") }
     if !expr.hasAction { expr = .and([expr, .print]) }
     let walker = FindWalker(ctx, expr, maxDepth: parser.maxDepth, minDepth: parser.minDepth, xdev: parser.xdev)
     for path in paths {

@@ -85,7 +85,9 @@ func runLs(_ ctx: Context, _ args: [String]) throws -> Int32 {
     var o = LsOptions()
     o.numeric = p.has("numeric-uid-gid")
     o.long = p.has("l") || o.numeric
-    o.all = p.has("all"); o.almostAll = p.has("almost-all") && !o.all
+    // -a and -A: the later one wins (GNU ls).
+    let dots = p.order.last { $0 == "all" || $0 == "almost-all" }
+    o.all = dots == "all"; o.almostAll = dots == "almost-all"
     o.directory = p.has("directory"); o.recursive = p.has("recursive") && !o.directory
     o.human = p.has("human-readable"); o.inode = p.has("inode")
     // GNU: the last of -t/-S wins.

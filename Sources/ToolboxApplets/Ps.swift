@@ -623,7 +623,11 @@ final class PsRenderer {
         while i < arr.count {
             let c = arr[i]
             if c == 0 && nulAsSpace { cell.append(ASCII.space); i += 1; continue }
-            if c < 0x20 || c == 0x7F { cell.append(0x3F); i += 1; continue }
+            // procps 4.0.2 on a command line: a newline is a space; other
+            // control characters (tab and DEL too) are `?` in a UTF-8
+            // locale and `.` in the C locale.
+            if c == ASCII.newline && nulAsSpace { cell.append(ASCII.space); i += 1; continue }
+            if c < 0x20 || c == 0x7F { cell.append(nulAsSpace && !utf8 ? 0x2E : 0x3F); i += 1; continue }
             if c < 0x80 { cell.append(c); i += 1; continue }
             if utf8 {
                 let n = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC2 ? 2 : 0
