@@ -144,12 +144,12 @@ final class LsRun {
         let dirs = LsList()
         var dirFDs: [(FileDescriptor, ConfinedRoot?, String)] = []
         for op in operands {
-            // A dangling symlink operand is listed as the link (GNU ls);
-            // an operand that cannot be reached is GNU's exit 2.
+            // A dangling symlink operand is listed as the link (GNU ls).
+            // (GNU exits 2 for an operand it cannot reach; toolbox's
+            // convention is 1 for every runtime failure.)
             var found = follow ? try? session.opener.open(op, flags: O_PATH) : nil
             if found == nil {
                 found = session.open(op, flags: O_PATH | O_NOFOLLOW, gnu: { "cannot access '\($0)': \($1.message)" })
-                if found == nil { ctx.exitStatus = ExitCode.usage; continue }
             }
             guard let opened = found else { continue }
             let st: Glibc_stat_t

@@ -146,7 +146,6 @@ func runTar(_ ctx: Context, _ args: [String]) throws -> Int32 {
     if ctx.exitStatus != ExitCode.success {
         ctx.out.flush()
         ctx.note("Exiting with failure status due to previous errors")
-        return 2   // GNU tar's fatal status
     }
     return ctx.exitStatus
 }
