@@ -1,0 +1,1102 @@
+import ToolboxCore
+
+let tarApplet = Applet(spec: AppletSpec(
+    name: "tar",
+    summary: "Create, list and extract tar archives (ustar + pax; reads GNU tar archives); enough for kubectl cp",
+    usage: ["-c [-f ARCHIVE] [-C DIR] [-v] [--] FILE...", "-t [-f ARCHIVE] [-v] [MEMBER...]",
+            "-x [-f ARCHIVE] [-C DIR] [-v] [-m] [-p] [--no-same-owner] [MEMBER...]", "cf - -C DIR -- NAME  (old style)"],
+    details: """
+    As GNU tar: the first argument may be a cluster of letters without a dash
+    (`tar cf - -C DIR -- NAME`, `tar xf -`, `tar tvf x.tar`); ARCHIVE `-` (the
+    default) is stdout for -c and stdin for -t and -x. Creates ustar archives
+    with pax extended headers for long names, link names, sizes of 8 GiB and more
+    and large ids; extracts ustar, pax and GNU archives (GNU long names, base-256
+    numbers). Paths under /proc/PID/root are read confined to that root: absolute
+    symlinks stay inside the container, and are archived as symlinks.
+
+    Extraction never writes outside DIR: leading `/` is stripped, members with a
+    `..` component are refused, and no symlink is followed below DIR (neither
+    one from the archive nor one that was there before). As root, owners
+    (by user/group name in DIR's root's /etc/passwd, else by number) and modes
+    are restored exactly; otherwise the umask applies. Nothing but -x writes;
+    -c opens files with O_NOATIME where permitted, so access times stay unchanged.
+
+    Exit status: 0 ok; 1 if any member or file failed (after going on with the
+    rest), or the archive is damaged; 2 usage error. (GNU tar uses 2 for most
+    failures.) Compression (-z -j -J) is not built in: pipe through gzip.
+    """,
+    options: [
+        .flag("c", "create", "create an archive"),
+        .flag("t", "list", "list the members"),
+        .flag("x", "extract", "extract members"),
+        .value("f", "file", "ARCHIVE", "archive file, - for stdin/stdout (the default)"),
+        .value("C", "directory", "DIR", "change to DIR for the operands after it (resolved inside the container for /proc/PID/root/...)"),
+        .flag("v", "verbose", "list the members processed; twice (or with -t) long listing"),
+        .flag("m", "touch", "do not restore modification times on extraction"),
+        .flag("p", "preserve-permissions", "restore modes exactly, without the umask (the default as root)"),
+        .flag(nil, "same-permissions", "same as -p"),
+        .flag(nil, "no-same-permissions", "apply the umask to extracted modes (the default for other users)"),
+        .flag(nil, "same-owner", "restore owners (the default as root)"),
+        .flag(nil, "no-same-owner", "extract files as yourself"),
+        .flag("o", nil, "same as --no-same-owner when extracting"),
+        .flag(nil, "numeric-owner", "use numeric ids, not user and group names"),
+        .flag("O", "to-stdout", "extract file contents to stdout instead of creating files"),
+    ], permute: true), run: runTar)
+
+/// Letters whose option takes the next argument in old-style clusters.
+private let tarValueLetters: Set<Character> = ["f", "C"]
+
+@Sendable
+func runTar(_ ctx: Context, _ args: [String]) throws -> Int32 {
+    var argv = args
+    // Old style: `tar cvf FILE ...` — the first argument is letters without
+    // a dash, and the arguments of f and C follow in order.
+    if let first = argv.first, !first.isEmpty, !first.hasPrefix("-") {
+        var expanded: [String] = []
+        var rest = Array(argv.dropFirst())[...]
+        for c in first {
+            expanded.append("-\(c)")
+            if tarValueLetters.contains(c) {
+                guard let v = rest.first else { throw ToolError.usage("option requires an argument -- '\(c)'") }
+                expanded.append(v); rest = rest.dropFirst()
+            }
+        }
+        argv = expanded + rest
+    }
+    // Compression letters get a hint rather than "invalid option". A
+    // cluster is scanned up to a letter that takes a value (`-fa.tar`).
+    var i = 0
+    while i < argv.count {
+        let a = argv[i]; i += 1
+        if a == "--" { break }
+        guard a.hasPrefix("-"), !a.hasPrefix("--"), a.count > 1 else { continue }
+        for c in a.dropFirst() {
+            if "zjJZ".contains(c) {
+                throw ToolError.usage("-\(c): compression is not built in; pipe through gzip/xz (e.g. gzip -dc x.tgz | toolbox tar xf -)")
+            }
+            if tarValueLetters.contains(c) {
+                if a.last == c { i += 1 }   // the value is the next argument
+                break
+            }
+        }
+    }
+    let opts = try tarApplet.spec.parse(argv)
+    let modes = ["create", "list", "extract"].filter { opts.has($0) }
+    if modes.isEmpty { throw ToolError.usage("you must specify one of the '-ctx' options") }
+    if modes.count > 1 { throw ToolError.usage("you may not specify more than one '-ctx' option") }
+    let archive = opts.value("file") ?? "-"
+    // -C is positional, as in GNU tar: each applies to the operands after
+    // it, relative to the previous one.
+    let placed = tarDirectories(argv)
+    let operandDirs: [String?] = placed.operands.count == opts.operands.count ? placed.operands
+        : [String?](repeating: placed.final, count: opts.operands.count)
+    let directory = placed.final
+    var verbose = opts.count("verbose")
+    switch modes[0] {
+    case "create":
+        if opts.operands.isEmpty { throw ToolError.usage("cowardly refusing to create an empty archive") }
+        if archive == "-" && isatty(1) == 1 && ctx.err !== ctx.out {
+            throw ToolError.usage("refusing to write archive contents to terminal (missing -f option?)")
+        }
+        let c = try TarCreate(ctx, archive: archive, verbose: verbose, numericOwner: opts.has("numeric-owner"))
+        for (op, dir) in zip(opts.operands, operandDirs) {
+            if c.out.isBroken || c.out.failure != nil { break }
+            c.add(operand: op, directory: dir)
+        }
+        try c.finish()
+    case "list", "extract":
+        if archive == "-" && isatty(0) == 1 {
+            throw ToolError.usage("refusing to read archive contents from terminal (missing -f option?)")
+        }
+        let fd: FileDescriptor
+        if archive == "-" { fd = .standardInput } else {
+            do { fd = try openUserPath(archive, flags: O_RDONLY | O_NOATIME, procRoot: ctx.procfs.root) } catch {
+                throw ToolError.failure("\(archive): Cannot open: \(error.description)")
+            }
+        }
+        defer { if archive != "-" { fd.close() } }
+        let reader = TarReader(fd)
+        if modes[0] == "list" {
+            verbose += 1
+            let l = TarListing(ctx, verbose: verbose, numericOwner: opts.has("numeric-owner"))
+            let sanitizer = TarNameSanitizer(ctx)
+            try tarReadArchive(ctx, reader, members: opts.operands) { h, name in
+                l.list(h, name: name)
+                _ = sanitizer.safe(name)   // GNU says what extraction would strip
+                return true
+            }
+        } else {
+            let isRoot = geteuid() == 0
+            let x = try TarExtract(ctx, directory: directory ?? ".",
+                                   sameOwner: (isRoot || opts.has("same-owner")) && !opts.has("no-same-owner") && !opts.has("o"),
+                                   samePermissions: (isRoot || opts.has("preserve-permissions") || opts.has("same-permissions")) && !opts.has("no-same-permissions"),
+                                   touch: opts.has("touch"), numericOwner: opts.has("numeric-owner"))
+            let toStdout = opts.has("to-stdout")
+            // With -O the names go to stderr, like GNU tar's.
+            let l = verbose > 0 ? TarListing(ctx, verbose: verbose, numericOwner: opts.has("numeric-owner"), toStderr: toStdout) : nil
+            try tarReadArchive(ctx, reader, members: opts.operands) { h, name in
+                l?.list(h, name: name)
+                if toStdout { return x.extractToStdout(h, name: name, reader: reader) }
+                return x.extract(h, name: name, reader: reader)
+            }
+            x.finish()
+        }
+    default: break
+    }
+    if ctx.exitStatus != ExitCode.success {
+        ctx.out.flush()
+        ctx.note("Exiting with failure status due to previous errors")
+    }
+    return ctx.exitStatus
+}
+
+/// The directory in effect for each operand (nil: the current one) and
+/// after all options, from the -C/--directory options in command-line
+/// order. A relative -C is relative to the previous one (GNU tar chdirs).
+private func tarDirectories(_ argv: [String]) -> (operands: [String?], final: String?) {
+    var dir: String? = nil
+    var operands: [String?] = []
+    func change(_ to: String) {
+        if to.hasPrefix("/") || dir == nil { dir = to } else { dir = dir!.hasSuffix("/") ? dir! + to : dir! + "/" + to }
+    }
+    var i = 0, onlyOperands = false
+    while i < argv.count {
+        let a = argv[i]; i += 1
+        if onlyOperands || a == "-" || !a.hasPrefix("-") { operands.append(dir); continue }
+        if a == "--" { onlyOperands = true; continue }
+        if a.hasPrefix("--") {
+            let body = a.dropFirst(2)
+            let name = body.split(separator: "=", maxSplits: 1).first.map(String.init) ?? ""
+            let inline = body.firstIndex(of: "=").map { String(body[body.index(after: $0)...]) }
+            let isDir = !name.isEmpty && "directory".hasPrefix(name)
+            let isFile = !name.isEmpty && "file".hasPrefix(name)
+            if isDir || isFile {
+                let v = inline ?? (i < argv.count ? argv[i] : nil)
+                if inline == nil { i += 1 }
+                if isDir, let v { change(v) }
+            }
+            continue
+        }
+        let letters = Array(a.dropFirst())
+        for (j, c) in letters.enumerated() where tarValueLetters.contains(c) {
+            let v = j + 1 < letters.count ? String(letters[(j + 1)...]) : (i < argv.count ? argv[i] : nil)
+            if j + 1 == letters.count { i += 1 }
+            if c == "C", let v { change(v) }
+            break
+        }
+    }
+    return (operands, dir)
+}
+
+// MARK: - member names
+
+/// Removes the unsafe prefix and says so once per distinct prefix, as GNU
+/// tar does ("Removing leading `/' from member names").
+final class TarNameSanitizer {
+    private var said: Set<[UInt8]> = []
+    let ctx: Context
+    init(_ ctx: Context) { self.ctx = ctx }
+
+    func safe(_ name: [UInt8], what: String = "member names") -> [UInt8] {
+        let n = Ustar.unsafePrefixLength(name)
+        if n == 0 { return name }
+        let prefix = Array(name[0..<n])
+        if said.insert(prefix + Array(what.utf8)).inserted {
+            ctx.note("Removing leading `\(String(decoding: prefix, as: UTF8.self))' from \(what)")
+        }
+        let rest = Array(name[n...])
+        return rest.isEmpty ? [0x2E] : rest
+    }
+}
+
+/// GNU's "escape" quoting of names in listings: backslash and control
+/// characters as C escapes.
+private func tarQuote(_ name: [UInt8]) -> [UInt8] {
+    var out: [UInt8] = []
+    out.reserveCapacity(name.count)
+    for b in name {
+        switch b {
+        case 0x5C: out += [0x5C, 0x5C]
+        case 0x07: out += [0x5C, 0x61]
+        case 0x08: out += [0x5C, 0x62]
+        case 0x0C: out += [0x5C, 0x66]
+        case 0x0A: out += [0x5C, 0x6E]
+        case 0x0D: out += [0x5C, 0x72]
+        case 0x09: out += [0x5C, 0x74]
+        case 0x0B: out += [0x5C, 0x76]
+        case 0..<0x20, 0x7F:
+            out += [0x5C, 0x30 + (b >> 6), 0x30 + ((b >> 3) & 7), 0x30 + (b & 7)]
+        default: out.append(b)
+        }
+    }
+    return out
+}
+
+// MARK: - system call helpers over byte names
+
+@inline(__always)
+private func tarWithCName<R>(_ name: [UInt8], _ body: (UnsafePointer<CChar>) -> R) -> R {
+    var z = name
+    z.append(0)
+    return z.withUnsafeBufferPointer { p in
+        p.withMemoryRebound(to: CChar.self) { body($0.baseAddress!) }
+    }
+}
+
+private func tarOpen(_ dir: FileDescriptor, _ name: [UInt8], _ flags: Int32, mode: mode_t = 0) throws(Errno) -> FileDescriptor {
+    let fd = tarWithCName(name) { p in tarRetryEINTR { openat(dir.rawValue, p, flags | O_CLOEXEC, mode) } }
+    if fd < 0 { throw Errno.current }
+    return FileDescriptor(rawValue: fd)
+}
+
+/// Opens for reading without updating the access time where permitted
+/// (O_NOATIME needs ownership or CAP_FOWNER: retried without on EPERM).
+private func tarOpenNoAtime(_ dir: FileDescriptor, _ name: [UInt8], _ flags: Int32) throws(Errno) -> FileDescriptor {
+    try openNoAtime(flags | O_NOATIME) { f throws(Errno) in try tarOpen(dir, name, f) }
+}
+
+private func tarLstat(_ dir: FileDescriptor, _ name: [UInt8]) throws(Errno) -> Glibc_stat_t {
+    var st = Glibc_stat_t()
+    let r = tarWithCName(name) { p in tarRetryEINTR { fstatat(dir.rawValue, p, &st, AT_SYMLINK_NOFOLLOW) } }
+    if r != 0 { throw Errno.current }
+    return st
+}
+
+private func tarReadLink(_ dir: FileDescriptor, _ name: [UInt8]) throws(Errno) -> [UInt8] {
+    var cap = 256
+    while cap <= 1 << 20 {
+        var buf = [UInt8](repeating: 0, count: cap)
+        let n = tarWithCName(name) { p in
+            buf.withUnsafeMutableBytes { b in
+                tarRetryEINTR { readlinkat(dir.rawValue, p, b.baseAddress!.assumingMemoryBound(to: CChar.self), cap) }
+            }
+        }
+        if n < 0 { throw Errno.current }
+        if n < cap { return Array(buf[0..<n]) }
+        cap *= 4
+    }
+    throw Errno.nameTooLong
+}
+
+/// Repeats a call that failed with EINTR; the caller checks the result and errno.
+@inline(__always) private func tarRetryEINTR<T: FixedWidthInteger>(_ body: () -> T) -> T {
+    while true {
+        let r = body()
+        if r == -1 && errno == EINTR { continue }
+        return r
+    }
+}
+
+private let tarUtimeNow = Int((1 << 30) - 1)
+private let tarUtimeOmit = Int((1 << 30) - 2)
+
+private func tarMakeDev(_ major: UInt32, _ minor: UInt32) -> UInt64 {
+    let ma = UInt64(major), mi = UInt64(minor)
+    return ((ma & 0xFFF) << 8) | ((ma & ~UInt64(0xFFF)) << 32) | (mi & 0xFF) | ((mi & ~UInt64(0xFF)) << 12)
+}
+
+/// User and group names for a path: the container's /etc/passwd and
+/// /etc/group for paths under /proc/PID/root, else the host's.
+final class TarNames {
+    private var cache: [String: (IDNames, IDNames)] = [:]
+    let ctx: Context
+    let verbose: Bool
+    init(_ ctx: Context, verbose: Bool = false) { self.ctx = ctx; self.verbose = verbose }
+
+    /// The tables for files under the process root `root` (nil: the host).
+    func tables(forRoot root: ConfinedRoot?) -> (users: IDNames, groups: IDNames) {
+        let key = root?.path ?? ""
+        if let t = cache[key] { return t }
+        let t: (IDNames, IDNames)
+        if let root {
+            // Resolved inside the root, as every path under it; bounded
+            // (readChosenFile): a hostile passwd gives numbers, and -v says why.
+            func load(_ file: String) -> IDNames {
+                do { return IDNames(parsing: try readFileInRoot(root.fd, file)) } catch {
+                    if verbose, error.errno != .noSuchFile {
+                        ctx.noteOnce(root.path + file, "\(root.path)\(file): \(error.message): ids are shown as numbers")
+                    }
+                    return IDNames()
+                }
+            }
+            t = (load("/etc/passwd"), load("/etc/group"))
+        } else {
+            let host = HostNames(ctx)
+            t = (host.users, host.groups)
+        }
+        cache[key] = t
+        return t
+    }
+}
+
+// MARK: - listing
+
+/// `-t` output and `-v` lines: names, or GNU's long format
+/// `-rw-r--r-- root/root         5 2026-11-29 03:30 name`.
+final class TarListing {
+    let ctx: Context
+    let verbose: Int
+    let numericOwner: Bool
+    /// GNU's running width of "user/group size" (starts at 19 and grows).
+    private var ugsWidth = 19
+    var out: OutputWriter
+
+    init(_ ctx: Context, verbose: Int, numericOwner: Bool, toStderr: Bool = false) {
+        self.ctx = ctx; self.verbose = verbose; self.numericOwner = numericOwner
+        out = toStderr ? ctx.err : ctx.out
+    }
+
+    func list(_ h: TarHeader, name: [UInt8]) {
+        if verbose < 2 {
+            out.write(tarQuote(name)); out.byte(ASCII.newline)
+            return
+        }
+        out.write(modeString(h))
+        out.byte(ASCII.space)
+        let user = !numericOwner && !h.uname.isEmpty ? String(decoding: h.uname, as: UTF8.self) : String(h.uid)
+        let group = !numericOwner && !h.gname.isEmpty ? String(decoding: h.gname, as: UTF8.self) : String(h.gid)
+        let size: String
+        if h.typeflag == TarType.character || h.typeflag == TarType.block {
+            size = "\(h.devmajor),\(h.devminor)"
+        } else if h.typeflag == TarType.hardLink || h.typeflag == TarType.symlink || h.typeflag == TarType.directory {
+            size = "0"
+        } else {
+            size = String(h.size)
+        }
+        let pad = user.utf8.count + 1 + group.utf8.count + 1 + size.utf8.count
+        if pad > ugsWidth { ugsWidth = pad }
+        out.write(user); out.byte(0x2F); out.write(group); out.byte(ASCII.space)
+        out.padded(size, width: ugsWidth - pad + size.utf8.count, leftAlign: false)
+        out.byte(ASCII.space)
+        out.write(timeString(h.mtime))
+        out.byte(ASCII.space)
+        out.write(tarQuote(name))
+        if h.typeflag == TarType.symlink {
+            out.write(" -> "); out.write(tarQuote(h.linkname))
+        } else if h.typeflag == TarType.hardLink {
+            out.write(" link to "); out.write(tarQuote(h.linkname))
+        }
+        out.byte(ASCII.newline)
+    }
+
+    func modeString(_ h: TarHeader) -> String {
+        let type: Character
+        switch h.typeflag {
+        case TarType.directory, TarType.gnuDumpDir: type = "d"
+        case TarType.gnuVolume: type = "V"
+        case TarType.symlink: type = "l"
+        case TarType.hardLink: type = "h"
+        case TarType.character: type = "c"
+        case TarType.block: type = "b"
+        case TarType.fifo: type = "p"
+        case TarType.contiguous: type = "C"
+        default: type = "-"
+        }
+        var s = String(type)
+        let m = h.mode
+        func bit(_ mask: UInt32, _ c: Character) -> Character { m & mask != 0 ? c : "-" }
+        s.append(bit(0o400, "r")); s.append(bit(0o200, "w"))
+        s.append(m & 0o4000 != 0 ? (m & 0o100 != 0 ? "s" : "S") : bit(0o100, "x"))
+        s.append(bit(0o040, "r")); s.append(bit(0o020, "w"))
+        s.append(m & 0o2000 != 0 ? (m & 0o010 != 0 ? "s" : "S") : bit(0o010, "x"))
+        s.append(bit(0o004, "r")); s.append(bit(0o002, "w"))
+        s.append(m & 0o1000 != 0 ? (m & 0o001 != 0 ? "t" : "T") : bit(0o001, "x"))
+        return s
+    }
+
+    /// Local time as `YYYY-MM-DD HH:MM`, like GNU tar.
+    func timeString(_ t: Int64) -> String {
+        var secs = time_t(t)
+        var tm = Glibc.tm()
+        guard localtime_r(&secs, &tm) != nil else { return String(t) }
+        func two(_ v: Int32) -> String { v < 10 ? "0\(v)" : String(v) }
+        return "\(calendarYear(tm))-\(two(tm.tm_mon + 1))-\(two(tm.tm_mday)) \(two(tm.tm_hour)):\(two(tm.tm_min))"
+    }
+}
+
+/// Reads every entry and hands those selected by `members` (all when
+/// empty) to `body`, with the name as GNU prints it. Archive damage ends
+/// the run with exit 1.
+private func tarReadArchive(_ ctx: Context, _ reader: TarReader, members: [String],
+                 _ body: (TarHeader, [UInt8]) -> Bool) throws {
+    let wanted = members.map { m -> [UInt8] in
+        var b = Array(m.utf8)
+        while b.count > 1, b.last == 0x2F { b.removeLast() }
+        return b
+    }
+    var found = [Bool](repeating: false, count: wanted.count)
+    do throws(TarReadError) {
+        while let h = try reader.next() {
+            if ctx.out.isBroken { return }
+            if !wanted.isEmpty {
+                var name = h.name
+                while name.count > 1, name.last == 0x2F { name.removeLast() }
+                var hit = false
+                for (i, w) in wanted.enumerated() {
+                    if name == w || (name.count > w.count && name[w.count] == 0x2F && Array(name[0..<w.count]) == w) {
+                        found[i] = true; hit = true
+                    }
+                }
+                if !hit { continue }
+            }
+            _ = body(h, h.name)
+        }
+        reader.finishRecord()
+        if reader.loneZeroBlock { ctx.note("A lone zero block at \(reader.offset / 512)") }
+    } catch {
+        ctx.out.flush()
+        switch error {
+        case .notTar: ctx.warn("This does not look like a tar archive")
+        case .badHeader: ctx.warn("Skipping to next header is not supported: damaged archive at byte \(reader.offset)")
+        case .unexpectedEOF: ctx.warn("Unexpected EOF in archive")
+        case .system(let e): ctx.warn("Read error at byte \(reader.offset): \(e.description)")
+        }
+    }
+    for (i, w) in wanted.enumerated() where !found[i] {
+        ctx.warn("\(String(decoding: w, as: UTF8.self)): Not found in archive")
+    }
+}
+
+// MARK: - create
+
+/// `tar -c`: walks each operand with openat/fstatat relative to directory
+/// descriptors (never by re-resolving whole paths), so a path under
+/// /proc/PID/root stays inside that root below the operand.
+final class TarCreate {
+    let ctx: Context
+    let out: OutputWriter
+    private let closeOut: FileDescriptor?
+    let verboseListing: TarListing?
+    let numericOwner: Bool
+    let names: TarNames
+    let sanitizer: TarNameSanitizer
+    private var links: [DevIno: [UInt8]] = [:]
+    private var archiveIdentity: DevIno?
+    private let buffer: UnsafeMutableRawBufferPointer
+    private var written: UInt64 = 0
+    /// Directories being archived (see `maxDirectoryNesting`).
+    private var nesting = 0
+
+    /// Resolves the operands (and the archive); owns the process roots.
+    let opener: PathOpener
+    /// The process root the current operand is in (nil: the host), for names.
+    private var currentRoot: ConfinedRoot?
+
+    init(_ ctx: Context, archive: String, verbose: Int, numericOwner: Bool) throws {
+        self.ctx = ctx; self.numericOwner = numericOwner
+        opener = PathOpener(procRoot: ctx.procfs.root)
+        names = TarNames(ctx, verbose: verbose > 0)
+        sanitizer = TarNameSanitizer(ctx)
+        if archive == "-" {
+            out = ctx.out; closeOut = nil
+        } else {
+            let fd: FileDescriptor
+            do {
+                let opened = try opener.open(archive, flags: O_WRONLY | O_CREAT | O_TRUNC)
+                fd = opened.fd
+                if opened.root != nil {   // openat2 creates with mode 0
+                    let mask = umask(0); umask(mask)
+                    _ = fchmod(fd.rawValue, 0o666 & ~mask)
+                }
+            } catch { throw ToolError.failure("\(archive): Cannot open: \(error.description)") }
+            out = OutputWriter(.fd(fd))
+            closeOut = fd
+            // Only a regular file can end up inside itself (not /dev/null).
+            if let st = try? fd.stat(), UInt32(st.st_mode) & 0o170000 == 0o100000 {
+                archiveIdentity = DevIno(st)
+            }
+        }
+        // With the archive on stdout, the verbose list goes to stderr.
+        verboseListing = verbose > 0 ? TarListing(ctx, verbose: verbose, numericOwner: numericOwner, toStderr: archive == "-") : nil
+        buffer = .allocate(byteCount: 1 << 16, alignment: 16)
+    }
+    deinit { buffer.deallocate() }
+
+    /// The path the operand names, with -C applied to relative operands.
+    func fullPath(_ operand: String, _ directory: String?) -> String {
+        guard let d = directory, !operand.hasPrefix("/") else { return operand }
+        return d.hasSuffix("/") ? d + operand : d + "/" + operand
+    }
+
+    func add(operand: String, directory: String?) {
+        var raw = Array(operand.utf8)
+        while raw.count > 1, raw.last == 0x2F { raw.removeLast() }
+        let path = fullPath(String(decoding: raw, as: UTF8.self), directory)
+        // Split into parent directory and last component. The operand's
+        // own last component is not followed if it is a symlink, except
+        // for `.`, `..`, `/` and a container root, which name directories.
+        var p = Array(path.utf8)
+        while p.count > 1, p.last == 0x2F { p.removeLast() }
+        let slash = p.lastIndex(of: 0x2F)
+        let base: [UInt8] = slash.map { Array(p[($0 + 1)...]) } ?? p
+        let parent: String = slash.map { $0 == 0 ? "/" : String(decoding: p[..<$0], as: UTF8.self) } ?? "."
+        // The parent is resolved by what it resolves to (PathOpener): a
+        // parent through a process root is inside that root.
+        let parentFD: FileDescriptor
+        do {
+            let opened = try opener.open(parent, flags: O_PATH | O_DIRECTORY)
+            parentFD = opened.fd; currentRoot = opened.root
+        } catch {
+            ctx.out.flush(); ctx.warn("\(operand): Cannot stat: \(error.description)"); return
+        }
+        defer { parentFD.close() }
+        var isRootLike = base.isEmpty || base == [0x2E] || base == [0x2E, 0x2E] || p == [0x2F]
+        // A process root or working directory (a procfs magic link) names a directory.
+        if !isRootLike, let link = try? FileDescriptor.open(String(decoding: base, as: UTF8.self), O_PATH | O_NOFOLLOW, relativeTo: parentFD) {
+            isRootLike = (try? isMagicLink(link, parent: parentFD)) == true
+            link.close()
+        }
+        if isRootLike {
+            let fd: FileDescriptor
+            // (The opener drops O_NOATIME itself when it is refused.)
+            do {
+                let opened = try opener.open(path, flags: O_RDONLY | O_DIRECTORY | O_NOATIME)
+                fd = opened.fd; currentRoot = opened.root
+            } catch {
+                ctx.out.flush(); ctx.warn("\(operand): Cannot open: \(error.description)"); return
+            }
+            guard let st = try? fd.stat() else { fd.close(); return }
+            addDirectory(fd: fd, st: st, raw: raw, path: path)
+            return
+        }
+        addEntry(parentFD, base, raw: raw, path: path)
+    }
+
+    /// Fills the common header fields from a stat.
+    func header(_ st: Glibc_stat_t, raw: [UInt8], path: String, type: UInt8) -> TarHeader {
+        var h = TarHeader(name: sanitizer.safe(raw))
+        h.typeflag = type
+        h.mode = UInt32(st.st_mode) & 0o7777
+        h.uid = UInt64(st.st_uid); h.gid = UInt64(st.st_gid)
+        h.mtime = Int64(st.st_mtim.tv_sec)
+        if !numericOwner {
+            let t = names.tables(forRoot: currentRoot)
+            if let u = t.users.name(st.st_uid) { h.uname = Array(u.utf8) }
+            if let g = t.groups.name(st.st_gid) { h.gname = Array(g.utf8) }
+        }
+        return h
+    }
+
+    func emit(_ h: TarHeader) {
+        let blocks = Ustar.encode(h)
+        out.write(blocks)
+        written += UInt64(blocks.count)
+        verboseListing?.list(h, name: h.name)
+    }
+
+    func addEntry(_ dir: FileDescriptor, _ base: [UInt8], raw: [UInt8], path: String) {
+        let shown = String(decoding: raw, as: UTF8.self)
+        let st: Glibc_stat_t
+        do { st = try tarLstat(dir, base) } catch {
+            ctx.out.flush(); ctx.warn("\(shown): Cannot stat: \(error.description)"); return
+        }
+        let fmt = UInt32(st.st_mode) & UInt32(S_IFMT)
+        let key = DevIno(st)
+        if key == archiveIdentity {
+            ctx.note("\(shown): file is the archive; not dumped"); return
+        }
+        if fmt != UInt32(S_IFDIR), st.st_nlink > 1, let first = links[key] {
+            var h = header(st, raw: raw, path: path, type: TarType.hardLink)
+            h.linkname = first
+            emit(h)
+            return
+        }
+        switch fmt {
+        case UInt32(S_IFREG):
+            let fd: FileDescriptor
+            do { fd = try tarOpenNoAtime(dir, base, O_RDONLY | O_NOFOLLOW | O_NONBLOCK) } catch {
+                ctx.out.flush(); ctx.warn("\(shown): Cannot open: \(error.description)"); return
+            }
+            defer { fd.close() }
+            let fst = (try? fd.stat()) ?? st
+            guard UInt32(fst.st_mode) & UInt32(S_IFMT) == UInt32(S_IFREG), fst.st_ino == st.st_ino else {
+                ctx.out.flush(); ctx.warn("\(shown): file changed as we read it"); return
+            }
+            var h = header(fst, raw: raw, path: path, type: TarType.regular)
+            h.size = UInt64(max(0, fst.st_size))
+            if fst.st_nlink > 1 { links[key] = h.name }
+            emit(h)
+            copyData(fd, size: h.size, shown: shown)
+            // GNU tar's check: the file grew or was rewritten meanwhile.
+            if let after = try? fd.stat(), after.st_size != fst.st_size || after.st_mtim.tv_sec != fst.st_mtim.tv_sec
+                || after.st_mtim.tv_nsec != fst.st_mtim.tv_nsec {
+                ctx.out.flush(); ctx.warn("\(shown): file changed as we read it")
+            }
+        case UInt32(S_IFDIR):
+            let fd: FileDescriptor
+            do { fd = try tarOpenNoAtime(dir, base, O_RDONLY | O_DIRECTORY | O_NOFOLLOW) } catch {
+                ctx.out.flush(); ctx.warn("\(shown): Cannot open: \(error.description)"); return
+            }
+            addDirectory(fd: fd, st: st, raw: raw, path: path)
+        case UInt32(S_IFLNK):
+            let target: [UInt8]
+            do { target = try tarReadLink(dir, base) } catch {
+                ctx.out.flush(); ctx.warn("\(shown): Cannot readlink: \(error.description)"); return
+            }
+            var h = header(st, raw: raw, path: path, type: TarType.symlink)
+            h.linkname = target
+            if st.st_nlink > 1 { links[key] = h.name }
+            emit(h)
+        case UInt32(S_IFCHR), UInt32(S_IFBLK), UInt32(S_IFIFO):
+            let type = fmt == UInt32(S_IFCHR) ? TarType.character : fmt == UInt32(S_IFBLK) ? TarType.block : TarType.fifo
+            var h = header(st, raw: raw, path: path, type: type)
+            h.devmajor = UInt32(truncatingIfNeeded: devMajor(UInt64(st.st_rdev)))
+            h.devminor = UInt32(truncatingIfNeeded: devMinor(UInt64(st.st_rdev)))
+            if st.st_nlink > 1 { links[key] = h.name }
+            emit(h)
+        case UInt32(S_IFSOCK):
+            ctx.note("\(shown): socket ignored")
+        default:
+            ctx.note("\(shown): unknown file type; not dumped")
+        }
+    }
+
+    /// Archives a directory (header, then its entries in name order) and
+    /// closes `fd`.
+    func addDirectory(fd: FileDescriptor, st: Glibc_stat_t, raw: [UInt8], path: String) {
+        var h = header(st, raw: raw, path: path, type: TarType.directory)
+        if h.name.last != 0x2F { h.name.append(0x2F) }
+        emit(h)
+        guard let dirp = fdopendir(fd.rawValue) else {
+            let e = Errno.current
+            fd.close()
+            ctx.out.flush(); ctx.warn("\(String(decoding: raw, as: UTF8.self)): Cannot open: \(e.description)")
+            return
+        }
+        defer { closedir(dirp) }
+        let dfd = FileDescriptor(rawValue: dirfd(dirp))
+        var entries: [[UInt8]] = []
+        let nameOffset = MemoryLayout<dirent>.offset(of: \dirent.d_name)!
+        while true {
+            errno = 0
+            guard let ent = readdir(dirp) else {
+                if errno != 0 {
+                    ctx.out.flush(); ctx.warn("\(String(decoding: raw, as: UTF8.self)): Cannot read: \(Errno.current.description)")
+                }
+                break
+            }
+            let p = UnsafeRawPointer(ent).advanced(by: nameOffset).assumingMemoryBound(to: UInt8.self)
+            let n = strlen(UnsafeRawPointer(p).assumingMemoryBound(to: CChar.self))
+            let name = Array(UnsafeBufferPointer(start: p, count: n))
+            if name == [0x2E] || name == [0x2E, 0x2E] { continue }
+            entries.append(name)
+        }
+        entries.sort { $0.lexicographicallyPrecedes($1) }
+        let prefix: [UInt8] = raw.last == 0x2F ? raw : raw + [0x2F]
+        let pathPrefix = path.hasSuffix("/") ? path : path + "/"
+        if !entries.isEmpty && nesting >= maxDirectoryNesting {
+            ctx.out.flush(); ctx.warn(nestingTooDeep(String(decoding: raw, as: UTF8.self))); return
+        }
+        nesting += 1
+        defer { nesting -= 1 }
+        for e in entries {
+            if out.isBroken || out.failure != nil { return }
+            addEntry(dfd, e, raw: prefix + e, path: pathPrefix + String(decoding: e, as: UTF8.self))
+        }
+    }
+
+    /// Copies exactly `size` bytes; a file that shrank is padded with zeros
+    /// (GNU tar does the same and warns).
+    func copyData(_ fd: FileDescriptor, size: UInt64, shown: String) {
+        var left = size
+        while left > 0 {
+            let want = Int(min(left, UInt64(buffer.count)))
+            let n: Int
+            do { n = try fd.read(into: UnsafeMutableRawBufferPointer(rebasing: buffer[0..<want])) } catch {
+                ctx.out.flush(); ctx.warn("\(shown): Read error: \(error.description); padding with zeros")
+                break
+            }
+            if n == 0 {
+                ctx.out.flush(); ctx.warn("\(shown): File shrank by \(left) bytes; padding with zeros")
+                break
+            }
+            out.write(UnsafeBufferPointer(start: buffer.baseAddress!.assumingMemoryBound(to: UInt8.self), count: n))
+            left -= UInt64(n)
+        }
+        if left > 0 { pad(Int(left)) }
+        pad(Ustar.padding(size))
+        written += size + UInt64(Ustar.padding(size))
+    }
+
+    private func pad(_ n: Int) {
+        var n = n
+        let zeros = [UInt8](repeating: 0, count: 4096)
+        while n > 0 {
+            let k = min(n, zeros.count)
+            out.write(Array(zeros[0..<k]))
+            n -= k
+        }
+    }
+
+    /// Two zero blocks, then zeros to a whole 10240-byte record.
+    func finish() throws {
+        var end = UInt64(2 * Ustar.blockSize)
+        let total = written + end
+        end += (UInt64(Ustar.recordSize) - total % UInt64(Ustar.recordSize)) % UInt64(Ustar.recordSize)
+        pad(Int(end))
+        out.flush()
+        if let fd = closeOut {
+            let failure = out.failure
+            fd.close()
+            if let f = failure { throw ToolError.failure("write error: \(f.description)") }
+        }
+    }
+}
+
+/// A file's identity (st_dev, st_ino).
+struct DevIno: Hashable {
+    let dev: UInt64; let ino: UInt64
+    init(dev: UInt64, ino: UInt64) { self.dev = dev; self.ino = ino }
+    init(_ st: Glibc_stat_t) { dev = UInt64(st.st_dev); ino = UInt64(st.st_ino) }
+}
+
+// MARK: - extract
+
+/// `tar -x`: every member is created relative to the destination
+/// directory's descriptor, one path component at a time with O_NOFOLLOW,
+/// so nothing — not `..`, not an absolute name, not a symlink the archive
+/// made a moment earlier — can put a file outside it.
+final class TarExtract {
+    let ctx: Context
+    let dest: FileDescriptor
+    let destPath: String
+    let sameOwner: Bool
+    let samePermissions: Bool
+    let touch: Bool
+    let numericOwner: Bool
+    let umaskValue: mode_t
+    let sanitizer: TarNameSanitizer
+    let names: (users: IDNames, groups: IDNames)
+    /// Directories whose mode and times are set at the end, with the
+    /// identity (st_dev, st_ino) of the directory created or found then.
+    private var delayed: [(components: [[UInt8]], name: String, h: TarHeader, id: DevIno)] = []
+    private var parentCache: (components: [[UInt8]], fd: FileDescriptor)?
+    private let buffer: UnsafeMutableRawBufferPointer
+
+    init(_ ctx: Context, directory: String, sameOwner: Bool, samePermissions: Bool, touch: Bool, numericOwner: Bool) throws {
+        self.ctx = ctx; destPath = directory
+        self.sameOwner = sameOwner; self.samePermissions = samePermissions
+        self.touch = touch; self.numericOwner = numericOwner
+        let opener = PathOpener(procRoot: ctx.procfs.root)
+        let opened: OpenedPath
+        do { opened = try opener.open(directory, flags: O_PATH | O_DIRECTORY) } catch {
+            throw ToolError.failure("\(directory): Cannot open: \(error.description)")
+        }
+        dest = opened.fd
+        let m = umask(0); umask(m)
+        umaskValue = m
+        sanitizer = TarNameSanitizer(ctx)
+        names = TarNames(ctx).tables(forRoot: opened.root)
+        buffer = .allocate(byteCount: 1 << 16, alignment: 16)
+    }
+    deinit {
+        buffer.deallocate()
+        dropParentCache()
+        dest.close()
+    }
+
+    private func dropParentCache() {
+        if let c = parentCache { c.fd.close(); parentCache = nil }
+    }
+
+    /// Opens the directory `components` below the destination, creating
+    /// missing ones; no symlink is followed (O_NOFOLLOW on each step).
+    private func openDirectory(_ components: ArraySlice<[UInt8]>, create: Bool) throws(Errno) -> FileDescriptor {
+        var cur = try FileDescriptor.open(".", O_PATH | O_DIRECTORY, relativeTo: dest)
+        for c in components {
+            let next: FileDescriptor
+            do { next = try tarOpen(cur, c, O_PATH | O_DIRECTORY | O_NOFOLLOW) } catch {
+                guard error == .noSuchFile, create else { cur.close(); throw error }
+                let r = tarWithCName(c) { mkdirat(cur.rawValue, $0, 0o777) }
+                if r != 0, errno != EEXIST { let e = Errno.current; cur.close(); throw e }
+                do { next = try tarOpen(cur, c, O_PATH | O_DIRECTORY | O_NOFOLLOW) } catch { cur.close(); throw error }
+            }
+            cur.close()
+            cur = next
+        }
+        return cur
+    }
+
+    /// The parent directory of a member (cached for runs of members in
+    /// the same directory). The returned descriptor is owned by the cache.
+    private func parent(_ components: [[UInt8]]) throws(Errno) -> FileDescriptor {
+        let dirs = Array(components.dropLast())
+        if let c = parentCache, c.components == dirs { return c.fd }
+        dropParentCache()
+        let fd = try openDirectory(dirs[...], create: true)
+        parentCache = (dirs, fd)
+        return fd
+    }
+
+    /// Removes whatever is at `name` so a member can take its place (an
+    /// empty directory too, as GNU tar does).
+    /// (The parent cache stays valid: what is removed is inside the cached
+    /// parent, and a member in another directory walks afresh.)
+    private func remove(_ dir: FileDescriptor, _ name: [UInt8]) -> Bool {
+        if tarWithCName(name, { unlinkat(dir.rawValue, $0, 0) }) == 0 { return true }
+        if errno == EISDIR || errno == EPERM {
+            return tarWithCName(name, { unlinkat(dir.rawValue, $0, AT_REMOVEDIR) }) == 0
+        }
+        return false
+    }
+
+    func ownerIDs(_ h: TarHeader) -> (uid_t, gid_t) {
+        var uid = uid_t(truncatingIfNeeded: h.uid), gid = gid_t(truncatingIfNeeded: h.gid)
+        if !numericOwner {
+            if !h.uname.isEmpty, let u = names.users.id(String(decoding: h.uname, as: UTF8.self)) { uid = u }
+            if !h.gname.isEmpty, let g = names.groups.id(String(decoding: h.gname, as: UTF8.self)) { gid = g }
+        }
+        return (uid, gid)
+    }
+
+    /// Without --same-permissions GNU tar applies the umask and drops the
+    /// setuid, setgid and sticky bits.
+    var modeMask: mode_t { samePermissions ? 0o7777 : 0o777 & ~umaskValue }
+
+    func times(_ h: TarHeader) -> [timespec] {
+        [timespec(tv_sec: 0, tv_nsec: tarUtimeNow),
+         timespec(tv_sec: time_t(h.mtime), tv_nsec: Int(h.mtimeNanoseconds))]
+    }
+
+    func fail(_ name: String, _ what: String, _ e: Errno) {
+        ctx.out.flush()
+        ctx.warn("\(name): \(what): \(e.description)")
+    }
+
+    /// Extracts one member; false if it failed (already reported).
+    func extract(_ h: TarHeader, name raw: [UInt8], reader: TarReader) -> Bool {
+        let shown = String(decoding: raw, as: UTF8.self)
+        _ = sanitizer.safe(raw)
+        guard let comps = Ustar.components(raw) else {
+            ctx.out.flush(); ctx.warn("\(shown): Member name contains '..'")
+            return false
+        }
+        switch h.typeflag {
+        case TarType.gnuSparse, TarType.gnuMultiVolume:
+            ctx.out.flush(); ctx.warn("\(shown): GNU sparse and multi-volume members are not supported; skipped")
+            return false
+        case TarType.gnuVolume:
+            return true
+        default: break
+        }
+        var h = h
+        if h.typeflag == TarType.gnuDumpDir { h.typeflag = TarType.directory }
+        if comps.isEmpty {
+            // `./` or `/`: the destination itself. Only a directory applies.
+            if h.typeflag == TarType.directory, let st = try? dest.stat() {
+                delayed.append(([], shown, h, DevIno(st)))
+            }
+            return true
+        }
+        let dir: FileDescriptor
+        do { dir = try parent(comps) } catch {
+            fail(shown, "Cannot open", error); return false
+        }
+        let base = comps[comps.count - 1]
+        switch h.typeflag {
+        case TarType.directory:
+            var r = tarWithCName(base) { mkdirat(dir.rawValue, $0, 0o700) }
+            if r != 0 && errno == EEXIST {
+                if let st = try? tarLstat(dir, base), UInt32(st.st_mode) & UInt32(S_IFMT) == UInt32(S_IFDIR) {
+                    r = 0
+                } else if remove(dir, base) {
+                    r = tarWithCName(base) { mkdirat(dir.rawValue, $0, 0o700) }
+                }
+            }
+            if r != 0 { fail(shown, "Cannot mkdir", .current); return false }
+            // Remember which directory this is: the final pass sets its
+            // mode on that inode only, whatever its name has become.
+            guard let d = try? tarOpen(dir, base, O_PATH | O_DIRECTORY | O_NOFOLLOW) else {
+                fail(shown, "Cannot mkdir", .current); return false
+            }
+            defer { d.close() }
+            guard let st = try? d.stat() else { fail(shown, "Cannot stat", .current); return false }
+            delayed.append((comps, shown, h, DevIno(st)))
+        case TarType.symlink:
+            var r = tarWithCName(h.linkname) { t in tarWithCName(base) { symlinkat(t, dir.rawValue, $0) } }
+            if r != 0 && errno == EEXIST && remove(dir, base) {
+                r = tarWithCName(h.linkname) { t in tarWithCName(base) { symlinkat(t, dir.rawValue, $0) } }
+            }
+            if r != 0 {
+                fail(shown, "Cannot create symlink to '\(String(decoding: h.linkname, as: UTF8.self))'", .current); return false
+            }
+            guard let fd = createdObject(dir, base, type: mode_t(S_IFLNK), shown: shown) else { return false }
+            defer { fd.close() }
+            setAttributes(fd, h, shown: shown, symlink: true)
+        case TarType.hardLink:
+            let target = h.linkname
+            guard let tcomps = Ustar.components(target), !tcomps.isEmpty else {
+                ctx.out.flush(); ctx.warn("\(shown): Cannot hard link to '\(String(decoding: target, as: UTF8.self))': invalid link target")
+                return false
+            }
+            _ = sanitizer.safe(target, what: "hard link targets")
+            let tdir: FileDescriptor
+            do { tdir = try openDirectory(tcomps.dropLast()[...], create: false) } catch {
+                fail(shown, "Cannot hard link to '\(String(decoding: target, as: UTF8.self))'", error); return false
+            }
+            defer { tdir.close() }
+            let tbase = tcomps[tcomps.count - 1]
+            var r = tarWithCName(tbase) { t in tarWithCName(base) { linkat(tdir.rawValue, t, dir.rawValue, $0, 0) } }
+            let linkError = r == 0 ? 0 : errno
+            if linkError == EEXIST {
+                // Already that file (`tar cf x.tar f g f` stores the second
+                // `f` as a link to itself): done, as GNU tar. Otherwise the
+                // name is replaced only when the target exists, so a failed
+                // link never destroys what was extracted before.
+                guard let t = try? tarLstat(tdir, tbase) else {
+                    fail(shown, "Cannot hard link to '\(String(decoding: target, as: UTF8.self))'", .noSuchFile); return false
+                }
+                if let n = try? tarLstat(dir, base), DevIno(n) == DevIno(t) { return true }
+            }
+            if linkError == EEXIST && remove(dir, base) {
+                r = tarWithCName(tbase) { t in tarWithCName(base) { linkat(tdir.rawValue, t, dir.rawValue, $0, 0) } }
+            }
+            if r != 0 {
+                fail(shown, "Cannot hard link to '\(String(decoding: target, as: UTF8.self))'", .current); return false
+            }
+        case TarType.character, TarType.block, TarType.fifo:
+            let kind: mode_t = h.typeflag == TarType.character ? mode_t(S_IFCHR) : h.typeflag == TarType.block ? mode_t(S_IFBLK) : mode_t(S_IFIFO)
+            let dev = dev_t(tarMakeDev(h.devmajor, h.devminor))
+            var r = tarWithCName(base) { mknodat(dir.rawValue, $0, kind | 0o600, dev) }
+            if r != 0 && errno == EEXIST && remove(dir, base) {
+                r = tarWithCName(base) { mknodat(dir.rawValue, $0, kind | 0o600, dev) }
+            }
+            if r != 0 { fail(shown, "Cannot mknod", .current); return false }
+            guard let fd = createdObject(dir, base, type: kind, shown: shown) else { return false }
+            defer { fd.close() }
+            setAttributes(fd, h, shown: shown, symlink: false)
+        default:
+            if h.typeflag != TarType.regular && h.typeflag != TarType.regularOld && h.typeflag != TarType.contiguous {
+                ctx.note("\(shown): Unknown file type '\(String(decoding: [h.typeflag], as: UTF8.self))', extracted as normal file")
+            }
+            return extractFile(dir, base, h, shown: shown, reader: reader)
+        }
+        return true
+    }
+
+    /// `-O`: the contents of regular members, concatenated on stdout.
+    func extractToStdout(_ h: TarHeader, name raw: [UInt8], reader: TarReader) -> Bool {
+        switch h.typeflag {
+        case TarType.regular, TarType.regularOld, TarType.contiguous: break
+        default: return true
+        }
+        do throws(TarReadError) {
+            while !ctx.out.isBroken {
+                let chunk = try reader.readData()
+                if chunk.count == 0 { break }
+                ctx.out.write(chunk.assumingMemoryBound(to: UInt8.self))
+            }
+        } catch { return false }
+        return true
+    }
+
+    private func extractFile(_ dir: FileDescriptor, _ base: [UInt8], _ h: TarHeader, shown: String, reader: TarReader) -> Bool {
+        let flags = O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW
+        var fd: FileDescriptor
+        do { fd = try tarOpen(dir, base, flags, mode: 0o600) } catch {
+            guard error == .exists, remove(dir, base) else { fail(shown, "Cannot open", error); return false }
+            do { fd = try tarOpen(dir, base, flags, mode: 0o600) } catch { fail(shown, "Cannot open", error); return false }
+        }
+        defer { fd.close() }
+        var ok = true
+        do throws(TarReadError) {
+            while true {
+                let chunk = try reader.readData()
+                if chunk.count == 0 { break }
+                if ok {
+                    do throws(Errno) { try fd.writeAll(chunk) } catch {
+                        fail(shown, "Cannot write", error); ok = false
+                    }
+                }
+            }
+        } catch {
+            // The archive itself is damaged; readArchive reports it next.
+            return false
+        }
+        if !ok { return false }
+        if sameOwner {
+            let (u, g) = ownerIDs(h)
+            if fchown(fd.rawValue, u, g) != 0 {
+                fail(shown, "Cannot change ownership to uid \(u), gid \(g)", .current)
+            }
+        }
+        let mode = mode_t(h.mode) & modeMask
+        if fchmod(fd.rawValue, mode) != 0 { fail(shown, "Cannot change mode to \(modeText(mode))", .current) }
+        if !touch {
+            let t = times(h)
+            if t.withUnsafeBufferPointer({ futimens(fd.rawValue, $0.baseAddress) }) != 0 {
+                fail(shown, "Cannot utime", .current)
+            }
+        }
+        return true
+    }
+
+    private func modeText(_ m: mode_t) -> String {
+        let l = TarListing(ctx, verbose: 0, numericOwner: true)
+        var h = TarHeader(name: [])
+        h.mode = UInt32(m)
+        return String(l.modeString(h).dropFirst())
+    }
+
+    /// An O_PATH descriptor of the symlink, device or fifo this process has
+    /// just made at `base`: opened without following a symlink, and checked
+    /// to be of `type`, owned by this process and with one link, so a name
+    /// swapped in the meantime (for a symlink, or a link to another file) is
+    /// never changed. nil, reported, when it is not.
+    private func createdObject(_ dir: FileDescriptor, _ base: [UInt8], type: mode_t, shown: String) -> FileDescriptor? {
+        let fd: FileDescriptor
+        do { fd = try tarOpen(dir, base, O_PATH | O_NOFOLLOW) } catch { fail(shown, "Cannot open", error); return nil }
+        guard let st = try? fd.stat(), st.st_mode & S_IFMT == type, st.st_uid == geteuid(), st.st_nlink == 1 else {
+            fd.close()
+            ctx.out.flush(); ctx.warn("\(shown): Cannot set attributes: replaced by another file during extraction")
+            return nil
+        }
+        return fd
+    }
+
+    /// Owner, mode and mtime of a symlink, device, fifo or directory, set
+    /// on its descriptor (O_PATH: fchownat/utimensat with AT_EMPTY_PATH,
+    /// fchmodat2, or /proc/self/fd/N), never through its name.
+    private func setAttributes(_ fd: FileDescriptor, _ h: TarHeader, shown: String, symlink: Bool) {
+        if sameOwner {
+            let (u, g) = ownerIDs(h)
+            if cshim_fd_chown(fd.rawValue, u, g) != 0 {
+                fail(shown, "Cannot change ownership to uid \(u), gid \(g)", .current)
+            }
+        }
+        if !symlink {
+            let mode = mode_t(h.mode) & modeMask
+            if cshim_fd_chmod(fd.rawValue, UInt32(mode)) != 0 {
+                fail(shown, "Cannot change mode to \(modeText(mode))", .current)
+            }
+        }
+        if !touch {
+            let t = times(h)
+            if t.withUnsafeBufferPointer({ cshim_fd_utimens(fd.rawValue, $0.baseAddress) }) != 0 {
+                fail(shown, "Cannot utime", .current)
+            }
+        }
+    }
+
+    /// Directory modes and times are set last, deepest first (creating
+    /// their entries changed the mtimes, and a read-only mode would have
+    /// stopped the extraction).
+    func finish() {
+        dropParentCache()
+        for d in delayed.reversed() {
+            let parentFD: FileDescriptor
+            do { parentFD = try openDirectory(d.components.dropLast()[...], create: false) } catch {
+                fail(d.name, "Cannot open", error); continue
+            }
+            defer { parentFD.close() }
+            let base: [UInt8] = d.components.last ?? [0x2E]
+            // The directory made earlier, by identity: a symlink or another
+            // directory planted under its name since is left alone.
+            guard let fd = try? tarOpen(parentFD, base, O_PATH | O_DIRECTORY | O_NOFOLLOW) else { continue }
+            defer { fd.close() }
+            guard let st = try? fd.stat(), DevIno(st) == d.id else { continue }
+            setAttributes(fd, d.h, shown: d.name, symlink: false)
+        }
+        delayed.removeAll()
+    }
+}

@@ -1,0 +1,409 @@
+import ToolboxFormats
+import ToolboxSystem
+
+/// A snapshot of /proc for ps-like applets: one pass over the numeric
+/// entries (getdents64 on a /proc dirfd), per process /proc/PID/stat (and
+/// an fstat of it: its owner is the effective uid/gid) and, on request,
+/// /proc/PID/cmdline, /proc/PID/status, the identity of /proc/PID/root,
+/// /proc/PID/cgroup and /proc/PID/wchan. Files are opened relative to the
+/// dirfd through one reused C path buffer; variable-length text (comm,
+/// cmdline) goes into one byte arena, so there is no allocation per process
+/// beyond amortised array growth. A process that vanishes mid-scan is
+/// skipped; one whose stat does not parse is skipped too.
+public final class ProcessTable {
+    public struct Needs: OptionSet, Sendable {
+        public let rawValue: UInt32
+        public init(rawValue: UInt32) { self.rawValue = rawValue }
+        public static let cmdline = Needs(rawValue: 1)
+        /// Real uid/gid and VmLck: /proc/PID/status.
+        public static let status = Needs(rawValue: 2)
+        /// The identity (st_dev, st_ino) of /proc/PID/root, for per-root names.
+        public static let root = Needs(rawValue: 4)
+        public static let cgroup = Needs(rawValue: 8)
+        public static let wchan = Needs(rawValue: 16)
+    }
+
+    public struct Entry {
+        public var stat: PidStat
+        /// The process (thread group) id; equals stat.pid except for threads.
+        public var tgid: Int32
+        public var euid: UInt32 = 0, egid: UInt32 = 0
+        public var ruid: UInt32 = 0, rgid: UInt32 = 0
+        /// Index into `roots`, or -1 when /proc/PID/root could not be examined.
+        public var root: Int32 = -1
+        public var commOffset: Int32 = 0, commCount: Int32 = 0
+        /// cmdline bytes in the arena (NULs kept); count -1 when not read.
+        public var argsOffset: Int32 = 0, argsCount: Int32 = -1
+        public var wchanOffset: Int32 = 0, wchanCount: Int32 = -1
+        /// Index into `containers`, -1 for none.
+        public var container: Int32 = -1
+        public var vmLocked: Bool = false
+        /// VmRSS and VmSize from status in kB (-1: status not read).
+        public var vmRSS: Int64 = -1
+        public var vmSize: Int64 = -1
+    }
+
+    public struct RootID: Hashable, Sendable {
+        public var dev: UInt64; public var ino: UInt64
+        public init(dev: UInt64, ino: UInt64) { self.dev = dev; self.ino = ino }
+        /// A root that could not be examined directly (no ptrace access): one per pid.
+        init(unexamined pid: Int32) { dev = UInt64.max; ino = UInt64(UInt32(bitPattern: pid)) }
+        public var isUnexamined: Bool { dev == UInt64.max }
+    }
+
+    public let procfs: ProcFS
+    public private(set) var entries: [Entry] = []
+    public private(set) var arena: [UInt8] = []
+    /// Distinct roots seen, with one pid through which to read their files.
+    public private(set) var roots: [(id: RootID, pid: Int32)] = []
+    private var rootIndex: [RootID: Int32] = [:]
+    /// First pid whose /proc/PID/root could not be examined, and why.
+    public private(set) var rootFailure: (pid: Int32, error: Errno)?
+    public private(set) var containers: [ContainerRef] = []
+    private var containerIndex: [String: Int32] = [:]
+
+    private let dirFD: FileDescriptor
+    private let buffer = ReadBuffer(capacity: 16384)
+    private let path = UnsafeMutablePointer<CChar>.allocate(capacity: 96)
+    private let needs: Needs
+
+    /// Opens the /proc root. Throws when it cannot be opened.
+    public init(procfs: ProcFS, needs: Needs) throws(Errno) {
+        self.procfs = procfs
+        self.needs = needs
+        dirFD = try FileDescriptor.open(procfs.root, O_RDONLY | O_DIRECTORY)
+        arena.reserveCapacity(1 << 16)
+    }
+
+    deinit {
+        dirFD.close()
+        path.deallocate()
+    }
+
+    /// Text of an arena range.
+    public func bytes(_ offset: Int32, _ count: Int32) -> ArraySlice<UInt8> {
+        guard count > 0 else { return [] }
+        return arena[Int(offset)..<Int(offset + count)]
+    }
+
+    /// Scans every process, or only `pids` when given. With many processes
+    /// the per-process reads are spread over a few threads (one per online
+    /// CPU, at most 4; TOOLBOX_PS_THREADS overrides), each with its own
+    /// buffers, and merged back in pid order.
+    public func scan(only pids: Set<Int32>? = nil) {
+        let list = listPids(only: pids)
+        entries.reserveCapacity(list.count)
+        let k = Self.threadCount(list.count)
+        if k <= 1 {
+            for p in list { readProcess(p) }
+            return
+        }
+        let chunk = (list.count + k - 1) / k
+        var helpers: [ProcessTable] = []
+        var threads: [pthread_t] = []
+        for t in 1..<k {
+            let lo = t * chunk, hi = min(list.count, lo + chunk)
+            guard lo < hi else { break }
+            guard let h = try? ProcessTable(procfs: procfs, needs: needs) else { break }
+            h.pending = Array(list[lo..<hi])
+            helpers.append(h)
+            var tid = pthread_t()
+            let arg = Unmanaged.passRetained(h).toOpaque()
+            let rc = pthread_create(&tid, nil, { a in
+                let h = Unmanaged<ProcessTable>.fromOpaque(a!).takeRetainedValue()
+                h.runPending()
+                return nil
+            }, arg)
+            if rc == 0 { threads.append(tid) } else {
+                Unmanaged<ProcessTable>.fromOpaque(arg).release()
+                h.runPending()
+            }
+        }
+        let mine = helpers.isEmpty ? list.count : chunk
+        for p in list[0..<mine] { readProcess(p) }
+        for t in threads { pthread_join(t, nil) }
+        // Helpers that could not be created leave their pids to this thread.
+        let covered = mine + helpers.reduce(0) { $0 + $1.pending.count }
+        for h in helpers { absorb(h) }
+        if covered < list.count { for p in list[covered...] { readProcess(p) } }
+    }
+
+    private var pending: [Int32] = []
+    private func runPending() { for p in pending { readProcess(p) } }
+
+    static func threadCount(_ n: Int) -> Int {
+        if let e = getenv("TOOLBOX_PS_THREADS"), let v = Int(String(cString: e)), v >= 1 { return min(v, 64) }
+        if n < 512 { return 1 }
+        let cpus = sysconf(Int32(_SC_NPROCESSORS_ONLN))
+        return max(1, min(cpus, 4))
+    }
+
+    /// Appends a helper's entries (its pids all follow this table's).
+    private func absorb(_ h: ProcessTable) {
+        let base = Int32(arena.count)
+        arena.append(contentsOf: h.arena)
+        var rootMap: [Int32] = []
+        for r in h.roots {
+            if let i = rootIndex[r.id] { rootMap.append(i) } else {
+                let i = Int32(roots.count); rootIndex[r.id] = i; roots.append(r); rootMap.append(i)
+            }
+        }
+        var containerMap: [Int32] = []
+        for c in h.containers {
+            if let i = containerIndex[c.id] { containerMap.append(i) } else {
+                let i = Int32(containers.count); containerIndex[c.id] = i; containers.append(c); containerMap.append(i)
+            }
+        }
+        for var e in h.entries {
+            e.commOffset += base
+            if e.argsCount >= 0 { e.argsOffset += base }
+            if e.wchanCount >= 0 { e.wchanOffset += base }
+            if e.root >= 0 { e.root = rootMap[Int(e.root)] }
+            if e.container >= 0 { e.container = containerMap[Int(e.container)] }
+            entries.append(e)
+        }
+        if rootFailure == nil { rootFailure = h.rootFailure }
+    }
+
+    /// The numeric entries of the /proc root, ascending (getdents64).
+    private func listPids(only: Set<Int32>?) -> [Int32] {
+        var list: [Int32] = []
+        list.reserveCapacity(1024)
+        let dents = UnsafeMutableRawPointer.allocate(byteCount: 32768, alignment: 8)
+        defer { dents.deallocate() }
+        _ = lseek(dirFD.rawValue, 0, SEEK_SET)
+        while true {
+            let n = cshim_getdents64(dirFD.rawValue, dents, 32768)
+            if n < 0 && errno == EINTR { continue }
+            if n <= 0 { break }
+            var off = 0
+            while off < n {
+                let rec = dents + off
+                let reclen = Int(rec.load(fromByteOffset: 16, as: UInt16.self))
+                let name = (rec + 19).assumingMemoryBound(to: UInt8.self)
+                off += reclen
+                var pid: Int32 = 0, k = 0, ok = true
+                while name[k] != 0 {
+                    let c = name[k]
+                    if c < 0x30 || c > 0x39 || k > 9 { ok = false; break }
+                    pid = pid &* 10 &+ Int32(c &- 0x30); k += 1
+                }
+                guard ok, k > 0, pid > 0 else { continue }
+                if let only, !only.contains(pid) { continue }
+                list.append(pid)
+            }
+        }
+        // /proc lists pids ascending; fixture trees may not.
+        var sorted = true
+        var i = 1
+        while i < list.count { if list[i - 1] > list[i] { sorted = false; break }; i += 1 }
+        if !sorted { list.sort() }
+        return list
+    }
+
+    /// Writes `PID/suffix` (or `PID/task/TID/suffix`) NUL-terminated into `path`.
+    @inline(__always)
+    private func setPath(_ pid: Int32, _ suffix: StaticString, tid: Int32 = 0) {
+        var p = 0
+        func putDecimal(_ v: Int32) {
+            var digits: (UInt64, UInt64) = (0, 0)
+            var n = 0
+            var x = UInt32(bitPattern: v)
+            withUnsafeMutableBytes(of: &digits) { d in
+                repeat { d[n] = UInt8(x % 10) + 0x30; x /= 10; n += 1 } while x > 0
+                while n > 0 { n -= 1; path[p] = CChar(bitPattern: d[n]); p += 1 }
+            }
+        }
+        putDecimal(pid)
+        if tid != 0 {
+            for c in "/task/".utf8 { path[p] = CChar(bitPattern: c); p += 1 }
+            putDecimal(tid)
+        }
+        let s = suffix.utf8Start
+        for i in 0..<suffix.utf8CodeUnitCount { path[p] = CChar(bitPattern: s[i]); p += 1 }
+        path[p] = 0
+    }
+
+    /// Reads an open /proc file in one read(2) when it fits (see readInto).
+    @inline(__always)
+    private func readOpen(_ fd: Int32) -> Bytes? {
+        let room = buffer.capacity
+        let n = read(fd, buffer.rawStart, room)
+        if n < 0 { return nil }
+        if n < room { return buffer.setCount(n) }
+        return try? buffer.readAll(FileDescriptor(rawValue: fd), alreadyRead: n)
+    }
+
+    @inline(__always)
+    private func readInto(_ pid: Int32, _ suffix: StaticString, tid: Int32 = 0) -> Bytes? {
+        setPath(pid, suffix, tid: tid)
+        let fd = openat(dirFD.rawValue, path, O_RDONLY | O_CLOEXEC)
+        if fd < 0 { return nil }
+        defer { _ = close(fd) }
+        // One read(2) fills the buffer with the whole file: /proc/PID/stat,
+        // status (single_open seq_files) and cmdline return everything that
+        // fits in one call, so a short read is the end. Only a full buffer
+        // needs more calls (readAll grows it).
+        let room = buffer.capacity
+        let n = read(fd, buffer.rawStart, room)
+        if n < 0 { return nil }
+        if n < room { return buffer.setCount(n) }
+        return try? buffer.readAll(FileDescriptor(rawValue: fd), alreadyRead: n)
+    }
+
+    private func readProcess(_ pid: Int32) {
+        // The owner of /proc/PID/stat is the task's (dump) owner, like the
+        // /proc/PID directory's: fstat on the open file gives the effective
+        // uid/gid without a second path walk.
+        var st = Glibc_stat_t()
+        setPath(pid, "/stat")
+        let fd = openat(dirFD.rawValue, path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return }
+        guard fstat(fd, &st) == 0, let statBytes = readOpen(fd), let ps = PidStat.parse(statBytes) else {
+            _ = close(fd); return
+        }
+        _ = close(fd)
+        var e = Entry(stat: ps, tgid: pid)
+        e.euid = st.st_uid; e.egid = st.st_gid
+        e.ruid = st.st_uid; e.rgid = st.st_gid
+        e.commOffset = Int32(arena.count); e.commCount = Int32(ps.commCount)
+        arena.append(contentsOf: UnsafeBufferPointer(rebasing: statBytes[ps.commStart..<(ps.commStart + ps.commCount)]))
+        // A process that is not dumpable (it changed credentials without
+        // exec) shows /proc/PID as root:root; status has the real ids.
+        let wantStatus = needs.contains(.status) || (st.st_uid == 0 && !ps.isKernelThread)
+        if wantStatus, let b = readInto(pid, "/status") {
+            if needs.contains(.status) {
+                if let s = PidStatus.parse(b) {
+                    if s.uids.count > 1 { e.ruid = s.uids[0]; e.euid = s.uids[1] }
+                    if s.gids.count > 1 { e.rgid = s.gids[0]; e.egid = s.gids[1] }
+                }
+                Self.memory(b, &e)
+            } else {
+                // Only the ids (a root-owned /proc/PID): the Uid and Gid
+                // lines come early; stop there instead of parsing it all.
+                Self.ids(b, &e)
+            }
+        }
+        if needs.contains(.cmdline), !ps.isKernelThread, let b = readInto(pid, "/cmdline") {
+            e.argsOffset = Int32(arena.count); e.argsCount = Int32(b.count)
+            arena.append(contentsOf: b)
+        }
+        // Kernel threads belong to no container: host names.
+        if needs.contains(.root), !ps.isKernelThread { e.root = rootOf(pid) }
+        if needs.contains(.cgroup), let b = readInto(pid, "/cgroup"), let c = ContainerRef.parse(b) {
+            if let i = containerIndex[c.id] { e.container = i } else {
+                e.container = Int32(containers.count); containerIndex[c.id] = e.container; containers.append(c)
+            }
+        }
+        if needs.contains(.wchan), let b = readInto(pid, "/wchan") {
+            e.wchanOffset = Int32(arena.count); e.wchanCount = Int32(b.count)
+            arena.append(contentsOf: b)
+        }
+        entries.append(e)
+    }
+
+    private func rootOf(_ pid: Int32) -> Int32 {
+        var st = Glibc_stat_t()
+        setPath(pid, "/root")
+        let id: RootID
+        if fstatat(dirFD.rawValue, path, &st, 0) == 0 {
+            id = RootID(dev: UInt64(st.st_dev), ino: UInt64(st.st_ino))
+        } else {
+            let err = Errno.current
+            // No ptrace access (another uid, no cap_sys_ptrace): a root of
+            // its own, identified later by RootNames through the borrowed
+            // uid (openProcEntry); RootNames reports it if that fails too.
+            guard err.isPermission else {
+                if rootFailure == nil, !err.isVanished { rootFailure = (pid, err) }
+                return -1
+            }
+            id = RootID(unexamined: pid)
+        }
+        if let i = rootIndex[id] { return i }
+        let i = Int32(roots.count)
+        rootIndex[id] = i
+        roots.append((id, pid))
+        return i
+    }
+
+    /// Real and effective uid/gid from the `Uid:`/`Gid:` lines of status,
+    /// stopping after `Gid:` (they are lines 9 and 10 on every kernel since 2.6).
+    static func ids(_ b: Bytes, _ e: inout Entry) {
+        var sc = ByteScanner(b)
+        while !sc.atEnd {
+            let line = sc.upTo(ASCII.newline)
+            guard line.count > 4, line[3] == ASCII.colon, line[1] == 0x69, line[2] == 0x64 else { continue }  // "?id:"
+            var v = ByteScanner(Bytes(rebasing: line[4...]))
+            guard let r = v.uint().flatMap({ UInt32(exactly: $0) }), let f = v.uint().flatMap({ UInt32(exactly: $0) }) else { continue }
+            if line[0] == 0x55 { e.ruid = r; e.euid = f }                  // "Uid:"
+            else if line[0] == 0x47 { e.rgid = r; e.egid = f; return }    // "Gid:"
+        }
+    }
+
+    /// VmLck, VmRSS and VmSize from status. The kernel sums RSS exactly
+    /// for status but approximately (per-CPU counters) for stat, so procps
+    /// and toolbox take RSS from status when it is shown.
+    static func memory(_ b: Bytes, _ e: inout Entry) {
+        var sc = ByteScanner(b)
+        e.vmRSS = 0; e.vmSize = 0
+        while !sc.atEnd {
+            let line = sc.upTo(ASCII.newline)
+            guard line.count > 6, line[0] == 0x56, line[1] == 0x6D else { continue }   // "Vm"
+            let key = Bytes(rebasing: line[0..<6])
+            var v = ByteScanner(Bytes(rebasing: line[6...]))
+            if key.equals("VmLck:") { e.vmLocked = (v.uint() ?? 0) > 0 }
+            else if key.equals("VmRSS:") { e.vmRSS = Int64(v.uint() ?? 0) }
+            else if line.count > 7, Bytes(rebasing: line[0..<7]).equals("VmSize:") {
+                var w = ByteScanner(Bytes(rebasing: line[7...])); e.vmSize = Int64(w.uint() ?? 0)
+            }
+        }
+    }
+
+    /// The threads of entry `index` (for -L): one entry per /proc/PID/task/TID,
+    /// sharing the process's ids, root, container and cmdline.
+    public func threads(of index: Int) -> [Entry] {
+        let parent = entries[index]
+        let pid = parent.stat.pid
+        setPath(pid, "/task")
+        let fd = openat(dirFD.rawValue, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard fd >= 0 else { return [parent] }
+        defer { _ = close(fd) }
+        var tids: [Int32] = []
+        let dents = UnsafeMutableRawPointer.allocate(byteCount: 16384, alignment: 8)
+        defer { dents.deallocate() }
+        while true {
+            let n = cshim_getdents64(fd, dents, 16384)
+            if n <= 0 { break }
+            var off = 0
+            while off < n {
+                let rec = dents + off
+                off += Int(rec.load(fromByteOffset: 16, as: UInt16.self))
+                let name = (rec + 19).assumingMemoryBound(to: UInt8.self)
+                var tid: Int32 = 0, k = 0, ok = true
+                while name[k] != 0 {
+                    let c = name[k]
+                    if c < 0x30 || c > 0x39 || k > 9 { ok = false; break }
+                    tid = tid &* 10 &+ Int32(c &- 0x30); k += 1
+                }
+                if ok, k > 0, tid > 0 { tids.append(tid) }
+            }
+        }
+        tids.sort()
+        var out: [Entry] = []
+        for tid in tids {
+            // The leader's row carries the process's own figures (procps readtask).
+            if tid == pid { out.append(parent); continue }
+            guard let b = readInto(pid, "/stat", tid: tid), let ts = PidStat.parse(b) else { continue }
+            var e = parent
+            e.stat = ts
+            e.commOffset = Int32(arena.count); e.commCount = Int32(ts.commCount)
+            arena.append(contentsOf: UnsafeBufferPointer(rebasing: b[ts.commStart..<(ts.commStart + ts.commCount)]))
+            if needs.contains(.wchan), let w = readInto(pid, "/wchan", tid: tid) {
+                e.wchanOffset = Int32(arena.count); e.wchanCount = Int32(w.count)
+                arena.append(contentsOf: w)
+            }
+            out.append(e)
+        }
+        return out.isEmpty ? [parent] : out
+    }
+}
