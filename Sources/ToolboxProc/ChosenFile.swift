@@ -1,3 +1,5 @@
+import ToolboxSystem
+
 /// Reading a file that a container chose (its /etc/passwd, /etc/group,
 /// resolv.conf, any configuration toolbox reads *for itself*): whatever the
 /// name resolves to — a FIFO, a device (/dev/zero, a tty, a watchdog), a
