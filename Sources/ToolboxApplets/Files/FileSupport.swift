@@ -48,15 +48,7 @@ final class FileSession {
         if let n = names[key] { return n }
         let n: (IDNames, IDNames)
         if let root {
-            func load(_ file: String) -> IDNames {
-                do { return IDNames(parsing: try readFileInRoot(root.fd, file)) } catch {
-                    if verbose, error.errno != .noSuchFile {
-                        ctx.noteOnce(root.path + file, "\(root.path)\(file): \(error.message): ids are shown as numbers")
-                    }
-                    return IDNames()
-                }
-            }
-            n = (load("/etc/passwd"), load("/etc/group"))
+            n = rootIDNames(ctx, root, verbose: verbose)
         } else {
             let host = HostNames(ctx)
             n = (host.users, host.groups)
@@ -64,6 +56,21 @@ final class FileSession {
         names[key] = n
         return n
     }
+}
+
+/// A container root's /etc/passwd and /etc/group, read bounded
+/// (`readChosenFile`): a missing or rejected file names no one (numbers are
+/// shown), and with `verbose` a rejected one is explained once.
+func rootIDNames(_ ctx: Context, _ root: ConfinedRoot, verbose: Bool) -> (users: IDNames, groups: IDNames) {
+    func load(_ file: String) -> IDNames {
+        do { return IDNames(parsing: try readFileInRoot(root.fd, file)) } catch {
+            if verbose, error.errno != .noSuchFile {
+                ctx.noteOnce(root.path + file, "\(root.path)\(file): \(error.message): ids are shown as numbers")
+            }
+            return IDNames()
+        }
+    }
+    return (load("/etc/passwd"), load("/etc/group"))
 }
 
 /// The option every file applet has: say how /proc/PID/root was opened.

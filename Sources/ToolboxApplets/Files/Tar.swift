@@ -309,17 +309,8 @@ final class TarNames {
         if let t = cache[key] { return t }
         let t: (IDNames, IDNames)
         if let root {
-            // Resolved inside the root, as every path under it; bounded
-            // (readChosenFile): a hostile passwd gives numbers, and -v says why.
-            func load(_ file: String) -> IDNames {
-                do { return IDNames(parsing: try readFileInRoot(root.fd, file)) } catch {
-                    if verbose, error.errno != .noSuchFile {
-                        ctx.noteOnce(root.path + file, "\(root.path)\(file): \(error.message): ids are shown as numbers")
-                    }
-                    return IDNames()
-                }
-            }
-            t = (load("/etc/passwd"), load("/etc/group"))
+            // Resolved inside the root, bounded; -v says why numbers show.
+            t = rootIDNames(ctx, root, verbose: verbose)
         } else {
             let host = HostNames(ctx)
             t = (host.users, host.groups)
