@@ -156,17 +156,11 @@ public func isMagicLink(_ link: FileDescriptor, parent: FileDescriptor) throws(E
     return parentStat.st_ino != 1
 }
 
-/// Reads `path` resolved inside the open root directory `root` (with
-/// O_NOATIME where permitted: reading never changes the target). The
-/// container chose the file: it is opened non-blocking (a FIFO at
-/// /etc/passwd hung `ps` in the churn run), must be a regular file (EINVAL
-/// otherwise: /dev/zero would never end) and is read up to 16 MiB.
-public func readFileInRoot(_ root: FileDescriptor, _ path: String) throws(Errno) -> [UInt8] {
-    let fd = try openNoAtime(O_RDONLY | O_NOATIME | O_NONBLOCK) { f throws(Errno) in try openInRoot(root, path, flags: f) }
-    defer { fd.close() }
-    guard UInt32(try fd.stat().st_mode) & UInt32(S_IFMT) == UInt32(S_IFREG) else { throw Errno(EINVAL) }
-    let buffer = ReadBuffer(capacity: 4096)
-    return try withExtendedLifetime(buffer) { () throws(Errno) -> [UInt8] in Array(try buffer.readAll(fd, limit: 16 << 20)) }
+/// Reads `path` resolved inside the open root directory `root`: a file the
+/// container chose, so bounded (regular file, non-blocking, capped: see
+/// `readChosenFile`) and with O_NOATIME where permitted.
+public func readFileInRoot(_ root: FileDescriptor, _ path: String) throws(ChosenFileError) -> [UInt8] {
+    try readChosenFile { f throws(Errno) in try openInRoot(root, path, flags: f) }
 }
 
 /// getcwd(3), or nil when it fails or the directory is not reachable from

@@ -589,11 +589,11 @@ final class NetstatNamespaceTests: XCTestCase {
         XCTAssertEqual(auto.code, 0, auto.err)
         XCTAssertEqual(auto.out, proc.out)
         XCTAssertTrue(auto.out.contains("127.0.0.1:\(h.int("tcp4_listen")) "), auto.out)
-        XCTAssertEqual(auto.err, "netstat: netlink not available (operation not permitted); read /proc/\(pid)/net\n"
+        XCTAssertEqual(auto.err, "netstat: netlink not available (Operation not permitted); read /proc/\(pid)/net\n"
                        + "netstat: from /proc/\(pid)/net: tcp tcp6 udp udp6\n")
         XCTAssertEqual(forced.code, 1)
         XCTAssertEqual(forced.out, "")
-        XCTAssertEqual(forced.err, "netstat: netlink: operation not permitted\n")
+        XCTAssertEqual(forced.err, "netstat: netlink: Operation not permitted\n")
     }
 }
 

@@ -430,7 +430,7 @@ final class PsDifferentialTests: XCTestCase {
         let r = try runProcess("/usr/bin/setpriv", ["--reuid", "54321", "--regid", "54321", "--clear-groups",
                                                         toolboxBinary(), "ps", "--verbose", "-p", "1,\(Self.parenPid)", "-o", "pid,user"])
         XCTAssertEqual(r.out, String(format: "  PID USER\n    1 root\n%5d root\n", Self.parenPid))
-        XCTAssertEqual(r.err, "ps: /proc/1/root: permission denied: user and group names for such processes come from this container's /etc/passwd and /etc/group\n")
+        XCTAssertEqual(r.err, "ps: /proc/1/root: Permission denied: user and group names for such processes come from this container's /etc/passwd and /etc/group\n")
         XCTAssertEqual(r.code, 0)
     }
 

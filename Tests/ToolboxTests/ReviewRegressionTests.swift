@@ -144,7 +144,7 @@ final class ReviewRegressionTests: XCTestCase {
         // A TID that is not a thread of the PID names no root (not /proc/TID/root).
         let notMine = runToolbox(["ls", "/proc/\(getpid())/task/1/root/"])
         XCTAssertEqual(notMine.out, "")
-        XCTAssertEqual(notMine.err, "ls: /proc/\(getpid())/task/1/root/: no such file or directory\n")
+        XCTAssertEqual(notMine.err, "ls: cannot access '/proc/\(getpid())/task/1/root/': No such file or directory\n")
         XCTAssertEqual(notMine.code, 1)
 
         let bin = try toolboxBinary()
@@ -207,11 +207,11 @@ final class ReviewRegressionTests: XCTestCase {
     func testWriteErrorNamesTheApplet() throws {
         let bin = try toolboxBinary()
         let r = try sh("'\(bin)' ls / > /dev/full")
-        XCTAssertEqual(r.err, "ls: write error: no space left on device\n")
+        XCTAssertEqual(r.err, "ls: write error: No space left on device\n")
         XCTAssertEqual(r.code, 1)
         let d = "/tmp/review-link-\(getpid())"
         let viaLink = try sh("mkdir -p \(d) && ln -sf '\(bin)' \(d)/cat && \(d)/cat /etc/passwd > /dev/full; rc=$?; rm -rf \(d); exit $rc")
-        XCTAssertEqual(viaLink.err, "cat: write error: no space left on device\n")
+        XCTAssertEqual(viaLink.err, "cat: write error: No space left on device\n")
         XCTAssertEqual(viaLink.code, 1)
     }
 
