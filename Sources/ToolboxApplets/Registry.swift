@@ -6,9 +6,12 @@ import ToolboxCore
 public let applets: [Applet] = [
     capsApplet,
     catApplet,
+    digApplet,
     findApplet,
+    hostApplet,
     lsApplet,
     netstatApplet,
+    nslookupApplet,
     psApplet,
     readlinkApplet,
     statApplet,

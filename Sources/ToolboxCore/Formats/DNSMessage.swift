@@ -12,7 +12,7 @@ public enum DNSType {
     public static let opt: UInt16 = 41, any: UInt16 = 255, caa: UInt16 = 257
     /// Mnemonics dig accepts and prints, as (value, name). A small list: an
     /// unknown type prints as TYPEnnn (RFC 3597), as bind does.
-    static let names: [(UInt16, String)] = [
+    public static let names: [(UInt16, String)] = [
         (1, "A"), (2, "NS"), (5, "CNAME"), (6, "SOA"), (12, "PTR"), (13, "HINFO"), (15, "MX"), (16, "TXT"),
         (28, "AAAA"), (33, "SRV"), (35, "NAPTR"), (39, "DNAME"), (41, "OPT"), (43, "DS"), (46, "RRSIG"),
         (47, "NSEC"), (48, "DNSKEY"), (52, "TLSA"), (64, "SVCB"), (65, "HTTPS"), (99, "SPF"), (252, "AXFR"),
@@ -443,7 +443,7 @@ extension DNSRData {
     }
 }
 
-func hexByte(_ c: UInt8) -> String {
+public func hexByte(_ c: UInt8) -> String {
     let d: [Character] = ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9", "A", "B", "C", "D", "E", "F"]
     return String(d[Int(c >> 4)]) + String(d[Int(c & 15)])
 }
