@@ -6,16 +6,19 @@ import ToolboxCore
 public let applets: [Applet] = [
     capsApplet,
     catApplet,
+    curlApplet,
     digApplet,
     findApplet,
     hostApplet,
     lsApplet,
+    ncApplet,
     netstatApplet,
     nslookupApplet,
     psApplet,
     readlinkApplet,
     statApplet,
     tarApplet,
+    wgetApplet,
 ]
 
 /// Looks an applet up by name (binary search over the sorted table).

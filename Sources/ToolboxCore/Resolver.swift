@@ -229,7 +229,7 @@ public struct SearchStep: Sendable {
     public var summary: String {
         switch outcome {
         case .timedOut: return "timed out"
-        case .failed(let e, _): return e.message
+        case .failed(let e, _): return e.description
         case .malformed: return "malformed reply"
         case .reply(let m, _, _, _, _):
             if m.rcode != DNSRcode.noError { return DNSRcode.name(m.rcode) }

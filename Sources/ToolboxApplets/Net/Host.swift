@@ -94,7 +94,7 @@ func runHost(_ ctx: Context, _ args: [String]) throws -> Int32 {
             ctx.out.write(";; connection timed out; no servers could be reached\n")
             return 1
         case .failed(let e, _):
-            ctx.out.write(";; communications error: \(e.message)\n")
+            ctx.out.write(";; communications error: \(e.description)\n")
             status = 1
         case .malformed:
             ctx.out.write(";; Got bad packet\n")

@@ -116,7 +116,7 @@ func runNslookup(_ ctx: Context, _ args: [String]) throws -> Int32 {
             ctx.out.write(";; connection timed out; no servers could be reached\n\n")
             return 1
         case .failed(let e, _):
-            ctx.out.write(";; communications error: \(e.message)\n")
+            ctx.out.write(";; communications error: \(e.description)\n")
             status = 1
         case .malformed:
             ctx.out.write(";; Got bad packet\n")

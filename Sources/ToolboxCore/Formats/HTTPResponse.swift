@@ -9,6 +9,7 @@
 public struct HTTPHeaderField: Equatable, Sendable {
     public var name: String
     public var value: String
+    public init(name: String, value: String) { self.name = name; self.value = value }
 }
 
 public struct HTTPResponseHead: Equatable, Sendable {
@@ -136,6 +137,9 @@ public struct ChunkedDecoder: Sendable {
     var trailerBytes = 0
     var sawDigit = false
     public private(set) var isDone = false
+    /// The trailer section as received (field lines with their line ends),
+    /// at most `maxTrailerBytes`; curl -i prints it after the body.
+    public private(set) var trailers: [UInt8] = []
 
     /// Longest chunk size in hex digits (16 = 64 bits) and trailer section.
     static let maxSizeDigits = 16, maxTrailerBytes = 64 * 1024
@@ -187,9 +191,10 @@ public struct ChunkedDecoder: Sendable {
             case .trailerLineStart:
                 if c == 0x0D { state = .trailerLF }
                 else if c == 0x0A { state = .done; isDone = true }
-                else { state = .trailer; try countTrailer() }
+                else { state = .trailer; try countTrailer(); trailers.append(c) }
             case .trailer:
                 try countTrailer()
+                trailers.append(c)
                 if c == 0x0A { state = .trailerLineStart }
             case .trailerLF:
                 guard c == 0x0A else { throw .badChunk }
