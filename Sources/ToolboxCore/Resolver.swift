@@ -67,6 +67,8 @@ public final class DNSClient {
     public var options: [DNSOption] = []
     /// Called for every timed-out attempt of a server (dig prints these).
     public var onTimeout: ((SocketAddress) -> Void)? = nil
+    /// Called when a UDP answer was truncated and the query goes to TCP.
+    public var onTruncated: ((SocketAddress) -> Void)? = nil
     let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 65536, alignment: 8)
 
     public init(namespace: NetNamespace, servers: [SocketAddress], timeoutMs: Int64, attempts: Int, udpSize: UInt16?) {
@@ -139,6 +141,7 @@ public final class DNSClient {
                         guard msg.isResponse, sameQuestion(msg, query) else { continue }
                         answered[si] = true
                         if msg.truncated && !ignoreTruncation {
+                            onTruncated?(servers[si])
                             let tcp = exchangeTCP(query, server: servers[si], deadline: monotonicMillis() + timeoutMs, start: start)
                             if case .reply = tcp { return tcp }
                             // TCP failed: keep the truncated answer (glibc does).

@@ -140,7 +140,7 @@ func runDig(_ ctx: Context, _ args: [String]) throws -> Int32 {
     var conf = target.files.conf
     if let n = o.ndots { conf.ndots = n }
     let timeoutMs = Int64(o.timeoutSecs ?? conf.timeout) * 1000
-    let tries = o.tries ?? (o.tcp ? 1 : (o.timeoutSecs == nil && o.tries == nil ? 3 : 3))
+    let tries = o.tries ?? 3   // bind's dig: +tries=3 unless told
 
     // The servers: @SERVER (a literal or a name resolved as the app would), else resolv.conf.
     var servers: [SocketAddress] = []
@@ -181,18 +181,23 @@ func runDig(_ ctx: Context, _ args: [String]) throws -> Int32 {
     client.onTimeout = { s in
         ctx.out.write(";; communications error to \(serverText(s)): timed out\n")
     }
+    client.onTruncated = { _ in ctx.out.write(";; Truncated, retrying in TCP mode.\n") }
 
     if o.names.isEmpty { o.names = ["."]; if o.type == nil { o.type = DNSType.ns } }
     var status = ExitCode.success
     var first = true
     for name in o.names {
         let type = o.type ?? (o.reverse ? DNSType.ptr : DNSType.a)
-        if first && o.cmd {
+        // bind prints the command header once the first lookup is over,
+        // after its retry and truncation messages.
+        let header = first && o.cmd
+        first = false
+        func printHeader() {
+            guard header else { return }
             ctx.out.write("\n; <<>> DiG toolbox <<>> \(args.joined(separator: " "))\n")
             if let n = serversFound { ctx.out.write("; (\(n) server\(n == 1 ? "" : "s") found)\n") }
             ctx.out.write(";; global options: +cmd\n")
         }
-        first = false
         let candidates: [String]
         if o.search && !name.hasSuffix(".") {
             candidates = conf.candidates(name)
@@ -206,6 +211,7 @@ func runDig(_ ctx: Context, _ args: [String]) throws -> Int32 {
             ctx.out.write(";; resolv.conf: \(target.files.prefix)/etc/resolv.conf: search \(conf.search.joined(separator: " ")); ndots:\(conf.ndots) (\(name) has \(name.filter { $0 == "." }.count) dot\(name.filter { $0 == "." }.count == 1 ? "" : "s"))\n")
         }
         let (best, _) = client.search(candidates, type: type, trace: trace)
+        printHeader()
         guard let best else { continue }
         switch best.outcome {
         case .reply(let m, let size, let server, let tcp, let micros):
@@ -213,7 +219,6 @@ func runDig(_ ctx: Context, _ args: [String]) throws -> Int32 {
             printDigReply(ctx, o, m, size: size, server: server, label: label, tcp: tcp, micros: micros, cookie: cookie)
         case .timedOut:
             ctx.out.write(";; no servers could be reached\n")
-            if !o.short { ctx.out.write("\n") }
             status = 9
         case .failed(let e, let server):
             if let server {

@@ -55,11 +55,16 @@ func runHost(_ ctx: Context, _ args: [String]) throws -> Int32 {
     let timeout = try p.value("W").map { try numberOption(spec, "wait", $0, 1...3600) }
     let retries = try p.value("R").map { try numberOption(spec, "retries", $0, 0...100) }
     guard let (client, _) = lookupClient(ctx, target, server: p.operands.count > 1 ? p.operands[1] : nil, port: 53,
-                                         timeoutSecs: timeout, tries: retries.map { $0 + 1 }, useTCP: p.has("T")) else { return 1 }
+                                         timeoutSecs: timeout, tries: max(2, (retries ?? 1) + 1), useTCP: p.has("T")) else { return 1 }
+    client.onTimeout = { s in ctx.out.write(";; communications error to \(serverText(s)): timed out\n") }
+    client.onTruncated = { _ in ctx.out.write(";; Truncated, retrying in TCP mode.\n") }
     if p.has("4") || p.has("6") { client.servers = client.servers.filter { $0.isV6 == p.has("6") } }
-    if p.operands.count > 1 {
-        let s = p.operands[1]
-        ctx.out.write("Using domain server:\nName: \(s)\n")
+    // With a SERVER operand bind prints it with the first answer.
+    var serverPrinted = p.operands.count < 2
+    func printServer() {
+        if serverPrinted { return }
+        serverPrinted = true
+        ctx.out.write("Using domain server:\nName: \(p.operands[1])\n")
         for a in client.servers { ctx.out.write("Address: \(serverText(a))\n") }
         ctx.out.write("Aliases: \n\n")
     }
@@ -74,6 +79,7 @@ func runHost(_ ctx: Context, _ args: [String]) throws -> Int32 {
         guard let best else { continue }
         switch best.outcome {
         case .reply(let m, _, _, _, _):
+            printServer()
             if m.rcode != DNSRcode.noError {
                 ctx.out.write("Host \(bareName(qname)) not found: \(m.rcode)(\(DNSRcode.name(m.rcode)))\n")
                 return 1
@@ -91,7 +97,7 @@ func runHost(_ ctx: Context, _ args: [String]) throws -> Int32 {
             }
             if !any && explicit { ctx.out.write("\(bareName(best.name)) has no \(DNSType.name(t)) record\n") }
         case .timedOut:
-            ctx.out.write(";; connection timed out; no servers could be reached\n")
+            ctx.out.write(";; no servers could be reached\n")
             return 1
         case .failed(let e, _):
             ctx.out.write(";; communications error: \(e.description)\n")

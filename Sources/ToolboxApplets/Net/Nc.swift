@@ -154,6 +154,8 @@ func runNc(_ ctx: Context, _ args: [String]) throws -> Int32 {
 
 func ncReportFailure(_ ctx: Context, _ s: NcSettings, host: String, hostLabel: String?, addr: SocketAddress, error e: Errno) {
     let who = hostLabel == nil ? "\(host) (\(addr.host))" : host
+    // netcat reports connect failures only with -v (exit status says it otherwise).
+    if !s.verbose && !s.explain { return }
     if e.rawValue == ETIMEDOUT {
         ctx.err.write("nc: connect to \(who) port \(addr.port) (\(s.proto)) timed out: Operation now in progress\n")
     } else {

@@ -56,7 +56,7 @@ func runNslookup(_ ctx: Context, _ args: [String]) throws -> Int32 {
             guard let t = DNSType.parse(value) else { throw spec.usageError("invalid type: \(value)") }
             type = t
         case "timeout", "ti": timeout = try numberOption(spec, "timeout", value, 1...3600)
-        case "retry", "ret": tries = try numberOption(spec, "retry", value, 0...100) + 1
+        case "retry", "ret": tries = max(1, try numberOption(spec, "retry", value, 0...100))
         case "port", "po": port = UInt16(try numberOption(spec, "port", value, 0...65535))
         case "vc": vc = true
         case "novc": vc = false
@@ -67,7 +67,9 @@ func runNslookup(_ ctx: Context, _ args: [String]) throws -> Int32 {
     guard let name = p.operands.first, p.operands.count <= 2 else { throw spec.usageError(p.operands.isEmpty ? "missing NAME (interactive mode is not supported)" : "too many operands") }
     let target = try NetTarget(ctx, pid: p.value("pid"))
     guard let (client, label) = lookupClient(ctx, target, server: p.operands.count > 1 ? p.operands[1] : nil, port: port,
-                                             timeoutSecs: timeout, tries: tries, useTCP: vc) else { return 1 }
+                                             timeoutSecs: timeout, tries: tries ?? 3, useTCP: vc) else { return 1 }
+    client.onTimeout = { s in ctx.out.write(";; communications error to \(serverText(s)): timed out\n") }
+    client.onTruncated = { _ in ctx.out.write(";; Truncated, retrying in TCP mode.\n") }
     var qname = name
     var types: [UInt16] = [DNSType.a, DNSType.aaaa]
     let reverse = reverseName(name)
@@ -75,7 +77,12 @@ func runNslookup(_ ctx: Context, _ args: [String]) throws -> Int32 {
     let defaultLookups = type == nil && reverse == nil
     if let t = type { types = [t] }
     // bind prints no server lines for a reverse lookup of an address.
-    if reverse == nil, let s = client.servers.first {
+    // bind prints the server lines with the first answer (not before a
+    // timeout), and none for a reverse lookup of an address.
+    var serverPrinted = reverse != nil
+    func printServer(_ s: SocketAddress) {
+        if serverPrinted { return }
+        serverPrinted = true
         ctx.out.write("Server:\t\t\(label)\nAddress:\t\(serverText(s))\n\n")
     }
     let candidates = target.files.conf.candidates(qname)
@@ -89,7 +96,8 @@ func runNslookup(_ ctx: Context, _ args: [String]) throws -> Int32 {
         }
         guard let best else { continue }
         switch best.outcome {
-        case .reply(let m, _, _, _, _):
+        case .reply(let m, _, let server, _, _):
+            printServer(server)
             if m.rcode != DNSRcode.noError {
                 ctx.out.write("** server can't find \(bareName(best.name)): \(DNSRcode.name(m.rcode))\n")
                 status = 1
@@ -113,7 +121,7 @@ func runNslookup(_ ctx: Context, _ args: [String]) throws -> Int32 {
                 for r in m.authority + m.additional { ctx.out.write(nslookupRecord(r)) }
             }
         case .timedOut:
-            ctx.out.write(";; connection timed out; no servers could be reached\n\n")
+            ctx.out.write(";; no servers could be reached\n\n")
             return 1
         case .failed(let e, _):
             ctx.out.write(";; communications error: \(e.description)\n")

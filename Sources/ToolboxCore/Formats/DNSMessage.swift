@@ -237,6 +237,14 @@ func readName(_ msg: UnsafeRawBufferPointer, _ offset: inout Int) throws(DNSErro
     return String(decoding: out, as: UTF8.self)
 }
 
+/// Reads the name at `offset` of a whole message (for tests and tools):
+/// its presentation form and the offset after it.
+public func dnsReadName(_ msg: UnsafeRawBufferPointer, at offset: Int) throws(DNSError) -> (name: String, next: Int) {
+    var o = offset
+    let n = try readName(msg, &o)
+    return (n, o)
+}
+
 // MARK: - Decode
 
 struct DNSReader {
