@@ -248,7 +248,10 @@ extension DNSClient {
     /// records; NXDOMAIN, NODATA and SERVFAIL go on to the next name; a
     /// timeout or another error ends the search (glibc's `done`).
     /// Returns the winning step (or the last tried) and every step.
-    public func search(_ candidates: [String], type: UInt16, trace: ((SearchStep) -> Void)? = nil) -> (SearchStep?, [SearchStep]) {
+    /// `bindStyle`: bind's dig/host/nslookup instead, which go on to the
+    /// next name only after NXDOMAIN (NODATA ends their search).
+    public func search(_ candidates: [String], type: UInt16, bindStyle: Bool = false,
+                       trace: ((SearchStep) -> Void)? = nil) -> (SearchStep?, [SearchStep]) {
         var steps: [SearchStep] = []
         var bestNoData: SearchStep? = nil
         for name in candidates {
@@ -258,6 +261,10 @@ extension DNSClient {
             steps.append(step); trace?(step)
             switch outcome {
             case .reply(let m, _, _, _, _):
+                if bindStyle {
+                    if m.rcode == DNSRcode.nxDomain { continue }
+                    return (step, steps)
+                }
                 if m.rcode == DNSRcode.noError {
                     if m.answers.contains(where: { $0.type == type }) || (type == DNSType.any && !m.answers.isEmpty) { return (step, steps) }
                     if bestNoData == nil { bestNoData = step }

@@ -39,7 +39,7 @@ final class NetFormatTests: XCTestCase {
     func testEncodeCompressesAndRoundTrips() throws {
         var m = DNSMessage()
         m.id = 7; m.flags = DNSMessage.qr | DNSMessage.rd
-        m.questions = [DNSQuestion(name: "www.Example.com.", type: DNSType.mx)]
+        m.questions = [DNSQuestion(name: "www.example.com.", type: DNSType.mx)]
         m.answers = [DNSRecord(name: "www.example.com.", type: DNSType.mx, ttl: 60, data: .mx(preference: 5, exchange: "mail.example.com.")),
                      DNSRecord(name: "mail.example.com.", type: DNSType.txt, ttl: 1, data: .txt([Array("a\"b".utf8), [0, 255]]))]
         m.edns = DNSEdns(udpSize: 1232, options: [DNSOption(code: DNSOption.cookie, data: [1, 2, 3, 4, 5, 6, 7, 8])])
@@ -143,7 +143,8 @@ final class NetFormatTests: XCTestCase {
         XCTAssertEqual(c.ndots, 5); XCTAssertEqual(c.timeout, 30); XCTAssertEqual(c.attempts, 1)
         XCTAssertTrue(c.rotate); XCTAssertTrue(c.edns0)
         XCTAssertEqual(c.candidates("db"), ["db.default.svc.cluster.local.", "db.svc.cluster.local.", "db.cluster.local.", "db."])
-        XCTAssertEqual(c.candidates("a.b.c.d.e"), ["a.b.c.d.e.", "a.b.c.d.e.default.svc.cluster.local.", "a.b.c.d.e.svc.cluster.local.", "a.b.c.d.e.cluster.local."])
+        XCTAssertEqual(c.candidates("a.b.c.d.e.f"), ["a.b.c.d.e.f.", "a.b.c.d.e.f.default.svc.cluster.local.", "a.b.c.d.e.f.svc.cluster.local.", "a.b.c.d.e.f.cluster.local."])
+        XCTAssertEqual(c.candidates("a.b.c.d.e").first, "a.b.c.d.e.default.svc.cluster.local.")
         XCTAssertEqual(c.candidates("x.y."), ["x.y."])
         let d = ResolvConf.parse(Array("search a b\ndomain c\noptions ndots:99\n".utf8))
         XCTAssertEqual(d.search, ["c"]); XCTAssertEqual(d.ndots, 15)

@@ -210,7 +210,9 @@ func runDig(_ ctx: Context, _ args: [String]) throws -> Int32 {
         if o.explain {
             ctx.out.write(";; resolv.conf: \(target.files.prefix)/etc/resolv.conf: search \(conf.search.joined(separator: " ")); ndots:\(conf.ndots) (\(name) has \(name.filter { $0 == "." }.count) dot\(name.filter { $0 == "." }.count == 1 ? "" : "s"))\n")
         }
-        let (best, _) = client.search(candidates, type: type, trace: trace)
+        // --explain shows what an application's resolver (glibc) does;
+        // plain +search follows bind's dig.
+        let (best, _) = client.search(candidates, type: type, bindStyle: !o.explain, trace: trace)
         printHeader()
         guard let best else { continue }
         switch best.outcome {

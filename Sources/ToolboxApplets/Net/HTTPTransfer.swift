@@ -11,6 +11,9 @@ struct HTTPRequest {
     var body: [UInt8]? = nil
     var userAgent: String
     var defaultContentType: String? = nil
+    /// GNU wget's head: Accept-Encoding and Connection after Accept, and
+    /// Content-Type before Content-Length.
+    var wgetStyle = false
 }
 
 enum TransferError: Error {
@@ -56,10 +59,12 @@ final class HTTPTransfer {
         let userNames = r.headers.map { $0.name.lowercased() }
         func add(_ n: String, _ v: String) { if !userNames.contains(n.lowercased()) { lines.append("\(n): \(v)") } }
         add("Host", r.url.hostHeader); add("User-Agent", r.userAgent); add("Accept", "*/*")
+        if r.wgetStyle { add("Accept-Encoding", "identity"); add("Connection", "Keep-Alive") }
         for h in r.headers where !h.value.isEmpty { lines.append("\(h.name): \(h.value)") }
         if let b = r.body {
+            if r.wgetStyle, let ct = r.defaultContentType { add("Content-Type", ct) }
             add("Content-Length", String(b.count))
-            if let ct = r.defaultContentType { add("Content-Type", ct) }
+            if !r.wgetStyle, let ct = r.defaultContentType { add("Content-Type", ct) }
         }
         return lines.joined(separator: "\r\n") + "\r\n\r\n"
     }

@@ -57,7 +57,6 @@ func runHost(_ ctx: Context, _ args: [String]) throws -> Int32 {
     guard let (client, _) = lookupClient(ctx, target, server: p.operands.count > 1 ? p.operands[1] : nil, port: 53,
                                          timeoutSecs: timeout, tries: max(2, (retries ?? 1) + 1), useTCP: p.has("T")) else { return 1 }
     client.onTimeout = { s in ctx.out.write(";; communications error to \(serverText(s)): timed out\n") }
-    client.onTruncated = { _ in ctx.out.write(";; Truncated, retrying in TCP mode.\n") }
     if p.has("4") || p.has("6") { client.servers = client.servers.filter { $0.isV6 == p.has("6") } }
     // With a SERVER operand bind prints it with the first answer.
     var serverPrinted = p.operands.count < 2
@@ -73,7 +72,7 @@ func runHost(_ ctx: Context, _ args: [String]) throws -> Int32 {
     var printedAlias: [String] = []
     var status = ExitCode.success
     for t in types {
-        let (best, _) = client.search(candidates, type: t) { step in
+        let (best, _) = client.search(candidates, type: t, bindStyle: true) { step in
             if explain { ctx.out.write(";; search: \(step.name) \(DNSType.name(t)): \(step.summary) (\(step.millis) ms)\n") }
         }
         guard let best else { continue }

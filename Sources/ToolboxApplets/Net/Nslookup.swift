@@ -91,7 +91,7 @@ func runNslookup(_ ctx: Context, _ args: [String]) throws -> Int32 {
     var printedCNAME: [String] = []
     var status = ExitCode.success
     for t in types {
-        let (best, _) = client.search(candidates, type: t) { step in
+        let (best, _) = client.search(candidates, type: t, bindStyle: true) { step in
             if explain { ctx.out.write(";; search: \(step.name) \(DNSType.name(t)): \(step.summary) (\(step.millis) ms)\n") }
         }
         guard let best else { continue }

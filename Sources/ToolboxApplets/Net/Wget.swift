@@ -18,6 +18,7 @@ let wgetApplet = Applet(spec: AppletSpec(
         .flag("S", "server-response", "print the server's response head"),
         .flag(nil, "spider", "only check that the URL exists (HEAD request)"),
         .value("T", "timeout", "SECS", "connect and read timeout"),
+        .value("t", "tries", "N", "tries after a timeout (default 20, waiting 1, 2 ... 10 s between)"),
         .value(nil, "header", "HEADER", "extra request header"),
         .value(nil, "post-data", "DATA", "POST DATA (application/x-www-form-urlencoded)"),
         .value("U", "user-agent", "AGENT", "User-Agent header"),
@@ -40,6 +41,7 @@ func runWget(_ ctx: Context, _ args: [String]) throws -> Int32 {
         headers.append(HTTPHeaderField(name: String(h[..<colon]), value: String(h[h.index(after: colon)...]).trimmingLeadingSpaces()))
     }
     let post = p.value("post-data").map { Array($0.utf8) }
+    let tries = try p.value("tries").map { try numberOption(spec, "tries", $0, 0...1000) } ?? 20
     var status = ExitCode.success
     // -O FILE is opened once for all URLs (GNU wget concatenates).
     var sharedOut: BodyFile? = nil
@@ -51,6 +53,7 @@ func runWget(_ ctx: Context, _ args: [String]) throws -> Int32 {
     for operand in p.operands {
         guard var url = try? HTTPURL.parse(operand) else { ctx.err.write("\(operand): Invalid URL\n"); status = 1; continue }
         var redirects = 0
+        var attempt = 1
         var method = spider ? "HEAD" : (post != nil ? "POST" : "GET")
         var body = post
         while true {
@@ -65,7 +68,8 @@ func runWget(_ ctx: Context, _ args: [String]) throws -> Int32 {
             var localName = ""
             var redirectTo: String? = nil
             let req = HTTPRequest(method: method, url: url, headers: headers, body: body,
-                                  userAgent: p.value("user-agent") ?? "Wget/1.21.3", defaultContentType: body != nil ? "application/x-www-form-urlencoded" : nil)
+                                  userAgent: p.value("user-agent") ?? "Wget/1.21.3", defaultContentType: body != nil ? "application/x-www-form-urlencoded" : nil,
+                                  wgetStyle: true)
             let result: TransferResult
             do {
                 let hostText = url.host.contains(":") ? "[\(url.host)]" : url.host
@@ -116,7 +120,12 @@ func runWget(_ ctx: Context, _ args: [String]) throws -> Int32 {
                 case .resolve(let h, _):
                     log("failed: Name or service not known.\n")
                     ctx.err.write("wget: unable to resolve host address ‘\(h)’\n")
-                case .connect(_, _, let e, _): log("failed: \(connectErrorText(e)).\n")
+                case .connect(_, _, let e, _):
+                    log("failed: \(connectErrorText(e)).\n")
+                    // GNU wget retries a timed-out connect (-t), not a refused one.
+                    if e.rawValue == ETIMEDOUT && (tries == 0 || attempt < tries) {
+                        log("Retrying.\n\n"); sleep(UInt32(min(attempt, 10))); attempt += 1; continue
+                    }
                 case .connectTimeout: log("failed: Connection timed out.\n")
                 case .timeout: log("Read error (Connection timed out) in headers.\n")
                 case .emptyReply: log("No data received.\n")

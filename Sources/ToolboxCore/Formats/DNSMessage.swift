@@ -369,10 +369,11 @@ extension DNSMessage {
 
 /// Writes messages with name compression (RFC 1035 4.1.4): each name's
 /// suffixes are remembered by offset and a later equal suffix becomes a
-/// pointer. Comparison is case-insensitive on the wire labels.
+/// pointer. Labels compare byte for byte, so a decoded message re-encodes
+/// to the same names, case included.
 struct DNSWriter {
     var out: [UInt8] = []
-    var known: [([UInt8], Int)] = []   // lowercased wire suffix, offset
+    var known: [([UInt8], Int)] = []   // wire suffix, offset
 
     mutating func u16(_ v: UInt16) { out.append(UInt8(v >> 8)); out.append(UInt8(v & 0xFF)) }
     mutating func u32(_ v: UInt32) { u16(UInt16(v >> 16)); u16(UInt16(v & 0xFFFF)) }
@@ -381,7 +382,7 @@ struct DNSWriter {
         let labels = try dnsLabels(name)
         for i in 0..<labels.count {
             var suffix: [UInt8] = []
-            for l in labels[i...] { suffix.append(UInt8(l.count)); for c in l { suffix.append(c >= 0x41 && c <= 0x5A ? c | 0x20 : c) } }
+            for l in labels[i...] { suffix.append(UInt8(l.count)); suffix += l }
             if compress, let hit = known.first(where: { $0.0 == suffix }) {
                 u16(0xC000 | UInt16(hit.1)); return
             }
