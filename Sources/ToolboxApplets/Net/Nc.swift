@@ -207,63 +207,80 @@ func ncScan(_ ctx: Context, _ s: NcSettings, _ target: NetTarget, host: String, 
     }
     var limit = rlimit()
     getrlimit(__rlimit_resource_t(RLIMIT_NOFILE.rawValue), &limit)
-    let window = max(1, min(512, Int(limit.rlim_cur) - 16))
-    let deadlineFor: () -> Int64? = { s.timeoutMs.map { monotonicMillis() + $0 } }
-    var results = [Errno?](repeating: nil, count: ports.count)
-    var done = [Bool](repeating: false, count: ports.count)
-    var nextToStart = 0, nextToPrint = 0
-    var inflight: [(index: Int, fd: FileDescriptor, deadline: Int64?)] = []
-    var pfds: [pollfd] = []
-    func report(_ i: Int) {
+    let results = ScanResults(count: ports.count)
+    // Two workers (interleaved ports) for large ranges: on loopback or a
+    // fast LAN the cost is the kernel's per-connect work, which two cores
+    // share; each keeps up to `window` connects in flight.
+    let workers = ports.count >= 64 ? 2 : 1
+    let window = max(1, min(512, (Int(limit.rlim_cur) - 16) / workers))
+    var threads: [BackgroundThread] = []
+    for w in 1..<workers {
+        let idx = Array(stride(from: w, to: ports.count, by: workers))
+        threads.append(BackgroundThread { ncScanWorker(s, target, a, ports, idx, window, results) })
+    }
+    ncScanWorker(s, target, a, ports, Array(stride(from: 0, to: ports.count, by: workers)), window, results)
+    for t in threads { t.join() }
+    for i in 0..<ports.count {
         let sa = SocketAddress(address: a, port: ports[i])
-        if let e = results[i] { ncReportFailure(ctx, s, host: host, hostLabel: hostLabel, addr: sa, error: e) }
+        if let e = results.errors[i] { ncReportFailure(ctx, s, host: host, hostLabel: hostLabel, addr: sa, error: e) }
         else {
             anyOK = true
             if s.verbose { ctx.err.write("Connection to \(host)\(hostLabel == nil ? " (\(sa.host))" : "") \(ports[i]) port [tcp/\(ncServiceName(s, ports[i]))] succeeded!\n") }
         }
     }
-    while nextToPrint < ports.count {
-        while inflight.count < window && nextToStart < ports.count {
-            let i = nextToStart; nextToStart += 1
+    return anyOK ? 0 : 1
+}
+
+/// Per-port outcome of a scan, written by the workers at disjoint indices.
+final class ScanResults: @unchecked Sendable {
+    var errors: [Errno?]
+    init(count: Int) { errors = [Errno?](repeating: nil, count: count) }
+}
+
+/// Connects to `ports[i]` for each i in `indices` with non-blocking
+/// connects, up to `window` in flight, each bounded by -w.
+func ncScanWorker(_ s: NcSettings, _ target: NetTarget, _ a: [UInt8], _ ports: [UInt16], _ indices: [Int], _ window: Int, _ results: ScanResults) {
+    var next = 0
+    var inflight: [(index: Int, fd: Int32, deadline: Int64?)] = []
+    var pfds: [pollfd] = []
+    let family = a.count == 16 ? AF_INET6 : AF_INET
+    let type = Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue)
+    while next < indices.count || !inflight.isEmpty {
+        while inflight.count < window && next < indices.count {
+            let i = indices[next]; next += 1
             let sa = SocketAddress(address: a, port: ports[i])
             do {
-                let fd = try target.namespace.socket(sa.family, Int32(SOCK_STREAM.rawValue), 0)
-                fd.setNonBlocking()
-                // Close with RST, not FIN: a scan should leave no TIME_WAIT behind.
-                _ = cshim_set_linger(fd.rawValue, 1, 0)
-                let r = sa.withSockaddr { Glibc.connect(fd.rawValue, $0, $1) }
-                if r == 0 { results[i] = nil; done[i] = true; fd.close() }
-                else if errno == EINPROGRESS { inflight.append((i, fd, deadlineFor())) }
-                else { results[i] = Errno.current; done[i] = true; fd.close() }
-            } catch { results[i] = error; done[i] = true }
+                let fd = try target.namespace.socket(family, type, 0).rawValue
+                let r = sa.withSockaddr { Glibc.connect(fd, $0, $1) }
+                if r == 0 { results.errors[i] = nil; _ = Glibc.close(fd) }
+                else if errno == EINPROGRESS { inflight.append((i, fd, s.timeoutMs.map { monotonicMillis() + $0 })) }
+                else { results.errors[i] = Errno.current; _ = Glibc.close(fd) }
+            } catch { results.errors[i] = error }
         }
-        while nextToPrint < ports.count && done[nextToPrint] { report(nextToPrint); nextToPrint += 1 }
         if inflight.isEmpty { continue }
         pfds.removeAll(keepingCapacity: true)
         var wait: Int64 = -1
         let now = monotonicMillis()
         for f in inflight {
-            pfds.append(pollfd(fd: f.fd.rawValue, events: Int16(POLLOUT), revents: 0))
+            pfds.append(pollfd(fd: f.fd, events: Int16(POLLOUT), revents: 0))
             if let d = f.deadline { wait = wait < 0 ? max(0, d - now) : min(wait, max(0, d - now)) }
         }
         _ = Glibc.poll(&pfds, nfds_t(pfds.count), Int32(min(wait, Int64(Int32.max))))
         let after = monotonicMillis()
         var k = 0
-        var keep: [(index: Int, fd: FileDescriptor, deadline: Int64?)] = []
+        var keep: [(index: Int, fd: Int32, deadline: Int64?)] = []
         for f in inflight {
             let ev = pfds[k].revents; k += 1
             if ev != 0 {
-                let err = cshim_socket_error(f.fd.rawValue)
-                results[f.index] = err == 0 ? nil : Errno(err)
-                done[f.index] = true; f.fd.close()
+                let err = cshim_socket_error(f.fd)
+                results.errors[f.index] = err == 0 ? nil : Errno(err)
+                _ = Glibc.close(f.fd)
             } else if let d = f.deadline, after >= d {
-                results[f.index] = Errno(ETIMEDOUT); done[f.index] = true; f.fd.close()
+                results.errors[f.index] = Errno(ETIMEDOUT); _ = Glibc.close(f.fd)
             } else { keep.append(f) }
         }
         inflight = keep
-        while nextToPrint < ports.count && done[nextToPrint] { report(nextToPrint); nextToPrint += 1 }
     }
-    return anyOK ? 0 : 1
 }
 
 /// Copies stdin to the socket and the socket to stdout until the peer
