@@ -106,7 +106,7 @@ final class HTTPTransfer {
         times.connect = monotonicMicros()
         verbose?("* Connected to \(r.url.host) (\(remote.host)) port \(remote.port) (#0)")
         let head = requestHead(r)
-        for line in head.split(separator: "\r\n", omittingEmptySubsequences: false).dropLast() { verbose?("> " + line) }
+        for line in head.split(separator: Character("\r\n"), omittingEmptySubsequences: false).dropLast() { verbose?("> " + line) }
         var out = Array(head.utf8)
         if let b = r.body { out += b }
         do { try out.withUnsafeBytes { b in Result { () throws(Errno) in try fd.sendAll(b, deadline: deadline) } }.get() }

@@ -50,7 +50,7 @@ func runNslookup(_ ctx: Context, _ args: [String]) throws -> Int32 {
         guard a.hasPrefix("-"), !a.hasPrefix("--"), a.count > 1 else { rest.append(a); continue }
         let body = a.dropFirst()
         let key = body.split(separator: "=", maxSplits: 1).first.map(String.init) ?? ""
-        let value = body.contains("=") ? String(body.split(separator: "=", maxSplits: 1)[1]) : ""
+        let value = body.contains(Character("=")) ? String(body.split(separator: "=", maxSplits: 1)[1]) : ""
         switch key.lowercased() {
         case "type", "querytype", "query", "q", "ty":
             guard let t = DNSType.parse(value) else { throw spec.usageError("invalid type: \(value)") }

@@ -72,7 +72,7 @@ func runWget(_ ctx: Context, _ args: [String]) throws -> Int32 {
                                   wgetStyle: true)
             let result: TransferResult
             do {
-                let hostText = url.host.contains(":") ? "[\(url.host)]" : url.host
+                let hostText = url.host.contains(Character(":")) ? "[\(url.host)]" : url.host
                 log("Connecting to \(hostText):\(url.port)... ")
                 var connected = false
                 result = try t.perform(req) { head in

@@ -1,3 +1,7 @@
+import ToolboxFormats
+import ToolboxSystem
+import ToolboxProc
+
 /// Sockets for the network applets: addresses, a network namespace to
 /// create sockets in (the target's, for --pid), non-blocking connect with a
 /// deadline, poll, monotonic time, and the bounded reads of the target's

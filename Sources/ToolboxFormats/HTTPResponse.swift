@@ -112,7 +112,7 @@ extension HTTPResponseHead {
             }
             guard let colon = line.firstIndex(of: 0x3A), colon > line.startIndex else { throw .malformedField }
             let name = String(decoding: line[line.startIndex..<colon], as: UTF8.self)
-            guard !name.contains(" ") && !name.contains("\t") else { throw .malformedField }
+            guard !name.contains(where: { $0 == " " || $0 == "\t" }) else { throw .malformedField }
             let value = String(decoding: line[(colon + 1)...], as: UTF8.self).trimmingSpaces()
             head.fields.append(HTTPHeaderField(name: name, value: value))
             if head.fields.count > maxFields { throw .tooManyFields }

@@ -1,3 +1,7 @@
+import ToolboxFormats
+import ToolboxSystem
+import ToolboxProc
+
 /// A stub resolver in the manner of musl's (src/network/res_msend.c,
 /// lookup_name.c): each query goes to every nameserver at once over UDP and
 /// the first usable answer wins; it is re-sent every `timeout` seconds up

@@ -48,13 +48,13 @@ public struct HTTPURL: Equatable, Sendable {
 
     /// The Host header value: host, [v6] bracketed, with a non-default port.
     public var hostHeader: String {
-        let h = host.contains(":") ? "[\(host)]" : host
+        let h = host.contains(Character(":")) ? "[\(host)]" : host
         return explicitPort && port != (scheme == "https" ? 443 : 80) ? "\(h):\(port)" : h
     }
 
     public var text: String { "\(scheme)://\(hostHeaderForText)\(path)" }
     var hostHeaderForText: String {
-        let h = host.contains(":") ? "[\(host)]" : host
+        let h = host.contains(Character(":")) ? "[\(host)]" : host
         return explicitPort ? "\(h):\(port)" : h
     }
 
@@ -68,7 +68,7 @@ public struct HTTPURL: Equatable, Sendable {
     /// Resolves a Location value against this URL (RFC 3986 5.2, the
     /// common cases: absolute, scheme-relative, absolute path, relative path).
     public func resolving(_ location: String) throws(ParseError) -> HTTPURL {
-        if location.contains("://") { return try HTTPURL.parse(location) }
+        if let colon = location.firstIndex(of: ":"), location[colon...].hasPrefix("://") { return try HTTPURL.parse(location) }
         if location.hasPrefix("//") { return try HTTPURL.parse(scheme + ":" + location) }
         var u = self
         if location.hasPrefix("/") { u.path = location; return u }

@@ -119,10 +119,17 @@ public struct NSSwitchHosts: Equatable, Sendable {
             let trimmed = line.drop(while: { $0 == " " || $0 == "\t" })
             guard trimmed.hasPrefix("hosts:") else { continue }
             var n = NSSwitchHosts(sources: [])
+            var inAction = false
             for w in trimmed.dropFirst(6).split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\r" }) {
-                if w.hasPrefix("[") {
-                    let body = w.uppercased()
-                    if body.contains("NOTFOUND=RETURN") && !body.contains("!NOTFOUND"), !n.sources.isEmpty {
+                // Action items: [STATUS=ACTION ...], possibly over several
+                // words; only NOTFOUND=return matters here (plain comparisons,
+                // no substring search: that would link _StringProcessing).
+                if inAction || w.hasPrefix("[") {
+                    inAction = w.last != "]"
+                    let u = w.uppercased()
+                    let item = u.hasPrefix("[") ? u.dropFirst() : u[...]
+                    let bare = item.hasSuffix("]") ? item.dropLast() : item
+                    if bare == "NOTFOUND=RETURN", !n.sources.isEmpty, n.returnOnNotFound.last != n.sources.count - 1 {
                         n.returnOnNotFound.append(n.sources.count - 1)
                     }
                     continue

@@ -520,7 +520,7 @@ public func parseIPv6(_ s: String) -> [UInt8]? {
     var text = Substring(s)
     if let pct = text.firstIndex(of: "%") { text = text[..<pct] }
     var tail: [UInt8] = []
-    if let lastColon = text.lastIndex(of: ":"), text[text.index(after: lastColon)...].contains(".") {
+    if let lastColon = text.lastIndex(of: ":"), text[text.index(after: lastColon)...].contains(Character(".")) {
         guard let v4 = parseIPv4(String(text[text.index(after: lastColon)...])) else { return nil }
         tail = v4
         text = text[...lastColon]
