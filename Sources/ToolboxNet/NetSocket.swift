@@ -194,6 +194,18 @@ extension FileDescriptor {
     /// recv(2) waiting at most until `deadline`: the byte count, 0 at EOF;
     /// throws ETIMEDOUT when nothing arrives in time.
     public func receive(into buffer: UnsafeMutableRawBufferPointer, deadline: Int64?) throws(Errno) -> Int {
+        if deadline == nil {
+            // No deadline: one blocking recv per buffer (waits in the kernel
+            // instead of recv + poll + recv when the socket is drained).
+            while true {
+                let n = Glibc.recv(rawValue, buffer.baseAddress, buffer.count, 0)
+                if n >= 0 { return n }
+                let e = errno
+                if e == EINTR { continue }
+                if e == EAGAIN || e == EWOULDBLOCK { _ = try waitReadable(deadline: nil); continue }
+                throw Errno(e)
+            }
+        }
         while true {
             let n = Glibc.recv(rawValue, buffer.baseAddress, buffer.count, Int32(MSG_DONTWAIT))
             if n >= 0 { return n }

@@ -103,6 +103,8 @@ final class HTTPTransfer {
         }
         guard let fd else { throw .connect(host: r.url.host, port: r.url.port, lastError, millis: (monotonicMicros() - times.start) / 1000) }
         defer { fd.close() }
+        // Without -m the socket can block: one recv per buffer.
+        if deadline == nil { fd.setNonBlocking(false) }
         times.connect = monotonicMicros()
         verbose?("* Connected to \(r.url.host) (\(remote.host)) port \(remote.port) (#0)")
         let head = requestHead(r)

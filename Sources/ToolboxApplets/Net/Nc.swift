@@ -208,10 +208,10 @@ func ncScan(_ ctx: Context, _ s: NcSettings, _ target: NetTarget, host: String, 
     var limit = rlimit()
     getrlimit(__rlimit_resource_t(RLIMIT_NOFILE.rawValue), &limit)
     let results = ScanResults(count: ports.count)
-    // Two workers (interleaved ports) for large ranges: on loopback or a
-    // fast LAN the cost is the kernel's per-connect work, which two cores
-    // share; each keeps up to `window` connects in flight.
-    let workers = ports.count >= 64 ? 2 : 1
+    // Workers take interleaved ports, each with up to `window` connects in
+    // flight. One: two workers measured slower on a loaded 2-core machine
+    // (bench/results/net.md), the kernel's per-connect work dominates.
+    let workers = 1
     let window = max(1, min(512, (Int(limit.rlim_cur) - 16) / workers))
     var threads: [BackgroundThread] = []
     for w in 1..<workers {
