@@ -224,31 +224,20 @@ public func connectErrorText(_ e: Errno) -> String {
 
 // MARK: - Bounded reads of a target's /etc files
 
-/// Reads a file the target controls: `path` opened inside `root` (confined,
-/// no escape through links), non-blocking so a FIFO cannot hang us, only a
-/// regular file, at most `cap` bytes. TODO(safety): replace with the shared
-/// bounded-read helper when the `safety` branch lands.
+/// Reads a file the target chose (resolv.conf, hosts, nsswitch.conf,
+/// services): inside `root` when given, else this process's own file;
+/// bounded by `readChosenFile` (regular file, non-blocking, at most `cap`).
 public func readTargetFile(root: FileDescriptor?, _ path: String, cap: Int = 1 << 20) throws(Errno) -> [UInt8] {
-    let flags = O_RDONLY | O_NONBLOCK | O_NOCTTY
-    let fd: FileDescriptor
-    if let root {
-        fd = try openInRoot(root, path, flags: flags)
-    } else {
-        fd = try FileDescriptor.open(path, flags)
+    do {
+        return try readChosenFile(cap: cap) { f throws(Errno) in
+            if let root { return try openInRoot(root, path, flags: f) }
+            return try FileDescriptor.open(path, f)
+        }
+    } catch {
+        switch error {
+        case .system(let e): throw e
+        case .notRegular: throw Errno(EINVAL)
+        case .tooLarge: throw Errno(EFBIG)
+        }
     }
-    defer { fd.close() }
-    let st = try fd.stat()
-    guard (st.st_mode & S_IFMT) == S_IFREG else { throw Errno(EINVAL) }
-    var out = [UInt8](repeating: 0, count: min(cap, max(Int(st.st_size), 0) + 1))
-    var total = 0
-    while total < out.count {
-        let t = total
-        let n = try out.withUnsafeMutableBytes { b in
-            Result { () throws(Errno) in try fd.read(into: UnsafeMutableRawBufferPointer(rebasing: b[t...])) }
-        }.get()
-        if n == 0 { break }
-        total += n
-    }
-    out.removeSubrange(total...)
-    return out
 }
