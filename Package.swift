@@ -37,7 +37,10 @@ let package = Package(
         // ToolboxCore/Platform.swift.
         .target(name: "ToolboxCore", dependencies: ["CShim"], swiftSettings: functionSections),
         // One file per applet plus the registry and the multicall dispatcher.
-        .target(name: "ToolboxApplets", dependencies: ["ToolboxCore"], swiftSettings: functionSections),
+        // The POSIX shell (`toolbox sh`): parser, expansion, eval, jobs,
+        // line editing; applets reach it through an injected runner.
+        .target(name: "ToolboxShell", dependencies: ["ToolboxCore"], swiftSettings: functionSections),
+        .target(name: "ToolboxApplets", dependencies: ["ToolboxCore", "ToolboxShell"], swiftSettings: functionSections),
         // Thin main. -static-executable only here so `swift test` and debug
         // builds of the libraries keep linking dynamically.
         .executableTarget(
@@ -49,7 +52,7 @@ let package = Package(
         ),
         .testTarget(
             name: "ToolboxTests",
-            dependencies: ["ToolboxCore", "ToolboxApplets"],
+            dependencies: ["ToolboxCore", "ToolboxApplets", "ToolboxShell"],
             resources: []
         ),
     ]

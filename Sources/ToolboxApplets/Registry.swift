@@ -4,15 +4,22 @@ import ToolboxCore
 /// To add an applet: write `NAME.swift` with `let NAMEApplet = Applet(...)`
 /// and add it here.
 public let applets: [Applet] = [
+    bracketApplet,
     capsApplet,
     catApplet,
+    echoApplet,
+    falseApplet,
     findApplet,
     lsApplet,
     netstatApplet,
+    printfApplet,
     psApplet,
     readlinkApplet,
+    shApplet,
     statApplet,
     tarApplet,
+    testApplet,
+    trueApplet,
 ]
 
 /// Looks an applet up by name (binary search over the sorted table).
