@@ -70,10 +70,18 @@ func builtinIndex(_ name: String) -> Int? {
 
 extension Shell {
     func runBuiltin(_ b: Builtin, _ argv: [String]) throws -> Int32 {
-        defer { out.flush() }
         do {
-            return try b.run(self, argv)
+            let status = try b.run(self, argv)
+            out.flush()
+            if out.failure != nil || out.isBroken {
+                // a write error (EBADF, ENOSPC...): dash says "NAME: I/O error"
+                out = OutputWriter(.fd(.standardOutput), capacity: 8192)
+                report("\(argv[0]): \(argv[0]): I/O error")
+                return 1
+            }
+            return status
         } catch let f as ShellFailure {
+            out.flush()
             if b.special { throw f }
             report(f.message)
             return f.status
@@ -105,6 +113,7 @@ extension Shell {
             status = v & 255
         }
         if functionDepth > 0 || evalDepth > 0 { skip = .returnFunction }
+        else { throw ShellExit(status: status) }   // dash: return at top level ends the script
         lastStatus = status
         return status
     }
@@ -125,15 +134,8 @@ extension Shell {
         guard let bytes = try? readWholeFile(path) else {
             throw ShellFailure(message: "\(a[0]): cannot open \(a[1]): No such file")
         }
-        let savedPositional = positional
-        if a.count > 2 { positional = Array(a[2...]) }
-        let status: Int32
-        do { status = try runParsed(Parser(bytes), stopAtReturn: true) } catch {
-            if a.count > 2 { positional = savedPositional }
-            throw error
-        }
-        if a.count > 2 { positional = savedPositional }
-        return status
+        // dash ignores arguments after the file name
+        return try runParsed(Parser(bytes), stopAtReturn: true)
     }
 
     func exec(_ a: [String]) throws -> Int32 {
@@ -141,7 +143,7 @@ extension Shell {
         let argv = Array(a.dropFirst())
         out.flush(); err.flush()
         resetSignalsForChild()
-        let status = execute(argv, [])
+        let status = execute(argv, [], errorPrefix: "exec: ")
         throw ShellExit(status: status)
     }
 
@@ -154,7 +156,7 @@ extension Shell {
             for name in vars.keys.sorted() {
                 let v = vars[name]!
                 if readonly ? v.readonly : v.exported {
-                    out.write((readonly ? "readonly " : "export ") + name + (v.value.map { "=" + shellQuote($0) } ?? "") + "\n")
+                    out.write((readonly ? "readonly " : "export ") + name + (v.value.map { "=" + singleQuote($0) } ?? "") + "\n")
                 }
             }
             return 0
@@ -218,7 +220,7 @@ extension Shell {
         var args = Array(a.dropFirst())
         if args.isEmpty {
             for name in vars.keys.sorted() {
-                if let v = vars[name]?.value { out.write(name + "=" + shellQuote(v) + "\n") }
+                if let v = vars[name]?.value { out.write(name + "=" + singleQuote(v) + "\n") }
             }
             return 0
         }
@@ -352,13 +354,13 @@ extension Shell {
                     getoptsLastOptind = optind
                     try setVariable("OPTIND", String(optind))
                     if silent { try setVariable(name, ":"); try setVariable("OPTARG", letter) }
-                    else { report("No arg for -\(letter) option"); try setVariable(name, "?"); vars["OPTARG"] = nil }
+                    else { err.write("No arg for -\(letter) option\n"); err.flush(); try setVariable(name, "?"); vars["OPTARG"] = nil }
                     return 0
                 }
             } else { vars["OPTARG"] = nil }
             try setVariable(name, letter)
         } else {
-            if silent { try setVariable("OPTARG", letter) } else { report("Illegal option -\(letter)"); vars["OPTARG"] = nil }
+            if silent { try setVariable("OPTARG", letter) } else { err.write("Illegal option -\(letter)\n"); err.flush(); vars["OPTARG"] = nil }
             try setVariable(name, "?")
         }
         if advance { optind += 1; getoptsOffset = 0 }
@@ -371,7 +373,7 @@ extension Shell {
 
     func alias(_ a: [String]) throws -> Int32 {
         if a.count == 1 {
-            for k in aliases.keys.sorted() { out.write(k + "=" + shellQuote(aliases[k]!) + "\n") }
+            for k in aliases.keys.sorted() { out.write(k + "=" + singleQuote(aliases[k]!) + "\n") }
             return 0
         }
         var status: Int32 = 0
@@ -379,9 +381,9 @@ extension Shell {
             if let eq = arg.utf8.firstIndex(of: 61) {
                 aliases[String(arg[arg.startIndex..<eq])] = String(arg[arg.index(after: eq)...])
             } else if let v = aliases[arg] {
-                out.write(arg + "=" + shellQuote(v) + "\n")
+                out.write(arg + "=" + singleQuote(v) + "\n")
             } else {
-                report("alias: \(arg) not found"); status = 1
+                out.flush(); err.write("alias: \(arg) not found\n"); err.flush(); status = 1
             }
         }
         return status
@@ -391,7 +393,7 @@ extension Shell {
         if a.count > 1 && a[1] == "-a" { aliases = [:]; return 0 }
         var status: Int32 = 0
         for arg in a.dropFirst() {
-            if aliases.removeValue(forKey: arg) == nil { report("unalias: \(arg) not found"); status = 1 }
+            if aliases.removeValue(forKey: arg) == nil { out.flush(); err.write("unalias: \(arg) not found\n"); err.flush(); status = 1 }
         }
         return status
     }
@@ -621,7 +623,7 @@ extension Shell {
         if args.first == "--" { args.removeFirst() }
         if args.isEmpty {
             for sig in traps.keys.sorted() {
-                out.write("trap -- \(shellQuote(traps[sig]!)) \(signalNames.indices.contains(Int(sig)) ? signalNames[Int(sig)] : String(sig))\n")
+                out.write("trap -- \(singleQuote(traps[sig]!)) \(signalNames.indices.contains(Int(sig)) ? signalNames[Int(sig)] : String(sig))\n")
             }
             return 0
         }
@@ -637,7 +639,9 @@ extension Shell {
         }
         var status: Int32 = 0
         for s in args {
-            guard let n = signalNumber(s) else { report("trap: \(s): bad trap"); status = 1; continue }
+            guard !s.uppercased().hasPrefix("SIG"), let n = signalNumber(s) else {
+                out.flush(); err.write("trap: \(s): bad trap\n"); err.flush(); status = 1; continue
+            }
             if n == SIGKILL || n == SIGSTOP { continue }
             setTrap(n, action)
         }
@@ -673,3 +677,6 @@ extension Shell {
         return 0
     }
 }
+
+/// dash's listing form: always in single quotes ('\'' for a quote).
+func singleQuote(_ s: String) -> String { "'" + s.replacingAll("'", "'\\''") + "'" }

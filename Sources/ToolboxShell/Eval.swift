@@ -166,7 +166,15 @@ extension Shell {
         substitutionStatus = -1
         let argv = try expandWords(cmd.words)
         var assigns: [(String, String)] = []
-        for a in cmd.assignments { assigns.append((a.name, try expandString(a.value))) }
+        if argv.isEmpty {
+            for a in cmd.assignments {
+                let v = try expandString(a.value)
+                assigns.append((a.name, v))
+                try setVariable(a.name, v)
+            }
+        } else {
+            for a in cmd.assignments { assigns.append((a.name, try expandString(a.value))) }
+        }
         if xtrace { trace(assigns, argv) }
         if argv.isEmpty {
             let saved: [SavedFd]
@@ -178,10 +186,12 @@ extension Shell {
             return substitutionStatus >= 0 ? substitutionStatus : 0
         }
         let name = argv[0]
-        if let b = builtinIndex(name) {
+        let bi = builtinIndex(name)
+        if let b = bi, builtins[b].special || functions[name] == nil {
             let builtin = builtins[b]
             let saved: [SavedFd]
-            do { saved = try applyRedirections(cmd.redirections, save: !inChild) } catch let f as ShellFailure {
+            let permanent = inChild || (name == "exec" && argv.count == 1)
+            do { saved = try applyRedirections(cmd.redirections, save: !permanent) } catch let f as ShellFailure {
                 if builtin.special && !interactive { throw f }
                 report(f.message); return 2
             }
@@ -228,8 +238,8 @@ extension Shell {
     func trace(_ assigns: [(String, String)], _ argv: [String]) {
         var s = expandPromptless(value("PS4") ?? "+ ")
         var first = true
-        for (k, v) in assigns { if !first { s += " " }; first = false; s += k + "=" + traceQuote(v) }
-        for a in argv { if !first { s += " " }; first = false; s += traceQuote(a) }
+        for (k, v) in assigns { if !first { s += " " }; first = false; s += k + "=" + v }
+        for a in argv { if !first { s += " " }; first = false; s += a }
         out.flush()
         err.write(s + "\n"); err.flush()
     }
@@ -264,6 +274,9 @@ extension Shell {
             throw ShellFailure(message: "Maximum function recursion depth (\(maxFunctionDepth)) reached")
         }
         let savedPositional = positional
+        let savedLoopDepth = loopDepth
+        loopDepth = 0
+        defer { loopDepth = savedLoopDepth }
         positional = Array(argv.dropFirst())
         localFrames.append([])
         defer {
@@ -276,7 +289,7 @@ extension Shell {
     }
 
     /// Runs an applet or execs a program; only ever called in a child.
-    func execute(_ argv: [String], _ assigns: [(String, String)]) -> Int32 {
+    func execute(_ argv: [String], _ assigns: [(String, String)], errorPrefix: String = "") -> Int32 {
         let name = argv[0]
         if !name.utf8.contains(47), let i = applets.index(name) {
             syncEnvironment(assigns)
@@ -286,8 +299,8 @@ extension Shell {
         let env = environment(extra: assigns)
         var path = name
         if !name.utf8.contains(47) {
-            guard let found = searchPath(name) else {
-                report("\(name): not found")
+            guard let found = searchPath(name, path: assigns.last(where: { $0.0 == "PATH" })?.1) else {
+                report(errorPrefix + "\(name): not found")
                 return 127
             }
             path = found
@@ -297,8 +310,8 @@ extension Shell {
             // a script without #!: run it in this child as a shell script
             return runScriptInChild(path, Array(argv.dropFirst()))
         }
-        if e == ENOENT || e == ENOTDIR { report("\(name): not found"); return 127 }
-        report("\(name): \(Errno(e).description)")
+        if e == ENOENT || e == ENOTDIR { report(errorPrefix + "\(name): not found"); return 127 }
+        report(errorPrefix + "\(name): \(Errno(e).description)")
         return 126
     }
 
@@ -320,8 +333,8 @@ extension Shell {
         }
     }
 
-    func searchPath(_ name: String) -> String? {
-        let path = value("PATH") ?? ""
+    func searchPath(_ name: String, path: String? = nil) -> String? {
+        let path = path ?? value("PATH") ?? ""
         for dir in path.split(separator: ":", omittingEmptySubsequences: false) {
             let full = dir.isEmpty ? name : (dir.hasSuffix("/") ? dir + name : dir + "/" + name)
             var st = stat()

@@ -126,11 +126,11 @@ extension Shell {
         return String(decoding: fb.pattern, as: UTF8.self)
     }
 
-    func expandParts(_ parts: [WordPart], into fb: inout FieldBuilder, inQuotes: Bool, joinAll: Bool = false) throws {
+    func expandParts(_ parts: [WordPart], into fb: inout FieldBuilder, inQuotes: Bool, joinAll: Bool = false, splitLiterals: Bool = false) throws {
         for part in parts {
             switch part {
             case .literal(let s):
-                fb.add(s, quoted: inQuotes)
+                if splitLiterals && !inQuotes { fb.addSplitting(s) } else { fb.add(s, quoted: inQuotes) }
             case .quoted(let s):
                 if s.isEmpty { fb.markQuoted() } else { fb.add(s, quoted: true) }
             case .tilde(let user):
@@ -203,7 +203,7 @@ extension Shell {
             break
         case .length:
             if v == nil && nounset && !isList { throw ShellFailure(message: "\(name): parameter not set") }
-            let n = isList ? positional.count : (v ?? "").unicodeScalars.count
+            let n = (v ?? "").utf8.count   // bytes, as dash
             fb.add(String(n), quoted: quoted)
             return
         case .useDefault, .assignDefault, .errorIfUnset, .useAlternative:
@@ -211,7 +211,7 @@ extension Shell {
             let present = pe.colon ? (isSet && !empty) : isSet
             switch pe.op {
             case .useDefault:
-                if !present { try expandParts(pe.word?.parts ?? [], into: &fb, inQuotes: quoted, joinAll: joinAll); return }
+                if !present { try expandParts(pe.word?.parts ?? [], into: &fb, inQuotes: quoted, joinAll: joinAll, splitLiterals: !joinAll); return }
             case .assignDefault:
                 if !present {
                     let s = try expandString(pe.word ?? Word())
@@ -224,10 +224,10 @@ extension Shell {
             case .errorIfUnset:
                 if !present {
                     let msg = try pe.word.map { try expandString($0) } ?? ""
-                    throw ShellFailure(message: "\(name): " + (msg.isEmpty ? "parameter not set" : msg))
+                    throw ShellFailure(message: "\(name): " + (msg.isEmpty ? (pe.colon ? "parameter not set or null" : "parameter not set") : msg))
                 }
             case .useAlternative:
-                if present { try expandParts(pe.word?.parts ?? [], into: &fb, inQuotes: quoted, joinAll: joinAll) }
+                if present { try expandParts(pe.word?.parts ?? [], into: &fb, inQuotes: quoted, joinAll: joinAll, splitLiterals: !joinAll) }
                 return
             default: break
             }

@@ -81,6 +81,7 @@ extension Shell {
         var statuses = [Int32?](repeating: nil, count: pids.count)
         var stopped = false
         var remaining = pids.count
+        var lastRaw: Int32 = 0
         while remaining > 0 {
             var st: Int32 = 0
             let r = waitpid(-1, &st, jobControl ? WUNTRACED : 0)
@@ -92,10 +93,12 @@ extension Shell {
             if let k = pids.firstIndex(of: r) {
                 if isStop { stopped = true; remaining -= 1; continue }
                 if statuses[k] == nil { statuses[k] = status; remaining -= 1 }
+                if k == pids.count - 1 { lastRaw = st }
             } else {
                 _ = jobs.record(pid: r, status: status, stopped: isStop)
             }
         }
+        reportSignalDeath(lastRaw)
         if jobControl {
             _ = tcsetpgrp(0, getpgrp())
             if stopped {
@@ -110,6 +113,16 @@ extension Shell {
             if let s = statuses.last ?? nil, s == 128 + SIGINT { err.write("\n"); err.flush() }
         }
         return (statuses.last ?? 0) ?? 0
+    }
+
+    /// dash prints how a foreground job died of a signal (not INT or PIPE).
+    func reportSignalDeath(_ raw: Int32) {
+        let sig = raw & 0x7f
+        guard sig != 0, sig != 0x7f, sig != SIGINT, sig != SIGPIPE else { return }
+        var text = strsignal(sig).map { String(cString: $0) } ?? "Signal \(sig)"
+        if raw & 0x80 != 0 { text += " (core dumped)" }
+        out.flush()
+        err.write(text + "\n"); err.flush()
     }
 
     /// Reaps finished background children without blocking.
@@ -151,6 +164,7 @@ extension Shell {
             }
             let (status, stop) = decodeWaitStatus(st)
             _ = jobs.record(pid: r, status: status, stopped: stop)
+            if !stop && r == jobs.jobs[index].pids.last { reportSignalDeath(st) }
         }
         return jobs.jobs[index].status
     }

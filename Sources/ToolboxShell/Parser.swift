@@ -291,6 +291,7 @@ final class Parser {
         var assignmentPrefix = mode == .normal   // still possibly NAME= at the start
         var inAssignment = false
         var parenDepth = 0
+        var dqStart = 0
         func flushLit() {
             if !lit.isEmpty { parts.append(.literal(String(decoding: lit, as: UTF8.self))); lit.removeAll() }
         }
@@ -323,9 +324,7 @@ final class Parser {
                 else if b == c_rparen {
                     if parenDepth == 0 {
                         if peekChar(at: 1) == Int(c_rparen) { break }
-                        throw error("Missing '))'")
-                    }
-                    parenDepth -= 1
+                    } else { parenDepth -= 1 }
                 }
             }
             if assignmentPrefix {
@@ -350,7 +349,11 @@ final class Parser {
             case c_dquote where mode != .hereDoc && mode != .arith:
                 pos += 1
                 if mode == .braceQuoted { inDQ.toggle(); continue }
-                if !inDQ { flushLit(); inDQ = true; parts.append(.quoted("")) } else { inDQ = false }
+                if !inDQ { flushLit(); flushQuoted(); inDQ = true; dqStart = parts.count }
+                else {
+                    inDQ = false
+                    if parts.count == dqStart && quotedLit.isEmpty { parts.append(.quoted("")) }
+                }
             case c_backslash:
                 pos += 1
                 let d = peekChar()
@@ -465,15 +468,16 @@ final class Parser {
                     || b == UInt8(ascii: "-") || b == c_dollar || b == UInt8(ascii: "!") {
             name.append(b); pos += 1
         } else {
-            throw error("Bad substitution")
+            throw ShellSyntaxError(message: "Bad substitution", line: line)
         }
         let nameString = String(decoding: name, as: UTF8.self)
         if length {
-            guard nextChar() == Int(c_rbrace) else { throw error("Bad substitution") }
+            guard nextChar() == Int(c_rbrace) else { throw ShellSyntaxError(message: "Bad substitution", line: line) }
             return ParamExpansion(name: nameString, op: .length, colon: false, word: nil)
         }
         let d = nextChar()
         if d < 0 { throw error("Missing '}'") }
+        if d == 10 { line -= 1; throw error("Missing '}'") }
         if d == Int(c_rbrace) { return ParamExpansion(name: nameString, op: .plain, colon: false, word: nil) }
         var colon = false
         var opChar = d
@@ -494,10 +498,12 @@ final class Parser {
             op = .removeSmallestPrefix
             if peekChar() == Int(c_hash) { pos += 1; op = .removeLargestPrefix }
         default:
-            throw error("Bad substitution")
+            throw ShellSyntaxError(message: "Bad substitution", line: line)
         }
         try enter(); defer { depth -= 1 }
-        let w = try readWord(mode: quoted ? .braceQuoted : .braceUnquoted)
+        // patterns (% %% # ##) stay patterns inside double quotes
+        let patternOp = op == .removeSmallestSuffix || op == .removeLargestSuffix || op == .removeSmallestPrefix || op == .removeLargestPrefix
+        let w = try readWord(mode: quoted && !patternOp ? .braceQuoted : .braceUnquoted)
         guard nextChar() == Int(c_rbrace) else { throw error("Missing '}'") }
         return ParamExpansion(name: nameString, op: op, colon: colon, word: w)
     }
@@ -541,14 +547,14 @@ final class Parser {
         while true {
             var n = try andOr()
             t = try peekToken()
-            if t == .amp { consume(); n = .background(n) }
-            else if t == .semi { consume() }
+            var separated = false
+            if t == .amp { consume(); n = .background(n); separated = true }
+            else if t == .semi { consume(); separated = true }
             items.append(n)
             t = try peekToken()
             if t == .newline { consume(); break }
             if t == .eof { break }
-            if items.count > 0, case .semi = t { continue }
-            if try startsCommand() { continue }
+            if separated, try startsCommand() { continue }
             throw unexpected(t)
         }
         return items.count == 1 ? items[0] : .sequence(items)
@@ -571,7 +577,7 @@ final class Parser {
 
     /// A compound list: and-or lists separated by `;`, `&` or newlines, up to
     /// a closing keyword, `)`, `;;` or end of input.
-    func compoundList(stopAtRParen: Bool, allowEmpty: Bool = false) throws(ShellSyntaxError) -> Node {
+    func compoundList(stopAtRParen: Bool, allowEmpty: Bool = false, expecting: String? = nil) throws(ShellSyntaxError) -> Node {
         try enter(); defer { depth -= 1 }
         var items: [Node] = []
         try skipNewlines()
@@ -591,7 +597,8 @@ final class Parser {
         }
         if items.isEmpty {
             if allowEmpty { return .empty }
-            throw unexpected(try peekToken())
+            let t = try peekToken()
+            throw unexpected(t, expecting: t == .eof ? expecting : nil)
         }
         return items.count == 1 ? items[0] : .sequence(items)
     }
@@ -613,7 +620,7 @@ final class Parser {
         var negated = false
         if try peekKeyword() == "!" {
             consume(); negated = true
-            if try peekKeyword() == "!" { consume(); negated = false }
+            if try peekKeyword() == "!" { throw unexpected(.word) }
         }
         var stages = [try command()]
         while try peekToken() == .pipe {
@@ -641,7 +648,7 @@ final class Parser {
         let t = try peekToken()
         if t == .lparen {
             consume()
-            let body = try compoundList(stopAtRParen: true)
+            let body = try compoundList(stopAtRParen: true, expecting: ")")
             let c = try takeToken()
             guard c == .rparen else { throw unexpected(c, expecting: ")") }
             return .subshell(body, try trailingRedirections())
@@ -650,27 +657,27 @@ final class Parser {
             switch k {
             case "{":
                 consume()
-                let body = try compoundList(stopAtRParen: false)
+                let body = try compoundList(stopAtRParen: false, expecting: "}")
                 try expectKeyword("}")
                 return .group(body, try trailingRedirections())
             case "if":
                 consume()
-                let cond = try compoundList(stopAtRParen: false)
+                let cond = try compoundList(stopAtRParen: false, expecting: "then")
                 try expectKeyword("then")
-                let then = try compoundList(stopAtRParen: false)
+                let then = try compoundList(stopAtRParen: false, expecting: "fi")
                 var elifs: [(Node, Node)] = []
                 var otherwise: Node? = nil
                 while true {
                     if try peekKeyword() == "elif" {
                         consume()
-                        let c = try compoundList(stopAtRParen: false)
+                        let c = try compoundList(stopAtRParen: false, expecting: "then")
                         try expectKeyword("then")
-                        elifs.append((c, try compoundList(stopAtRParen: false)))
+                        elifs.append((c, try compoundList(stopAtRParen: false, expecting: "fi")))
                         continue
                     }
                     if try peekKeyword() == "else" {
                         consume()
-                        otherwise = try compoundList(stopAtRParen: false)
+                        otherwise = try compoundList(stopAtRParen: false, expecting: "fi")
                     }
                     break
                 }
@@ -679,9 +686,9 @@ final class Parser {
                 return .ifClause(condition: cond, then: then, otherwise: otherwise, try trailingRedirections())
             case "while", "until":
                 consume()
-                let cond = try compoundList(stopAtRParen: false)
+                let cond = try compoundList(stopAtRParen: false, expecting: "do")
                 try expectKeyword("do")
-                let body = try compoundList(stopAtRParen: false)
+                let body = try compoundList(stopAtRParen: false, expecting: "done")
                 try expectKeyword("done")
                 return .loop(condition: cond, body: body, until: k == "until", try trailingRedirections())
             case "for":
@@ -703,7 +710,7 @@ final class Parser {
                 } else if !sawNewline, try peekToken() == .semi { consume() }
                 try skipNewlines()
                 try expectKeyword("do")
-                let body = try compoundList(stopAtRParen: false)
+                let body = try compoundList(stopAtRParen: false, expecting: "done")
                 try expectKeyword("done")
                 return .forLoop(name: name, words: words, body: body, try trailingRedirections(), line: forLine)
             case "case":
@@ -733,7 +740,7 @@ final class Parser {
                     let s = try peekToken()
                     if s == .dsemi { consume(); try skipNewlines(); continue }
                     if try peekKeyword() == "esac" { consume(); break }
-                    throw unexpected(s, expecting: "esac")
+                    throw unexpected(s, expecting: ";;")
                 }
                 return .caseClause(subject, items, try trailingRedirections())
             default:
@@ -777,12 +784,22 @@ final class Parser {
                 return .function(name: name, body: body, line: cmd.line)
             }
             sawWord = true
-            cmd.words.append(w)
+            cmd.words.append(untildedArgument(w))
         }
         if !sawWord && cmd.assignments.isEmpty && cmd.redirections.isEmpty {
             throw unexpected(try peekToken())
         }
         return .simple(cmd)
+    }
+
+    /// A `~` the lexer took for an assignment's tilde (`x=~`) is literal in an argument.
+    private func untildedArgument(_ w: Word) -> Word {
+        var parts = w.parts
+        var changed = false
+        for i in parts.indices.dropFirst() {
+            if case .tilde(let u) = parts[i] { parts[i] = .literal("~" + u); changed = true }
+        }
+        return changed ? Word(parts) : w
     }
 
     /// `NAME=value` as an assignment (NAME unquoted, a valid name).

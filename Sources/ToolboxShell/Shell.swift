@@ -68,7 +68,7 @@ public final class Shell {
     var jobs = JobTable()
 
     /// Buffered writers on fds 1 and 2 for builtins (flushed after each).
-    let out = OutputWriter(.fd(.standardOutput), capacity: 8192)
+    var out = OutputWriter(.fd(.standardOutput), capacity: 8192)
     let err = OutputWriter.standardError()
     /// Logical working directory ($PWD).
     var pwd: String = "/"
@@ -329,11 +329,11 @@ public final class Shell {
 
     /// Parses and runs a string (eval, trap actions).
     func evalString(_ s: String) throws {
-        lastStatus = try runParsed(Parser(Array(s.utf8)), stopAtReturn: false)
+        lastStatus = try runParsed(Parser(Array(s.utf8)), stopAtReturn: false, errorPrefix: "eval: ")
     }
 
     /// Runs every command `parser` yields (eval, `.`, traps); syntax errors become failures.
-    func runParsed(_ parser: Parser, stopAtReturn: Bool) throws -> Int32 {
+    func runParsed(_ parser: Parser, stopAtReturn: Bool, errorPrefix: String = "") throws -> Int32 {
         parser.aliasLookup = { [unowned self] in self.aliases[$0] }
         evalDepth += 1
         defer { evalDepth -= 1 }
@@ -343,7 +343,7 @@ public final class Shell {
             var next: Node? = nil
             do { next = try parser.nextCommand() } catch {
                 currentLine = error.line
-                throw ShellFailure(message: error.message)
+                throw ShellFailure(message: errorPrefix + error.message)
             }
             guard let node = next else { break }
             status = try eval(node)

@@ -47,15 +47,14 @@ public func printfCommand(_ args: [String], out: OutputWriter, warn: (String) ->
         }
         var end: UnsafeMutablePointer<CChar>? = nil
         errno = 0
-        let (sv, uv): (Int64, UInt64) = s.withCString { p in
+        let (sv, uv, consumed): (Int64, UInt64, Int) = s.withCString { p in
             if unsigned {
                 let v = strtoull(p, &end, 0)
-                return (Int64(bitPattern: UInt64(v)), UInt64(v))
+                return (Int64(bitPattern: UInt64(v)), UInt64(v), end.map { $0 - UnsafeMutablePointer(mutating: p) } ?? 0)
             }
             let v = strtoll(p, &end, 0)
-            return (Int64(v), UInt64(bitPattern: Int64(v)))
+            return (Int64(v), UInt64(bitPattern: Int64(v)), end.map { $0 - UnsafeMutablePointer(mutating: p) } ?? 0)
         }
-        let consumed: Int = s.withCString { p in end.map { $0 - UnsafeMutablePointer(mutating: p) } ?? 0 }
         if consumed == 0 {
             warn(dialect == .gnu ? "\(quoteForError(s)): expected a numeric value" : "\(s): expected numeric value")
             status = 1
@@ -105,7 +104,10 @@ public func printfCommand(_ args: [String], out: OutputWriter, warn: (String) ->
                         while n < 3, j < f.count, f[j] >= 48 && f[j] <= 55 { v = v * 8 + Int(f[j] - 48); j += 1; n += 1 }
                         out.byte(UInt8(truncatingIfNeeded: v)); i = j; continue
                     }
-                    if d == UInt8(ascii: "c") { return status }
+                    if d == UInt8(ascii: "c") {
+                        if dialect == .gnu { return status }
+                        out.byte(92); out.byte(d); i = j + 1; continue   // dash: not an escape in the format
+                    }
                     var k = j + 1
                     if dialect == .gnu && (d == UInt8(ascii: "x") || d == UInt8(ascii: "u") || d == UInt8(ascii: "U")) {
                         let maxDigits = d == UInt8(ascii: "x") ? 2 : (d == UInt8(ascii: "u") ? 4 : 8)

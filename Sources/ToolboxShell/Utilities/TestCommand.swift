@@ -40,6 +40,7 @@ struct TestEvaluator {
         case 2:
             if args[0] == "!" { return args[1].isEmpty }
             if unaryOps.contains(args[0]) { return try unary(args[0], args[1]) }
+            if dialect == .dash && binaryOps.contains(args[1]) { throw TestFailure(message: "\(args[1]): argument expected") }
             throw TestFailure(message: dialect == .gnu ? "\(q(args[0])): unary operator expected" : "\(args[0]): unexpected operator")
         case 3:
             if binaryOps.contains(args[1]) { return try binary(args[0], args[1], args[2]) }

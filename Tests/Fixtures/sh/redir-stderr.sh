@@ -1,2 +1,2 @@
 echo err 2>/dev/null >&2; echo visible
-ls /nonexistent-dir 2>/dev/null; echo $?
+cd /nonexistent-dir 2>/dev/null; echo $?
