@@ -73,7 +73,7 @@ extension Shell {
         do {
             let status = try b.run(self, argv)
             out.flush()
-            if out.failure != nil || out.isBroken {
+            if out.failure != nil {
                 // a write error (EBADF, ENOSPC...): dash says "NAME: I/O error"
                 out = OutputWriter(.fd(.standardOutput), capacity: 8192)
                 report("\(argv[0]): \(argv[0]): I/O error")

@@ -81,6 +81,18 @@ struct FieldBuilder {
     }
 }
 
+func removeBackslashes(_ s: String) -> String {
+    guard s.utf8.contains(92) else { return s }
+    var out: [UInt8] = []
+    var escaped = false
+    for c in s.utf8 {
+        if c == 92 && !escaped { escaped = true; continue }
+        escaped = false
+        out.append(c)
+    }
+    return String(decoding: out, as: UTF8.self)
+}
+
 extension Shell {
     /// Command words to argument fields (splitting and globbing).
     func expandWords(_ words: [Word]) throws -> [String] {
@@ -293,8 +305,59 @@ extension Shell {
         fnmatch(pattern, s, 0) == 0
     }
 
-    /// Pathname expansion with glob(3): sorted, no match leaves the word.
+    /// Pathname expansion: glob(3), or for paths under /proc/PID/root (the
+    /// pattern's or the working directory's) a walk that lists directories
+    /// confined to that root, so `../*` never climbs out of the container.
     func glob(_ pattern: String) -> [String] {
+        let full = pattern.hasPrefix("/") ? pattern : (pwd == "/" ? "/" : pwd + "/") + pattern
+        if SplitPath(full).root != nil { return confinedGlob(pattern) }
+        return libcGlob(pattern)
+    }
+
+    func confinedGlob(_ pattern: String) -> [String] {
+        // (what the user sees, the logical path it stands for)
+        var current: [(String, String)] = [(pattern.hasPrefix("/") ? "/" : "", pattern.hasPrefix("/") ? "/" : pwd)]
+        let comps = pattern.split(separator: "/", omittingEmptySubsequences: true).map(String.init)
+        for (i, comp) in comps.enumerated() {
+            let last = i == comps.count - 1
+            let magic = comp.utf8.contains { $0 == 42 || $0 == 63 || $0 == 91 }
+            var next: [(String, String)] = []
+            for (shown, logical) in current {
+                let base = logical.hasSuffix("/") ? logical : logical + "/"
+                let shownBase = shown.isEmpty || shown.hasSuffix("/") ? shown : shown + "/"
+                if !magic {
+                    let literal = removeBackslashes(comp)
+                    next.append((shownBase + literal, base + literal))
+                    continue
+                }
+                for entry in listDirectory(logical, limit: 1 << 16, withTypes: true).sorted() {
+                    var name = entry
+                    let isDir = name.hasSuffix("/")
+                    if isDir { name.removeLast() }
+                    if name.hasPrefix(".") && !comp.hasPrefix(".") { continue }
+                    if !last && !isDir { continue }
+                    if fnmatch(comp, name, FNM_PERIOD) == 0 { next.append((shownBase + name, base + name)) }
+                }
+            }
+            current = next
+            if current.isEmpty || current.count > 1 << 16 { return [] }
+        }
+        // literal trailing components must exist
+        return current.filter { confinedExists($0.1) }.map { $0.0 + (pattern.hasSuffix("/") ? "/" : "") }
+    }
+
+    func confinedExists(_ path: String) -> Bool {
+        let split = SplitPath(path)
+        guard let root = split.root, let r = try? FileDescriptor.open(root, O_PATH | O_DIRECTORY) else {
+            var st = stat(); return lstat(path, &st) == 0
+        }
+        defer { r.close() }
+        guard let fd = try? openInRoot(r, logicalClean(split.inner), flags: O_PATH | O_NOFOLLOW) else { return false }
+        fd.close()
+        return true
+    }
+
+    func libcGlob(_ pattern: String) -> [String] {
         var g = glob_t()
         defer { globfree(&g) }
         guard Glibc.glob(pattern, 0, nil, &g) == 0 else { return [] }

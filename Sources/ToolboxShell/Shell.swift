@@ -99,7 +99,7 @@ public final class Shell {
             p += 1
         }
         if vars["IFS"] == nil || true { vars["IFS"] = ShellVariable(value: " \t\n") }
-        if vars["PS1"] == nil { vars["PS1"] = ShellVariable(value: getuid() == 0 ? "# " : "$ ") }
+        // PS1 stays unset: the prompt is then `user@host:/path# ` (Interactive.swift)
         if vars["PS2"] == nil { vars["PS2"] = ShellVariable(value: "> ") }
         if vars["PS4"] == nil { vars["PS4"] = ShellVariable(value: "+ ") }
         if vars["OPTIND"] == nil { vars["OPTIND"] = ShellVariable(value: "1") }
@@ -158,6 +158,10 @@ public final class Shell {
     }
 
     func start(_ args: [String]) -> Int32 {
+        // toolbox ignores SIGPIPE for its applets; a shell (and what it
+        // execs) gets the default back, so `yes | head` ends the writer.
+        signal(SIGPIPE, SIG_DFL)
+        initSignalFlags()
         var i = 0
         var command: String? = nil
         var forceInteractive = false
