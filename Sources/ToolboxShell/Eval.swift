@@ -223,8 +223,9 @@ extension Shell {
         }
         let pid = try forkChild()
         if pid == 0 {
-            resetSignalsForChild()
+            // job control first: tcsetpgrp needs SIGTTOU still ignored
             if monitor && !isSubshell { jobControlChild(pgid: 0, foreground: true) }
+            resetSignalsForChild()
             isSubshell = true
             do { _ = try applyRedirections(cmd.redirections, save: false) } catch let f as ShellFailure {
                 report(f.message); exitChild(2)
