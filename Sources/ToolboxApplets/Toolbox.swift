@@ -126,8 +126,9 @@ public enum Toolbox {
             return ExitCode.failure
         }
         var code = ExitCode.success
-        for a in applets {
-            let link = dir.hasSuffix("/") ? dir + a.name : dir + "/" + a.name
+        // every applet, and `toolbox` itself (so it is on PATH too)
+        for name in applets.map(\.name) + ["toolbox"] {
+            let link = dir.hasSuffix("/") ? dir + name : dir + "/" + name
             if let existing = try? readLink(link) {
                 if existing == target { continue }
                 err.write("toolbox: --install: \(link): exists (-> \(existing)), left alone\n")
