@@ -16,10 +16,18 @@ struct FieldBuilder {
     var hasGlob = false
     var started = false
     var pendingBreak = false
-    let ifs: [UInt8]
+    /// IFS as bytes, fetched on the first split (most words never split).
+    private var ifsBytes: [UInt8]? = nil
+    private let ifsSource: () -> String
     let split: Bool
+    var ifs: [UInt8] {
+        mutating get {
+            if let b = ifsBytes { return b }
+            let b = Array(ifsSource().utf8); ifsBytes = b; return b
+        }
+    }
 
-    init(ifs: String, split: Bool) { self.ifs = Array(ifs.utf8); self.split = split }
+    init(ifs: @escaping @autoclosure () -> String, split: Bool) { self.ifsSource = ifs; self.split = split }
 
     mutating func endField() {
         fields.append(String(decoding: value, as: UTF8.self))
@@ -54,7 +62,9 @@ struct FieldBuilder {
 
     /// The result of an unquoted expansion: split by IFS, glob-active.
     mutating func addSplitting(_ s: String) {
-        if !split || ifs.isEmpty { if !s.isEmpty { add(s, quoted: false) }; return }
+        if !split { if !s.isEmpty { add(s, quoted: false) }; return }
+        let ifs = self.ifs
+        if ifs.isEmpty { if !s.isEmpty { add(s, quoted: false) }; return }
         for c in s.utf8 {
             if ifs.contains(c) {
                 let white = c == 32 || c == 9 || c == 10
@@ -81,6 +91,27 @@ struct FieldBuilder {
     }
 }
 
+/// Whether an escaped pattern has an active `*`, `?` or a `[...]` that is
+/// closed (dash's expmeta: a lone `[`, as in `[ $i -lt 3 ]`, is literal).
+func isGlobPattern(_ p: String) -> Bool {
+    let u = Array(p.utf8)
+    var i = 0
+    while i < u.count {
+        let c = u[i]
+        if c == 92 { i += 2; continue }
+        if c == 42 || c == 63 { return true }
+        if c == 91 {
+            var j = i + 1
+            if j < u.count && (u[j] == 33 || u[j] == 94) { j += 1 }
+            if j < u.count && u[j] == 93 { j += 1 }
+            while j < u.count && u[j] != 93 { if u[j] == 92 { j += 1 }; j += 1 }
+            if j < u.count { return true }
+        }
+        i += 1
+    }
+    return false
+}
+
 func removeBackslashes(_ s: String) -> String {
     guard s.utf8.contains(92) else { return s }
     var out: [UInt8] = []
@@ -97,16 +128,27 @@ extension Shell {
     /// Command words to argument fields (splitting and globbing).
     func expandWords(_ words: [Word]) throws -> [String] {
         var result: [String] = []
+        result.reserveCapacity(words.count)
         for w in words {
-            // fast path: a plain literal without glob characters
-            if w.parts.count == 1, case .literal(let s) = w.parts[0], !s.utf8.contains(where: { $0 == 42 || $0 == 63 || $0 == 91 }) {
-                result.append(s); continue
+            // fast paths: a plain literal that is no pattern; an unquoted
+            // $name whose value has nothing to split or glob
+            if w.parts.count == 1 {
+                if case .literal(let s) = w.parts[0],
+                   !s.utf8.contains(where: { $0 == 42 || $0 == 63 || $0 == 91 }) || !isGlobPattern(s) {
+                    result.append(s); continue
+                }
+                if case .param(let pe, false) = w.parts[0], pe.op == .plain, let f = pe.name.utf8.first, isNameStart(f),
+                   let v = vars[pe.name]?.value, !v.isEmpty,
+                   !v.utf8.contains(where: { $0 == 32 || $0 == 9 || $0 == 10 || $0 == 42 || $0 == 63 || $0 == 91 }),
+                   isDefaultIFS {
+                    result.append(v); continue
+                }
             }
-            var fb = FieldBuilder(ifs: ifs, split: true)
+            var fb = FieldBuilder(ifs: self.ifs, split: true)
             try expandParts(w.parts, into: &fb, inQuotes: false)
             fb.finish()
             for (i, f) in fb.fields.enumerated() {
-                if let p = fb.patterns[i], !noglob {
+                if let p = fb.patterns[i], !noglob, isGlobPattern(p) {
                     let matches = glob(p)
                     if matches.isEmpty { result.append(f) } else { result.append(contentsOf: matches) }
                 } else {
@@ -117,6 +159,8 @@ extension Shell {
         return result
     }
 
+    var isDefaultIFS: Bool { vars["IFS"]?.value == " \t\n" }
+
     /// A word to one string: no splitting, no globbing (assignments, here-documents, case subjects).
     func expandString(_ w: Word) throws -> String {
         if w.parts.count == 1 {
@@ -126,14 +170,14 @@ extension Shell {
             }
         }
         if w.parts.isEmpty { return "" }
-        var fb = FieldBuilder(ifs: ifs, split: false)
+        var fb = FieldBuilder(ifs: self.ifs, split: false)
         try expandParts(w.parts, into: &fb, inQuotes: false, joinAll: true)
         return String(decoding: fb.value, as: UTF8.self)
     }
 
     /// A word to a fnmatch pattern: quoted characters escaped.
     func expandPattern(_ w: Word) throws -> String {
-        var fb = FieldBuilder(ifs: ifs, split: false)
+        var fb = FieldBuilder(ifs: self.ifs, split: false)
         try expandParts(w.parts, into: &fb, inQuotes: false, joinAll: true)
         return String(decoding: fb.pattern, as: UTF8.self)
     }

@@ -107,7 +107,7 @@ final class E2EScenario6DebugImageTests: E2ETestCase {
             .map { $0.split(separator: ",").map(String.init).sorted() } ?? []
         XCTAssertEqual(decoded, names)
         XCTAssertFalse(names.contains("cap_sys_ptrace"), "podman's default set has no SYS_PTRACE")
-        XCTAssertTrue(lines(out).contains("  uid:        0"), out)
+        XCTAssertTrue(lines(out).contains("  uid:        0(root)"), "named from the image's /etc/passwd: \(out)")
         _ = try? e.podman(["rm", "-f", n])
     }
 

@@ -110,6 +110,13 @@ struct TestEvaluator {
     }
 
     func number(_ s: String) throws -> Int {
+        // fast path: plain decimal digits
+        var v = 0, ok = !s.isEmpty, n = 0
+        for c in s.utf8 {
+            if c < 48 || c > 57 || n > 17 { ok = false; break }
+            v = v * 10 + Int(c - 48); n += 1
+        }
+        if ok { return v }
         var t = Substring(s)
         while t.first == " " || t.first == "\t" { t = t.dropFirst() }
         if dialect == .gnu { while t.last == " " || t.last == "\t" { t = t.dropLast() } }
