@@ -137,7 +137,7 @@ public func printfCommand(_ args: [String], out: OutputWriter, warn: (String) ->
                     precision = p
                 }
             }
-            while j < f.count, [104, 108, 76, 113, 106, 122, 116].contains(f[j]) { j += 1 }
+            while j < f.count, [104, 108, 76, 106, 122, 116].contains(f[j]) { j += 1 }
             guard j < f.count else {
                 warn(dialect == .gnu ? "\(String(decoding: f[i..<j], as: UTF8.self)): invalid conversion specification" : "missing format character")
                 return dialect == .gnu ? 1 : 2
