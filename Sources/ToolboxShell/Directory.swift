@@ -12,8 +12,8 @@ import ToolboxCore
 extension Shell {
     /// Changes directory to the absolute logical path `path`; returns the new $PWD.
     func changeDirectory(_ path: String, physical: Bool) throws -> String {
-        let split = SplitPath(path)
-        if let root = split.root {
+        if let split = splitContainerPath(path) {
+            let root = split.root
             // confined: the part after the root, with `..` floored at the root
             let rootFd = try FileDescriptor.open(root, O_PATH | O_DIRECTORY)
             defer { rootFd.close() }
@@ -39,4 +39,18 @@ func logicalClean(_ path: String) -> String {
         out.append(c)
     }
     return "/" + out.joined(separator: "/")
+}
+
+/// `/proc/PID/root/rest` (or `/proc/PID/cwd`, `/proc/self/root`) split into
+/// the container root and the path inside it; nil for any other path.
+/// Textual on purpose: it reads the logical paths the shell itself builds
+/// (`$PWD`, patterns, completion prefixes), which are already absolute.
+struct ContainerPath { let root: String; let inner: String }
+
+func splitContainerPath(_ path: String) -> ContainerPath? {
+    guard path.hasPrefix("/proc/") else { return nil }
+    let parts = path.split(separator: "/", omittingEmptySubsequences: true).filter { $0 != "." }
+    guard parts.count >= 3, parts[0] == "proc", Int32(parts[1]) != nil || parts[1] == "self",
+          parts[2] == "root" || parts[2] == "cwd" else { return nil }
+    return ContainerPath(root: "/proc/\(parts[1])/\(parts[2])", inner: "/" + parts[3...].joined(separator: "/"))
 }

@@ -354,7 +354,7 @@ extension Shell {
     /// confined to that root, so `../*` never climbs out of the container.
     func glob(_ pattern: String) -> [String] {
         let full = pattern.hasPrefix("/") ? pattern : (pwd == "/" ? "/" : pwd + "/") + pattern
-        if SplitPath(full).root != nil { return confinedGlob(pattern) }
+        if splitContainerPath(full) != nil { return confinedGlob(pattern) }
         return libcGlob(pattern)
     }
 
@@ -391,8 +391,7 @@ extension Shell {
     }
 
     func confinedExists(_ path: String) -> Bool {
-        let split = SplitPath(path)
-        guard let root = split.root, let r = try? FileDescriptor.open(root, O_PATH | O_DIRECTORY) else {
+        guard let split = splitContainerPath(path), let r = try? FileDescriptor.open(split.root, O_PATH | O_DIRECTORY) else {
             var st = stat(); return lstat(path, &st) == 0
         }
         defer { r.close() }

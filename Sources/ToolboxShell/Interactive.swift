@@ -172,11 +172,10 @@ extension Shell {
 
     /// Entry names of a directory (confined under /proc/PID/root); directories end in `/` with `withTypes`.
     func listDirectory(_ path: String, limit: Int, withTypes: Bool = false) -> [String] {
-        let split = SplitPath(path)
         let fd: FileDescriptor
         do {
-            if let root = split.root {
-                let r = try FileDescriptor.open(root, O_PATH | O_DIRECTORY)
+            if let split = splitContainerPath(path) {
+                let r = try FileDescriptor.open(split.root, O_PATH | O_DIRECTORY)
                 defer { r.close() }
                 fd = try openInRoot(r, logicalClean(split.inner), flags: O_RDONLY | O_DIRECTORY)
             } else {
