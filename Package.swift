@@ -66,9 +66,12 @@ let package = Package(
         .target(name: "ToolboxCore",
                 dependencies: ["ToolboxFormats", "ToolboxSystem", "ToolboxArchive", "ToolboxProc", "ToolboxNet", "ToolboxCLI"],
                 swiftSettings: toolboxSwiftSettings),
+        // The POSIX shell (`toolbox sh`, docs/sh.md): parser, expansion,
+        // eval, jobs, line editing; applets reach it through an injected runner.
+        .target(name: "ToolboxShell", dependencies: ["ToolboxCore"], swiftSettings: toolboxSwiftSettings),
         // One file per applet in family folders (Process/, Net/, Files/),
         // plus the registry and the multicall dispatcher.
-        .target(name: "ToolboxApplets", dependencies: ["ToolboxCore"], swiftSettings: toolboxSwiftSettings),
+        .target(name: "ToolboxApplets", dependencies: ["ToolboxCore", "ToolboxShell"], swiftSettings: toolboxSwiftSettings),
         // Thin main. -static-executable only here so `swift test` and debug
         // builds of the libraries keep linking dynamically; --gc-sections
         // drops the functions (one section each) nothing calls.
@@ -81,7 +84,7 @@ let package = Package(
         ),
         .testTarget(
             name: "ToolboxTests",
-            dependencies: ["ToolboxCore", "ToolboxApplets"],
+            dependencies: ["ToolboxCore", "ToolboxApplets", "ToolboxShell"],
             resources: []
         ),
     ]

@@ -76,9 +76,15 @@ public enum Toolbox {
     /// a thrown ToolError/Errno becomes `applet: message` and its exit code.
     public static func run(_ a: Applet, _ args: [String], out: OutputWriter, err: OutputWriter,
                            procfs: ProcFS = ProcFS(), hostRoot: String = "") -> Int32 {
-        for arg in args {
-            if arg == "--" { break }
-            if arg == "--help" { out.write(a.spec.helpText); return ExitCode.success }
+        // echo, printf, test, [, true, false and sh take their arguments as
+        // given: only a lone --help asks for help (never for test), as GNU.
+        if rawArgumentApplets.contains(a.name) {
+            if args.count == 1 && args[0] == "--help" && a.name != "test" { out.write(a.spec.helpText); return ExitCode.success }
+        } else {
+            for arg in args {
+                if arg == "--" { break }
+                if arg == "--help" { out.write(a.spec.helpText); return ExitCode.success }
+            }
         }
         let ctx = Context(applet: a.name, out: out, err: err, procfs: procfs, hostRoot: hostRoot)
         do {
@@ -95,6 +101,8 @@ public enum Toolbox {
             return ExitCode.failure
         }
     }
+
+    static let rawArgumentApplets: [String] = ["[", "echo", "false", "printf", "sh", "test", "true"]
 
     static var helpText: String {
         var s = boxSpec.helpText
@@ -118,8 +126,9 @@ public enum Toolbox {
             return ExitCode.failure
         }
         var code = ExitCode.success
-        for a in applets {
-            let link = dir.hasSuffix("/") ? dir + a.name : dir + "/" + a.name
+        // every applet, and `toolbox` itself (so it is on PATH too)
+        for name in applets.map(\.name) + ["toolbox"] {
+            let link = dir.hasSuffix("/") ? dir + name : dir + "/" + name
             if let existing = try? readLink(link) {
                 if existing == target { continue }
                 err.write("toolbox: --install: \(link): exists (-> \(existing)), left alone\n")

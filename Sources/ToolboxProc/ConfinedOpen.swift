@@ -166,7 +166,17 @@ public func readFileInRoot(_ root: FileDescriptor, _ path: String) throws(Chosen
 /// getcwd(3), or nil when it fails or the directory is not reachable from
 /// this process's root (Linux then reports "(unreachable)/...").
 func workingDirectory() -> String? {
-    withUnsafeTemporaryAllocation(of: CChar.self, capacity: 4097) { buf -> String? in
+    // `toolbox sh` keeps the logical directory in $PWD (docs/sh.md): after
+    // `cd /proc/8/root/app` the kernel's name for the directory is the
+    // container's `/app` (or "(unreachable)/app"), which would lose the
+    // root. Trust $PWD when it goes through /proc and names this directory.
+    if let p = getenv("PWD"), p[0] == 0x2F, strncmp(p, "/proc/", 6) == 0 {
+        var a = Glibc_stat_t(), b = Glibc_stat_t()
+        if stat(p, &a) == 0, stat(".", &b) == 0, a.st_dev == b.st_dev, a.st_ino == b.st_ino {
+            return String(cString: p)
+        }
+    }
+    return withUnsafeTemporaryAllocation(of: CChar.self, capacity: 4097) { buf -> String? in
         guard getcwd(buf.baseAddress!, buf.count) != nil, buf[0] == 0x2F else { return nil }
         return String(cString: buf.baseAddress!)
     }

@@ -1,10 +1,10 @@
 import Foundation
 import XCTest
 
-/// Scenario 6, the debug image without a shell: the image built from
-/// Dockerfile.toolbox (BINARY_FROM=prebuilt) runs every applet through its
-/// entrypoint and through the /bin symlinks, and `caps` reports what podman
-/// really granted.
+/// Scenario 6, the debug image: the image built from Dockerfile.toolbox
+/// (BINARY_FROM=prebuilt) lands in toolbox's own sh, runs every applet
+/// through its entrypoint and through the /bin symlinks, and `caps` reports
+/// what podman really granted.
 final class E2EScenario6DebugImageTests: E2ETestCase {
     override class var scenarioName: String { "s6" }
 
@@ -17,11 +17,12 @@ final class E2EScenario6DebugImageTests: E2ETestCase {
     func testImageConfigIsEntrypointToolboxFromScratch() throws {
         let r = try e.podman.must(["image", "inspect", "--format",
                                    "{{json .Config.Entrypoint}} {{json .Config.Cmd}} {{len .RootFS.Layers}}", e.toolboxImage])
-        // Two layers: /toolbox and /bin with its symlinks; nothing else.
-        XCTAssertEqual(r.outString, "[\"/toolbox\"] [\"--help\"] 2\n")
+        // One layer: /toolbox, /bin with its symlinks, /etc, /tmp.
+        XCTAssertEqual(r.outString, "[\"/toolbox\"] [\"sh\"] 1\n")
     }
 
-    /// The image's whole file tree: /toolbox and /bin/APPLET -> /toolbox.
+    /// The image's whole file tree: /toolbox, /bin/APPLET -> /toolbox (sh
+    /// and toolbox among them), /etc/passwd and /etc/group, /tmp (1777).
     func testImageHoldsOnlyTheBinaryAndItsSymlinks() throws {
         let mount = try e.podman.must(["image", "mount", e.toolboxImage]).outString
             .trimmingCharacters(in: .whitespacesAndNewlines)
@@ -29,8 +30,14 @@ final class E2EScenario6DebugImageTests: E2ETestCase {
         let fm = FileManager.default
         let all = try fm.subpathsOfDirectory(atPath: mount).sorted()
         let applets = try hostApplets()
-        XCTAssertEqual(all, (["bin", "toolbox"] + applets.map { "bin/\($0)" }).sorted())
-        for a in applets {
+        XCTAssertEqual(all, (["bin", "bin/toolbox", "etc", "etc/group", "etc/passwd", "tmp", "toolbox"] + applets.map { "bin/\($0)" }).sorted())
+        XCTAssertTrue(applets.contains("sh"))
+        let tmpMode = try fm.attributesOfItem(atPath: mount + "/tmp")[.posixPermissions] as? Int
+        XCTAssertEqual(tmpMode, 0o1777, "/tmp is writable by all, sticky")
+        XCTAssertEqual(try String(contentsOfFile: mount + "/etc/passwd", encoding: .utf8),
+                       "root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n")
+        XCTAssertEqual(try String(contentsOfFile: mount + "/etc/group", encoding: .utf8), "root:x:0:\nnogroup:x:65534:\n")
+        for a in applets + ["toolbox"] {
             XCTAssertEqual(try fm.destinationOfSymbolicLink(atPath: "\(mount)/bin/\(a)"), "/toolbox", a)
         }
         let binary = try Data(contentsOf: URL(fileURLWithPath: mount + "/toolbox"))
@@ -43,9 +50,12 @@ final class E2EScenario6DebugImageTests: E2ETestCase {
         XCTAssertTrue(lines(r.outString).contains("caps"), r.outString)
     }
 
-    func testDefaultCommandPrintsHelp() throws {
-        let r = try tb([], [])
-        XCTAssertEqual(ok(r, "podman run IMAGE"), try host(e.toolbox, ["--help"]).out)
+    /// The default command is sh: without a terminal it reads the script
+    /// on stdin without prompts (`kubectl exec -i ... -- sh < script.sh`).
+    func testDefaultCommandIsAShellReadingStdin() throws {
+        let r = try tb([], [], stdin: Data("echo $0 here; cd /tmp; pwd; : > f && echo wrote; type ls sh toolbox\n".utf8))
+        XCTAssertEqual(ok(r, "podman run -i IMAGE < script"),
+                       "sh here\n/tmp\nwrote\nls is a toolbox applet\nsh is a toolbox applet\ntoolbox is /bin/toolbox\n")
     }
 
     /// `podman run IMAGE APPLET --help` for every applet: the entrypoint
@@ -69,9 +79,12 @@ final class E2EScenario6DebugImageTests: E2ETestCase {
         }
     }
 
-    func testNoShellInTheImage() throws {
-        let r = try tb(["--entrypoint", "/bin/sh"], ["-c", "true"])
-        XCTAssertNotEqual(r.code, 0, "the debug image has a shell: \(r.outString)")
+    /// /bin/sh is toolbox's sh, and pipelines of applets need nothing else.
+    func testBinShIsToolboxSh() throws {
+        let r = try tb(["--entrypoint", "/bin/sh"], ["-c", "ps -e -o pid,args | cat | cat; echo status $?"])
+        let out = ok(r, "/bin/sh -c pipeline")
+        XCTAssertTrue(out.contains("/bin/sh -c ps -e -o pid,args"), out)
+        XCTAssertTrue(out.hasSuffix("status 0\n"), out)
     }
 
     func testUnknownAppletExit127() throws {
@@ -94,7 +107,7 @@ final class E2EScenario6DebugImageTests: E2ETestCase {
             .map { $0.split(separator: ",").map(String.init).sorted() } ?? []
         XCTAssertEqual(decoded, names)
         XCTAssertFalse(names.contains("cap_sys_ptrace"), "podman's default set has no SYS_PTRACE")
-        XCTAssertTrue(lines(out).contains("  uid:        0"), out)
+        XCTAssertTrue(lines(out).contains("  uid:        0(root)"), "named from the image's /etc/passwd: \(out)")
         _ = try? e.podman(["rm", "-f", n])
     }
 

@@ -1,0 +1,399 @@
+import ToolboxCore
+
+// The shell's state (dash's var.c, options.c, main.c): variables, options,
+// positional parameters, functions, aliases, and the entry points for
+// `sh -c`, `sh FILE` and a script on standard input.
+
+/// How the shell runs toolbox's own applets without execve: `index(name)`
+/// finds one, `run(index, argv)` runs it on the current fds 0/1/2 and
+/// returns its exit status (the caller decides whether to fork first).
+public struct AppletRunner: Sendable {
+    public let names: [String]
+    public let index: @Sendable (String) -> Int?
+    public let run: @Sendable (Int, [String]) -> Int32
+    public init(names: [String], index: @escaping @Sendable (String) -> Int?, run: @escaping @Sendable (Int, [String]) -> Int32) {
+        self.names = names; self.index = index; self.run = run
+    }
+}
+
+struct ShellVariable {
+    var value: String?
+    var exported = false
+    var readonly = false
+}
+
+/// Thrown to unwind to the top level: `exit`, a fatal error in a
+/// non-interactive shell, or the end of a forked child.
+struct ShellExit: Error { let status: Int32 }
+
+/// An error that aborts the current command (dash's `sh_error`): printed as
+/// `sh: LINE: message`, status 2; fatal unless the shell is interactive.
+struct ShellFailure: Error { let message: String; var status: Int32 = 2 }
+
+enum Skip { case none, breakLoop, continueLoop, returnFunction }
+
+public final class Shell {
+    var vars: [String: ShellVariable] = [:]
+    var positional: [String] = []
+    var arg0: String
+    var functions: [String: Node] = [:]
+    var aliases: [String: String] = [:]
+    var lastStatus: Int32 = 0
+    var lastBackgroundPid: Int32 = 0
+    let shellPid: Int32
+    var currentLine = 0
+    /// The prefix of error messages: `sh`, or the script's name.
+    var commandName: String
+    let applets: AppletRunner
+
+    // options
+    var errexit = false, nounset = false, xtrace = false, noglob = false, noclobber = false
+    var verbose = false, allexport = false, noexec = false, monitor = false
+    var interactive = false
+
+    /// > 0 inside a condition (if/while/&&/||/!): errexit does not fire.
+    var errexitSuppressed = 0
+    var skip: Skip = .none
+    var skipCount = 0
+    var loopDepth = 0
+    var functionDepth = 0
+    var evalDepth = 0
+    /// True in a forked child (subshell, pipeline stage, command substitution).
+    var isSubshell = false
+    /// Saved variables for `local`, one frame per function call.
+    var localFrames: [[(String, ShellVariable?)]] = []
+
+    var traps: [Int32: String] = [:]
+    var exitTrapRan = false
+    var jobs = JobTable()
+
+    /// Buffered writers on fds 1 and 2 for builtins (flushed after each).
+    var out = OutputWriter(.fd(.standardOutput), capacity: 8192)
+    let err = OutputWriter.standardError()
+    /// Logical working directory ($PWD).
+    var pwd: String = "/"
+    var history: [String] = []
+    var getoptsOffset = 0
+    var getoptsLastOptind = 1
+    /// Status of the last command substitution in the current command (-1: none).
+    var substitutionStatus: Int32 = -1
+
+    public init(arg0: String, applets: AppletRunner) {
+        self.arg0 = arg0
+        self.commandName = arg0
+        self.applets = applets
+        self.shellPid = getpid()
+        importEnvironment()
+    }
+
+    // MARK: variables
+
+    private func importEnvironment() {
+        var p = environ
+        while let entry = p.pointee {
+            let s = String(cString: entry)
+            if let eq = s.utf8.firstIndex(of: 61) {
+                let name = String(s[s.startIndex..<eq])
+                if isValidName(name) { vars[name] = ShellVariable(value: String(s[s.index(after: eq)...]), exported: true) }
+            }
+            p += 1
+        }
+        if vars["IFS"] == nil || true { vars["IFS"] = ShellVariable(value: " \t\n") }
+        // PS1 stays unset: the prompt is then `user@host:/path# ` (Interactive.swift)
+        if vars["PS2"] == nil { vars["PS2"] = ShellVariable(value: "> ") }
+        if vars["PS4"] == nil { vars["PS4"] = ShellVariable(value: "+ ") }
+        if vars["OPTIND"] == nil { vars["OPTIND"] = ShellVariable(value: "1") }
+        if vars["PATH"] == nil { vars["PATH"] = ShellVariable(value: "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin") }
+        vars["PPID"] = ShellVariable(value: String(getppid()))
+        // PWD: keep the inherited one when it names the current directory.
+        var cwd = currentDirectory() ?? "/"
+        if let inherited = vars["PWD"]?.value, inherited.hasPrefix("/"),
+           let a = try? fileStatus(inherited), let b = try? fileStatus(".") , a.st_dev == b.st_dev && a.st_ino == b.st_ino {
+            cwd = inherited
+        }
+        pwd = cwd
+        vars["PWD"] = ShellVariable(value: cwd, exported: true)
+    }
+
+    func value(_ name: String) -> String? { vars[name]?.value }
+
+    func setVariable(_ name: String, _ value: String, export: Bool = false) throws {
+        if var v = vars[name] {
+            if v.readonly { throw ShellFailure(message: "\(name): is read only") }
+            v.value = value
+            if export || allexport { v.exported = true }
+            vars[name] = v
+        } else {
+            vars[name] = ShellVariable(value: value, exported: export || allexport)
+        }
+    }
+
+    var ifs: String { vars["IFS"]?.value ?? " \t\n" }
+
+    /// The environment for a child: exported variables plus the command's assignments.
+    func environment(extra: [(String, String)]) -> [String] {
+        var env: [String] = []
+        env.reserveCapacity(vars.count)
+        for (k, v) in vars where v.exported {
+            if let value = v.value, !extra.contains(where: { $0.0 == k }) { env.append(k + "=" + value) }
+        }
+        for (k, v) in extra { env.append(k + "=" + v) }
+        return env
+    }
+
+    // MARK: errors
+
+    func report(_ message: String) {
+        out.flush()
+        err.write(commandName + ": " + String(currentLine) + ": " + message + "\n")
+        err.flush()
+    }
+
+    // MARK: entry points
+
+    /// `sh [-c STRING [NAME [ARG...]] | FILE [ARG...]]` with option letters.
+    public static func main(_ args: [String], applets: AppletRunner) -> Int32 {
+        let shell = Shell(arg0: "sh", applets: applets)
+        return shell.start(args)
+    }
+
+    func start(_ args: [String]) -> Int32 {
+        // toolbox ignores SIGPIPE for its applets; a shell (and what it
+        // execs) gets the default back, so `yes | head` ends the writer.
+        signal(SIGPIPE, SIG_DFL)
+        initSignalFlags()
+        var i = 0
+        var command: String? = nil
+        var forceInteractive = false
+        var readStdin = false
+        while i < args.count {
+            let a = args[i]
+            if a == "--" { i += 1; break }
+            if a == "-" { i += 1; break }
+            guard let f = a.utf8.first, f == 45 || f == 43, a.utf8.count > 1 else { break }
+            let on = f == 45
+            i += 1
+            var chars = Array(a.utf8.dropFirst())
+            var k = 0
+            while k < chars.count {
+                let c = chars[k]; k += 1
+                switch c {
+                case UInt8(ascii: "c"):
+                    command = ""
+                case UInt8(ascii: "i"): forceInteractive = on
+                case UInt8(ascii: "s"): readStdin = on
+                case UInt8(ascii: "o"):
+                    if i < args.count { _ = setLongOption(args[i], on); i += 1 }
+                default:
+                    if !setOptionLetter(c, on) {
+                        err.write("sh: Illegal option -\(String(UnicodeScalar(c)))\n"); err.flush()
+                        return 2
+                    }
+                }
+            }
+            chars.removeAll()
+        }
+        if command != nil {
+            guard i < args.count else {
+                err.write("sh: -c requires an argument\n"); err.flush(); return 2
+            }
+            command = args[i]; i += 1
+            if i < args.count { arg0 = args[i]; commandName = arg0; i += 1 }
+            positional = Array(args[i...])
+            interactive = forceInteractive
+            return runTop(Parser(Array(command!.utf8)))
+        }
+        if i < args.count && !readStdin {
+            let file = args[i]
+            positional = Array(args[(i + 1)...])
+            arg0 = file; commandName = file
+            let fd: FileDescriptor
+            do { fd = try FileDescriptor.open(file, O_RDONLY) } catch {
+                commandName = "sh"; currentLine = 0
+                report("cannot open \(file): \(openMessage(error))")
+                return 2
+            }
+            let input = FdInput(moveHigh(fd))
+            return runTop(Parser([], refill: { input.read() }))
+        }
+        positional = Array(args[i...])
+        interactive = forceInteractive || (isatty(0) == 1 && isatty(2) == 1)
+        if interactive {
+            monitor = true
+            return runInteractive()
+        }
+        let input = FdInput(.standardInput)
+        input.byteAtATime = lseek(0, 0, SEEK_CUR) < 0
+        return runTop(Parser([], refill: { input.read() }))
+    }
+
+    func setOptionLetter(_ c: UInt8, _ on: Bool) -> Bool {
+        switch c {
+        case UInt8(ascii: "e"): errexit = on
+        case UInt8(ascii: "u"): nounset = on
+        case UInt8(ascii: "x"): xtrace = on
+        case UInt8(ascii: "f"): noglob = on
+        case UInt8(ascii: "C"): noclobber = on
+        case UInt8(ascii: "v"): verbose = on
+        case UInt8(ascii: "a"): allexport = on
+        case UInt8(ascii: "n"): noexec = on
+        case UInt8(ascii: "m"): monitor = on
+        case UInt8(ascii: "b"), UInt8(ascii: "h"): break
+        default: return false
+        }
+        return true
+    }
+
+    static let longOptions: [(String, UInt8)] = [
+        ("allexport", UInt8(ascii: "a")), ("errexit", UInt8(ascii: "e")), ("monitor", UInt8(ascii: "m")),
+        ("noclobber", UInt8(ascii: "C")), ("noexec", UInt8(ascii: "n")), ("noglob", UInt8(ascii: "f")),
+        ("nounset", UInt8(ascii: "u")), ("verbose", UInt8(ascii: "v")), ("xtrace", UInt8(ascii: "x")),
+    ]
+
+    func setLongOption(_ name: String, _ on: Bool) -> Bool {
+        guard let o = Shell.longOptions.first(where: { $0.0 == name }) else { return false }
+        return setOptionLetter(o.1, on)
+    }
+
+    func optionIsSet(_ c: UInt8) -> Bool {
+        switch c {
+        case UInt8(ascii: "e"): return errexit
+        case UInt8(ascii: "u"): return nounset
+        case UInt8(ascii: "x"): return xtrace
+        case UInt8(ascii: "f"): return noglob
+        case UInt8(ascii: "C"): return noclobber
+        case UInt8(ascii: "v"): return verbose
+        case UInt8(ascii: "a"): return allexport
+        case UInt8(ascii: "n"): return noexec
+        case UInt8(ascii: "m"): return monitor
+        default: return false
+        }
+    }
+
+    var optionFlags: String {
+        var s = ""
+        for c in "efuvxCamn".utf8 where optionIsSet(c) { s.append(Character(UnicodeScalar(c))) }
+        if interactive { s += "i" }
+        return s
+    }
+
+    /// Parses and runs commands one at a time until end of input or `exit`.
+    func runTop(_ parser: Parser) -> Int32 {
+        parser.aliasLookup = { [unowned self] in self.aliases[$0] }
+        do {
+            while true {
+                let node: Node?
+                do {
+                    node = try parser.nextCommand()
+                } catch let e as ShellSyntaxError {
+                    currentLine = e.line
+                    report(e.message)
+                    lastStatus = 2
+                    if interactive { continue }
+                    throw ShellExit(status: 2)
+                }
+                guard let node else { break }
+                if noexec { continue }
+                do {
+                    _ = try eval(node)
+                } catch let f as ShellFailure {
+                    report(f.message)
+                    lastStatus = f.status
+                    if !interactive { throw ShellExit(status: f.status) }
+                }
+                skip = .none
+                runPendingTraps()
+            }
+        } catch let e as ShellExit {
+            return finish(e.status)
+        } catch {
+            return finish(2)
+        }
+        return finish(lastStatus)
+    }
+
+    /// Runs the EXIT trap once and flushes; returns the status to exit with.
+    func finish(_ status: Int32) -> Int32 {
+        var status = status
+        if !exitTrapRan, let action = traps[0], !isSubshell || true {
+            exitTrapRan = true
+            let saved = lastStatus
+            lastStatus = status
+            do {
+                try evalString(action)
+            } catch let e as ShellExit { status = e.status }
+            catch let f as ShellFailure { report(f.message); status = f.status }
+            catch {}
+            _ = saved
+        }
+        out.flush(); err.flush()
+        saveHistory()
+        return status
+    }
+
+    /// Parses and runs a string (eval, trap actions).
+    func evalString(_ s: String) throws {
+        lastStatus = try runParsed(Parser(Array(s.utf8)), stopAtReturn: false, errorPrefix: "eval: ")
+    }
+
+    /// Runs every command `parser` yields (eval, `.`, traps); syntax errors become failures.
+    func runParsed(_ parser: Parser, stopAtReturn: Bool, errorPrefix: String = "") throws -> Int32 {
+        parser.aliasLookup = { [unowned self] in self.aliases[$0] }
+        evalDepth += 1
+        defer { evalDepth -= 1 }
+        if evalDepth > maxNesting { throw ShellFailure(message: "nesting too deep") }
+        var status: Int32 = 0
+        while true {
+            var next: Node? = nil
+            do { next = try parser.nextCommand() } catch {
+                currentLine = error.line
+                throw ShellFailure(message: errorPrefix + error.message)
+            }
+            guard let node = next else { break }
+            status = try eval(node)
+            if skip == .returnFunction && stopAtReturn { skip = .none; break }
+            if skip != .none { break }
+        }
+        return status
+    }
+}
+
+/// dash's errmsg(E_OPEN): ENOENT and ENOTDIR say "No such file".
+func openMessage(_ e: Error) -> String {
+    if let e = e as? Errno {
+        if e == .noSuchFile || e == .notDirectory { return "No such file" }
+        return e.description
+    }
+    return "\(e)"
+}
+
+func currentDirectory() -> String? {
+    var buf = [CChar](repeating: 0, count: 4096)
+    guard getcwd(&buf, buf.count) != nil else { return nil }
+    return String(decoding: buf.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+}
+
+/// A script read from a descriptor in blocks; byte by byte from a pipe so
+/// commands that read standard input see what follows the current line.
+final class FdInput {
+    let fd: FileDescriptor
+    var byteAtATime = false
+    var buffer = [UInt8](repeating: 0, count: 8192)
+    init(_ fd: FileDescriptor) { self.fd = fd }
+    func read() -> [UInt8]? {
+        if byteAtATime {
+            var line: [UInt8] = []
+            var b: UInt8 = 0
+            while true {
+                let n = Glibc.read(fd.rawValue, &b, 1)
+                if n < 0 && errno == EINTR { continue }
+                if n <= 0 { break }
+                line.append(b)
+                if b == 10 { break }
+            }
+            return line.isEmpty ? nil : line
+        }
+        let n = buffer.withUnsafeMutableBytes { (try? fd.read(into: $0)) ?? 0 }
+        return n <= 0 ? nil : Array(buffer[0..<n])
+    }
+}

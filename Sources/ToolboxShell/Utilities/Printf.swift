@@ -1,0 +1,209 @@
+import ToolboxCore
+
+// printf FORMAT [ARG...]: the format is reused until the arguments are used
+// up; numeric conversions go through vsnprintf(3) with the parsed flags.
+
+/// Formats C-style with vsnprintf (numbers only; strings are padded here).
+func cFormat(_ format: String, _ args: [CVarArg]) -> String {
+    withVaList(args) { va -> String in
+        var buf = [CChar](repeating: 0, count: 512)
+        var copy: CVaListPointer = va
+        _ = copy
+        let n = Int(vsnprintf(&buf, buf.count, format, va))
+        if n < buf.count { return String(decoding: buf[0..<max(n, 0)].map { UInt8(bitPattern: $0) }, as: UTF8.self) }
+        return withVaList(args) { va2 -> String in
+            var big = [CChar](repeating: 0, count: n + 1)
+            _ = vsnprintf(&big, big.count, format, va2)
+            return String(decoding: big[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        }
+    }
+}
+
+public func printfCommand(_ args: [String], out: OutputWriter, warn: (String) -> Void, dialect: UtilityDialect) -> Int32 {
+    var args = args[...]
+    if dialect == .gnu, args.first == "--" { args = args.dropFirst() }
+    guard let format = args.first else {
+        warn(dialect == .gnu ? "missing operand" : "usage: printf format [arg ...]")
+        return dialect == .gnu ? 1 : 2
+    }
+    var rest = Array(args.dropFirst())
+    var argIndex = 0
+    var status: Int32 = 0
+    let f = Array(format.utf8)
+
+    func nextArg() -> String? {
+        if argIndex < rest.count { argIndex += 1; return rest[argIndex - 1] }
+        return nil
+    }
+    func quoteForError(_ s: String) -> String { dialect == .gnu ? "'\(s)'" : s }
+
+    func integer(_ s: String?, unsigned: Bool) -> (Int64, UInt64) {
+        guard let s, !s.isEmpty else { return (0, 0) }
+        let u = Array(s.utf8)
+        if u[0] == 39 || u[0] == 34 {
+            if u.count < 2 { return (0, 0) }
+            let scalar = String(decoding: u[1...], as: UTF8.self).unicodeScalars.first.map { Int64($0.value) } ?? 0
+            return (scalar, UInt64(bitPattern: scalar))
+        }
+        var end: UnsafeMutablePointer<CChar>? = nil
+        errno = 0
+        let (sv, uv, consumed): (Int64, UInt64, Int) = s.withCString { p in
+            if unsigned {
+                let v = strtoull(p, &end, 0)
+                return (Int64(bitPattern: UInt64(v)), UInt64(v), end.map { $0 - UnsafeMutablePointer(mutating: p) } ?? 0)
+            }
+            let v = strtoll(p, &end, 0)
+            return (Int64(v), UInt64(bitPattern: Int64(v)), end.map { $0 - UnsafeMutablePointer(mutating: p) } ?? 0)
+        }
+        if consumed == 0 {
+            warn(dialect == .gnu ? "\(quoteForError(s)): expected a numeric value" : "\(s): expected numeric value")
+            status = 1
+            return (0, 0)
+        }
+        if consumed < u.count {
+            warn(dialect == .gnu ? "\(quoteForError(s)): value not completely converted" : "\(s): not completely converted")
+            status = 1
+        } else if errno == ERANGE {
+            warn("\(quoteForError(s)): \(Errno(ERANGE).description)")
+            status = 1
+        }
+        return (sv, uv)
+    }
+
+    func double(_ s: String?) -> Double {
+        guard let s, !s.isEmpty else { return 0 }
+        let u = Array(s.utf8)
+        if u[0] == 39 || u[0] == 34 {
+            return Double(String(decoding: u[1...], as: UTF8.self).unicodeScalars.first?.value ?? 0)
+        }
+        var end: UnsafeMutablePointer<CChar>? = nil
+        let (v, consumed): (Double, Int) = s.withCString { p in
+            let v = strtod(p, &end)
+            return (v, end.map { $0 - UnsafeMutablePointer(mutating: p) } ?? 0)
+        }
+        if consumed == 0 {
+            warn(dialect == .gnu ? "\(quoteForError(s)): expected a numeric value" : "\(s): expected numeric value"); status = 1
+        } else if consumed < u.count {
+            warn(dialect == .gnu ? "\(quoteForError(s)): value not completely converted" : "\(s): not completely converted"); status = 1
+        }
+        return v
+    }
+
+    repeat {
+        let startIndex = argIndex
+        var i = 0
+        while i < f.count {
+            let c = f[i]
+            if c == 92 {
+                // an escape in the format
+                var j = i + 1
+                if j < f.count {
+                    let d = f[j]
+                    if d >= 48 && d <= 55 {
+                        var v = 0, n = 0
+                        while n < 3, j < f.count, f[j] >= 48 && f[j] <= 55 { v = v * 8 + Int(f[j] - 48); j += 1; n += 1 }
+                        out.byte(UInt8(truncatingIfNeeded: v)); i = j; continue
+                    }
+                    if d == UInt8(ascii: "c") {
+                        if dialect == .gnu { return status }
+                        out.byte(92); out.byte(d); i = j + 1; continue   // dash: not an escape in the format
+                    }
+                    var k = j + 1
+                    if dialect == .gnu && (d == UInt8(ascii: "x") || d == UInt8(ascii: "u") || d == UInt8(ascii: "U")) {
+                        let maxDigits = d == UInt8(ascii: "x") ? 2 : (d == UInt8(ascii: "u") ? 4 : 8)
+                        var n = 0
+                        while n < maxDigits, k < f.count, hexValue(f[k]) != nil { k += 1; n += 1 }
+                    }
+                    writeEscaped(String(decoding: f[i..<k], as: UTF8.self), to: out, octalNeedsZero: false, allowHexAndUnicode: dialect == .gnu)
+                    i = k
+                } else { out.byte(92); i += 1 }
+                continue
+            }
+            if c != 37 { out.byte(c); i += 1; continue }
+            // a conversion
+            var j = i + 1
+            if j < f.count && f[j] == 37 { out.byte(37); i = j + 1; continue }
+            var spec = "%"
+            while j < f.count, [45, 43, 32, 35, 48, 39].contains(f[j]) { spec.append(Character(UnicodeScalar(f[j]))); j += 1 }
+            if j < f.count && f[j] == 42 { spec += String(integer(nextArg(), unsigned: false).0); j += 1 }
+            else { while j < f.count, isDigit(f[j]) { spec.append(Character(UnicodeScalar(f[j]))); j += 1 } }
+            var precision: Int? = nil
+            if j < f.count && f[j] == 46 {
+                spec += "."; j += 1
+                if j < f.count && f[j] == 42 { let p = integer(nextArg(), unsigned: false).0; spec += String(p); precision = Int(p); j += 1 }
+                else {
+                    var p = 0
+                    while j < f.count, isDigit(f[j]) { spec.append(Character(UnicodeScalar(f[j]))); p = p * 10 + Int(f[j] - 48); j += 1 }
+                    precision = p
+                }
+            }
+            while j < f.count, [104, 108, 76, 106, 122, 116].contains(f[j]) { j += 1 }
+            guard j < f.count else {
+                warn(dialect == .gnu ? "\(String(decoding: f[i..<j], as: UTF8.self)): invalid conversion specification" : "missing format character")
+                return dialect == .gnu ? 1 : 2
+            }
+            let conv = f[j]
+            j += 1
+            switch conv {
+            case UInt8(ascii: "d"), UInt8(ascii: "i"):
+                out.write(cFormat(spec + "lld", [integer(nextArg(), unsigned: false).0]))
+            case UInt8(ascii: "o"), UInt8(ascii: "u"), UInt8(ascii: "x"), UInt8(ascii: "X"):
+                out.write(cFormat(spec + "ll" + String(UnicodeScalar(conv)), [integer(nextArg(), unsigned: true).1]))
+            case UInt8(ascii: "e"), UInt8(ascii: "E"), UInt8(ascii: "f"), UInt8(ascii: "F"),
+                 UInt8(ascii: "g"), UInt8(ascii: "G"), UInt8(ascii: "a"), UInt8(ascii: "A"):
+                out.write(cFormat(spec + String(UnicodeScalar(conv)), [double(nextArg())]))
+            case UInt8(ascii: "c"):
+                let s = nextArg() ?? ""
+                let first = s.utf8.first.map { String(decoding: [$0], as: UTF8.self) } ?? ""
+                out.write(pad(first, spec, nil, isChar: s.isEmpty))
+            case UInt8(ascii: "s"):
+                out.write(pad(nextArg() ?? "", spec, precision, isChar: false))
+            case UInt8(ascii: "b"):
+                let tmp = OutputWriter.memory()
+                let goOn = writeEscaped(nextArg() ?? "", to: tmp, octalNeedsZero: true, allowHexAndUnicode: dialect == .gnu)
+                tmp.flush()
+                out.write(pad(tmp.capturedString, spec, precision, isChar: false))
+                if !goOn { return status }
+            case UInt8(ascii: "q") where dialect == .gnu:
+                out.write(pad(shellQuote(nextArg() ?? ""), spec, precision, isChar: false))
+            default:
+                let directive = String(decoding: f[i..<j], as: UTF8.self)
+                warn(dialect == .gnu ? "\(directive): invalid conversion specification" : "\(directive): invalid directive")
+                return dialect == .gnu ? 1 : 2
+            }
+            i = j
+        }
+        if argIndex == startIndex { break }
+    } while argIndex < rest.count
+    rest.removeAll()
+    return status
+}
+
+/// Width and precision for %s/%c/%b, by bytes as C does.
+private func pad(_ s: String, _ spec: String, _ precision: Int?, isChar: Bool) -> String {
+    var body = Array(s.utf8)
+    if let p = precision, p < body.count { body = Array(body[0..<p]) }
+    if isChar { body = [0] }
+    let flags = spec.dropFirst()
+    let left = flags.contains("-")
+    var width = 0
+    var seenDot = false
+    var digits = ""
+    for ch in flags {
+        if ch == "." { seenDot = true }
+        if !seenDot, ch.isNumber, !(digits.isEmpty && ch == "0") { digits.append(ch) }
+        else if !seenDot, ch.isNumber, !digits.isEmpty { digits.append(ch) }
+    }
+    width = Int(digits) ?? 0
+    if body.count >= width { return String(decoding: body, as: UTF8.self) }
+    let fill = [UInt8](repeating: 32, count: width - body.count)
+    return String(decoding: left ? body + fill : fill + body, as: UTF8.self)
+}
+
+/// A shell-quoted form, as GNU printf %q.
+func shellQuote(_ s: String) -> String {
+    if s.isEmpty { return "''" }
+    let safe = s.utf8.allSatisfy { isNameChar($0) || $0 == 47 || $0 == 46 || $0 == 45 || $0 == 44 || $0 == 58 || $0 == 43 || $0 == 61 || $0 == 64 || $0 == 37 }
+    if safe { return s }
+    return "'" + s.replacingAll("'", "'\\''") + "'"
+}

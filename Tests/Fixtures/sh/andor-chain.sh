@@ -1,0 +1,1 @@
+false && echo a || echo b; true || echo c && echo d

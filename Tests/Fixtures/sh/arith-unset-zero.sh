@@ -1,0 +1,1 @@
+unset n; echo $((n+1)) $((n))

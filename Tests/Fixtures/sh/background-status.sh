@@ -1,0 +1,1 @@
+false & wait $!; echo $?; (exit 5) & wait $!; echo $?

@@ -1,0 +1,1 @@
+echo bg > bgout & wait; cat bgout

@@ -1,0 +1,1 @@
+! echo x | grep -q y; echo $?

@@ -1,0 +1,1 @@
+alias a1=x a2="y z"; alias

@@ -1,0 +1,1 @@
+touch plain; cd plain; echo "st $?"

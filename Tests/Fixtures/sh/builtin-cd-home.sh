@@ -1,0 +1,1 @@
+mkdir -p hh; HOME=$PWD/hh; cd; pwd | sed "s|.*/||"

@@ -1,0 +1,1 @@
+: ignored $((x=5)); echo $x

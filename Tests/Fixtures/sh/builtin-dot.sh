@@ -1,0 +1,1 @@
+echo "sourced=yes; echo in-dot \$1" > inc.sh; . ./inc.sh; echo $sourced

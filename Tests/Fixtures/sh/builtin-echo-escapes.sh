@@ -1,0 +1,2 @@
+echo "a\tb" "c\nd" "e\\f"
+echo "stop\cignored"; echo next

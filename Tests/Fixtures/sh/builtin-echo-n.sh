@@ -1,0 +1,1 @@
+echo -n "no newline"; echo " end"; echo -n; echo -e x

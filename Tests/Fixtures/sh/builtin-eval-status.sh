@@ -1,0 +1,1 @@
+eval false; echo $?; eval "exit 3"; echo no

@@ -1,0 +1,1 @@
+eval "if"; echo notreached

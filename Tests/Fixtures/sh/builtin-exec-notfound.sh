@@ -1,0 +1,1 @@
+exec nosuchprog_q; echo notreached

@@ -1,0 +1,1 @@
+export 1abc=x; echo notreached

@@ -1,0 +1,1 @@
+export ZZ_TEST=1; export -p | grep ZZ_TEST

@@ -1,0 +1,1 @@
+set -- -ab -cX; while getopts abc: o; do echo "$o [${OPTARG:-}]"; done

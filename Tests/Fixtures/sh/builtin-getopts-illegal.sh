@@ -1,0 +1,1 @@
+set -- -z; getopts ab o; echo "$o $?"

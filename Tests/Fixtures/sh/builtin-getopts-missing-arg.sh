@@ -1,0 +1,1 @@
+set -- -b; getopts ab: o; echo "$o"

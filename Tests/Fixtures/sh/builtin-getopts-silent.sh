@@ -1,0 +1,1 @@
+set -- -z -b; while getopts :ab: o; do echo "$o [$OPTARG]"; done

@@ -1,0 +1,1 @@
+printf "%b|%s\n" "a\tb" "a\tb"

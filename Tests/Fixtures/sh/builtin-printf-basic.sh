@@ -1,0 +1,1 @@
+printf "%s=%d\n" a 1 b 2 c

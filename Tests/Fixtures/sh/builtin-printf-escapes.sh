@@ -1,0 +1,1 @@
+printf "tab\there\n\101\n"

@@ -1,0 +1,2 @@
+printf "%y\n" a
+echo "st $?"

@@ -1,0 +1,1 @@
+printf "%d\n" 12abc; echo "st $?"

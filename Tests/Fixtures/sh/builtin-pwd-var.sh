@@ -1,0 +1,1 @@
+mkdir -p pv; cd pv; [ "$PWD" = "$(pwd)" ] && echo pwd-var-ok

@@ -1,0 +1,1 @@
+echo "x y" > rf; read a b < rf; echo "$b $a"

@@ -1,0 +1,1 @@
+echo "echo via source" > s.sh; . ./s.sh

@@ -1,0 +1,1 @@
+[ "-n" ] && echo dash-n-string; [ -z ] && echo dash-z-alone

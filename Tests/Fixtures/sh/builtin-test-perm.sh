@@ -1,0 +1,1 @@
+touch rf; chmod 644 rf; [ -r rf ] && echo readable; [ -x rf ] || echo notexec

@@ -1,0 +1,1 @@
+[ abc \< abd ] && echo less; [ b \> a ] && echo greater

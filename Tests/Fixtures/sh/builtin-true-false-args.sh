@@ -1,0 +1,1 @@
+true --ignored; echo $?; false --ignored; echo $?

@@ -1,0 +1,1 @@
+type if; type while

@@ -1,0 +1,1 @@
+umask 027; umask; umask -S; umask 022

@@ -1,0 +1,1 @@
+unalias nosuch_a; echo "st $?"

@@ -1,0 +1,2 @@
+readonly q=1; unset q
+echo notreached

@@ -1,0 +1,1 @@
+case x in x) (exit 6);; esac; echo $?

@@ -1,0 +1,1 @@
+case abc in a*) echo first;; *c) echo second;; esac

@@ -1,0 +1,6 @@
+case x
+in
+x)
+echo nl
+;;
+esac

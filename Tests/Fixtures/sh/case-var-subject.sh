@@ -1,0 +1,1 @@
+x="a b"; case $x in "a b") echo spaced;; esac

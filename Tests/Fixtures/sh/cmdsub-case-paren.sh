@@ -1,0 +1,1 @@
+echo $(case a in a) echo matched;; esac)

@@ -1,0 +1,1 @@
+x=$(echo a; exit 4; echo b); echo "$x $?"

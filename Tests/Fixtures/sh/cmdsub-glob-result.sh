@@ -1,0 +1,1 @@
+touch m1 m2; echo $(echo "m*")

@@ -1,0 +1,1 @@
+IFS=,; for w in $(echo "a,b,,c"); do echo "<$w>"; done

@@ -1,0 +1,1 @@
+x=$(true); echo $?; x=$(false); echo $?

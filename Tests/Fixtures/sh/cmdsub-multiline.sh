@@ -1,0 +1,2 @@
+x=$(echo a
+echo b); echo "$x"

@@ -1,0 +1,1 @@
+x=$(exit 3); echo $?; x=$(false) y=1; echo $?

@@ -1,0 +1,1 @@
+x=$(echo out; echo err >&2); echo "[$x]"

@@ -1,0 +1,2 @@
+echo a # comment here
+echo b#notcomment

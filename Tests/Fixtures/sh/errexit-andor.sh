@@ -1,0 +1,1 @@
+set -e; false && true; echo survived1; false || true; echo survived2

@@ -1,0 +1,1 @@
+set -e; f() { false; echo continued-in-f; }; if f; then echo then; fi

@@ -1,0 +1,1 @@
+set -e; f() { false; echo in-f; }; f; echo notreached

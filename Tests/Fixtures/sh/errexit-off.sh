@@ -1,0 +1,1 @@
+set -e; set +e; false; echo survived

@@ -1,0 +1,1 @@
+set -e; false | true; echo survived; true | false; echo notreached

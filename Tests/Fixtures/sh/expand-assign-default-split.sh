@@ -1,0 +1,1 @@
+unset u; set -- ${u:=a b}; echo $# "$u"

@@ -1,0 +1,1 @@
+set -- a b; x="$@"; echo "$x"; y=$@; echo "$y"

@@ -1,0 +1,1 @@
+set -- aa bbb; echo ${#@} ${#*}

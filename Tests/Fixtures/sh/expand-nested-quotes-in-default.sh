@@ -1,0 +1,1 @@
+unset u; echo "${u:-"inner quoted"}"

@@ -1,0 +1,1 @@
+x=$(echo "1 2"); set -- $x; echo $#

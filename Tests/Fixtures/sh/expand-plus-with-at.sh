@@ -1,0 +1,1 @@
+set -- a b; for x in ${1+"$@"}; do echo "[$x]"; done

@@ -1,0 +1,1 @@
+f() { echo $#; for a; do echo "[$a]"; done; }; f "a b" c

@@ -1,0 +1,1 @@
+f() echo simple-body; f

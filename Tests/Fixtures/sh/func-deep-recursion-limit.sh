@@ -1,0 +1,2 @@
+f() { f; }; f
+echo notreached

@@ -1,0 +1,1 @@
+f() { echo "${0##*/}" | grep -q . && echo has0; }; f

@@ -1,0 +1,1 @@
+f() { x=set-in-f; }; f; echo $x

@@ -1,0 +1,1 @@
+echo() { printf "wrapped:%s\n" "$*"; }; echo hi; command echo direct

@@ -1,0 +1,5 @@
+f()
+{
+echo nl-body
+}
+f

@@ -1,0 +1,1 @@
+set -- outer; f() { echo "in: $1 $#"; }; f a b; echo "out: $1 $#"

@@ -1,0 +1,1 @@
+f() { (exit 9); return; }; f; echo $?

@@ -1,0 +1,1 @@
+touch q1; x=q*; echo $x "$x"

@@ -1,0 +1,1 @@
+touch Ab ab 1b; echo [[:upper:]]b [[:digit:]]b

@@ -1,0 +1,1 @@
+touch "[a"; echo [a

@@ -1,0 +1,1 @@
+mkdir -p sub; cd sub; touch ../up1; echo ../up*

@@ -1,0 +1,1 @@
+touch "s*t" s1t; echo s\*t

@@ -1,0 +1,1 @@
+case foo.c in *.c) echo c-file;; esac

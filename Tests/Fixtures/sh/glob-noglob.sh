@@ -1,0 +1,1 @@
+touch f1; set -f; echo f*; set +f; echo f*

@@ -1,0 +1,1 @@
+touch ab ac abc; echo a?

@@ -1,0 +1,1 @@
+touch "a b1" "a b2"; echo "a b"*

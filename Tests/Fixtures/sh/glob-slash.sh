@@ -1,0 +1,1 @@
+mkdir -p p/q; touch p/q/r; echo p/*/r

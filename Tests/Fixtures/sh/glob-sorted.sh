@@ -1,0 +1,1 @@
+touch z y x B A; echo *

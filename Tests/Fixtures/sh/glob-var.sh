@@ -1,0 +1,1 @@
+touch v1 v2; p="v*"; echo $p "$p"

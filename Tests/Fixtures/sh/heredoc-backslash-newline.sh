@@ -1,0 +1,4 @@
+cat <<EOF
+joined \
+line
+EOF

@@ -1,0 +1,3 @@
+cat <<EOF
+'\$HOME' is not quoted here: ok
+EOF

@@ -1,0 +1,3 @@
+x=val; cat <<"EOF"
+no $x
+EOF

@@ -1,0 +1,3 @@
+cat 3<<EOF <&3
+via fd3
+EOF

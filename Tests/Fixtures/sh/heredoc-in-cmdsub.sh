@@ -1,0 +1,4 @@
+echo "$(cat <<EOF
+sub here
+EOF
+)"

@@ -1,0 +1,4 @@
+f() { cat <<EOF
+fn $1
+EOF
+}; f arg

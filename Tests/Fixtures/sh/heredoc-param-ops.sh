@@ -1,0 +1,3 @@
+x=abc.def; cat <<EOF
+${x%.*} ${#x} ${y:-dflt}
+EOF

@@ -1,0 +1,3 @@
+x=val; cat <<E"O"F
+no $x
+EOF

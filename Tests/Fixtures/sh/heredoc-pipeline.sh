@@ -1,0 +1,3 @@
+cat <<EOF | sed s/a/b/
+aaa
+EOF

@@ -1,0 +1,1 @@
+if (exit 4); then :; else echo "else $?"; fi

@@ -1,0 +1,1 @@
+x="a b"; set -- pre$x"post"; echo $#; for w; do echo "<$w>"; done

@@ -1,0 +1,1 @@
+IFS=:; x=":a"; set -- $x; echo $#; for w; do echo "<$w>"; done

@@ -1,0 +1,1 @@
+echo | { read x; echo "$? [$x]"; }; : | { read y; echo "$? [$y]"; }

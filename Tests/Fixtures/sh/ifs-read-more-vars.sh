@@ -1,0 +1,1 @@
+echo "one" | { read a b c; echo "[$a][$b][$c]"; }

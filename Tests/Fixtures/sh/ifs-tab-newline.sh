@@ -1,0 +1,1 @@
+x="a	b"; IFS="	"; set -- $x; echo $#

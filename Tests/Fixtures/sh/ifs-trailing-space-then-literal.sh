@@ -1,0 +1,1 @@
+x="a "; set -- $x"b"; echo $#; for w; do echo "<$w>"; done

@@ -1,0 +1,2 @@
+unset IFS; x="a	b
+c"; set -- $x; echo $#

@@ -1,0 +1,1 @@
+break; echo still; continue; echo here

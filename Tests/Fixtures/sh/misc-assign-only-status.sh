@@ -1,0 +1,1 @@
+false; x=1; echo $?

@@ -1,0 +1,1 @@
+{ echo bg-in-group & wait; }

@@ -1,0 +1,1 @@
+case é in é) echo e-acute;; esac

@@ -1,0 +1,1 @@
+if echo cond-out; then echo yes; fi

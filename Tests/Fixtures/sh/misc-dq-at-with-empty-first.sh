@@ -1,0 +1,1 @@
+set -- "" b; for a in "$@"; do echo "[$a]"; done

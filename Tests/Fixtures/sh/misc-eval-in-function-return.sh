@@ -1,0 +1,1 @@
+f() { eval "return 5"; echo no; }; f; echo $?

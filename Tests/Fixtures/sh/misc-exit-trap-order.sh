@@ -1,0 +1,1 @@
+trap "echo trap" EXIT; echo a; exit 0; echo b

@@ -1,0 +1,1 @@
+(export SUBX=1); echo "[${SUBX:-}]"

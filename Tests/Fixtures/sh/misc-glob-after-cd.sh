@@ -1,0 +1,1 @@
+mkdir -p gd; touch gd/inside; cd gd; echo *

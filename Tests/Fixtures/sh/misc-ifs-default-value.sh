@@ -1,0 +1,1 @@
+printf "%s" "$IFS" | od -c | head -n 1

@@ -1,0 +1,1 @@
+set -- " a " " b "; for x in $@; do echo "[$x]"; done

@@ -1,0 +1,1 @@
+true; if true; then echo kw; fi

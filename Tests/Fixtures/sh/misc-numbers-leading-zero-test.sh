@@ -1,0 +1,1 @@
+[ 010 -eq 10 ] && echo decimal-in-test

@@ -1,0 +1,1 @@
+PATH=/nonexistent; ls 2>/dev/null; echo $?

@@ -1,0 +1,1 @@
+[ -n "$PPID" ] && echo ppid-set

@@ -1,0 +1,1 @@
+return 3 2>/dev/null; echo "st $?"

@@ -1,0 +1,1 @@
+echo one; printf two; echo " three"; echo four >&2

@@ -1,0 +1,1 @@
+(trap "echo in-trap" EXIT; exit 4); echo $?

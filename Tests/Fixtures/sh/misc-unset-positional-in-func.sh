@@ -1,0 +1,1 @@
+f() { set --; echo $#; }; set -- a b; f; echo $#

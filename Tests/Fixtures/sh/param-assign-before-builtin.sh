@@ -1,0 +1,1 @@
+x=outer; x=inner true; echo $x

@@ -1,0 +1,1 @@
+f() { echo "in:$x"; }; x=outer; x=inner f; echo "after:$x"

@@ -1,0 +1,1 @@
+touch g1 g2; x=g*; echo "$x"

@@ -1,0 +1,1 @@
+unset u; echo ${u=new} $u; e=; echo ${e:=filled} $e; echo ${e=x}

@@ -1,0 +1,1 @@
+set -- a b; for x in "x$@y"; do echo "[$x]"; done

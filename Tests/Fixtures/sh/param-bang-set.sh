@@ -1,0 +1,1 @@
+true & p=$!; wait; [ "$p" = "$!" ] && echo same

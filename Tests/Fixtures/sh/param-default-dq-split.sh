@@ -1,0 +1,1 @@
+unset a; for w in "${a:-one two}"; do echo "<$w>"; done

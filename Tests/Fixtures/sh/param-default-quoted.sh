@@ -1,0 +1,1 @@
+unset a; echo "${a:-x  y}" ${a:-"p  q"}

@@ -1,0 +1,1 @@
+set -- one; echo $1x ${1}x

@@ -1,0 +1,1 @@
+echo ${0##*/} | sed s/dash/sh/ >/dev/null; echo ok

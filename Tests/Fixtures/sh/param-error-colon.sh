@@ -1,0 +1,1 @@
+e=; echo ${e:?}; echo after

@@ -1,0 +1,1 @@
+unset u; echo before; echo ${u?custom message}; echo after

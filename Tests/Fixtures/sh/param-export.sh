@@ -1,0 +1,1 @@
+export E1=v1; sh -c 'echo $E1'; E2=v2 sh -c 'echo $E2'; echo "[$E2]"

@@ -1,0 +1,2 @@
+x=hello; e=; echo ${#x} ${#e} ${#nope}
+set -- a b c; echo ${#}

@@ -1,0 +1,1 @@
+abc_DEF_123=v; echo $abc_DEF_123 ${abc_DEF_123}

@@ -1,0 +1,1 @@
+set -u; echo ${undefined:-ok} ${undefined-ok2}

@@ -1,0 +1,1 @@
+x=foobar; p=foo; echo ${x#$p} ${x%"bar"}

@@ -1,0 +1,1 @@
+p=/usr/local/bin; echo ${p#*/} ${p##*/} ${p#nomatch}

@@ -1,0 +1,1 @@
+readonly r=1; echo $r; r=2; echo notreached

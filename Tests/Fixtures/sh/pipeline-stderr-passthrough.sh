@@ -1,0 +1,1 @@
+{ echo e >&2; } | cat 2>/dev/null

@@ -1,0 +1,1 @@
+echo `echo \$HOME | cat`; echo "`echo \"q\"`"

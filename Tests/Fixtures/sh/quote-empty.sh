@@ -1,0 +1,2 @@
+set -- '' "" x; echo $#
+for a in '' ""; do echo "[$a]"; done

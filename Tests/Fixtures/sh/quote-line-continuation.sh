@@ -1,0 +1,4 @@
+echo ab\
+cd
+echo "x\
+y"

@@ -1,0 +1,1 @@
+x=v; echo 'a'"b$x"c'$x'

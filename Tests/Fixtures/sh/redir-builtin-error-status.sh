@@ -1,0 +1,1 @@
+cd /nonexistent 2>/dev/null; echo "st $?"

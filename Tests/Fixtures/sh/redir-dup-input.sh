@@ -1,0 +1,1 @@
+echo line > f; exec 5<f; cat <&5

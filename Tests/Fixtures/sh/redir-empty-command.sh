@@ -1,0 +1,1 @@
+> empty; [ -f empty ] && echo created

@@ -1,0 +1,1 @@
+exec > f; echo hidden; echo more

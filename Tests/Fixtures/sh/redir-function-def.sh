@@ -1,0 +1,1 @@
+f() { echo body; } > fout; f; cat fout

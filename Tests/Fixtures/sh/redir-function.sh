@@ -1,0 +1,1 @@
+f() { echo fn; }; f > out; cat out

@@ -1,0 +1,1 @@
+echo content > f; read x < f; echo $x

@@ -1,0 +1,1 @@
+echo a > f b c; cat f

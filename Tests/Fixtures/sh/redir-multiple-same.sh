@@ -1,0 +1,1 @@
+echo x > a > b; cat a; echo "[$(cat b)]"

@@ -1,0 +1,1 @@
+echo x > "sp ace"; cat "sp ace"

@@ -1,0 +1,1 @@
+echo abc > f; exec 3<>f; read x <&3; echo $x; exec 3>&-

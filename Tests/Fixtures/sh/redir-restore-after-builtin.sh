@@ -1,0 +1,1 @@
+echo a > f1; echo b; cat f1

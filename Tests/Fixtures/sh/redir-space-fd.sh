@@ -1,0 +1,1 @@
+echo x 2 > f; cat f

@@ -1,0 +1,1 @@
+set -- a; : > /nonexistent/x; echo notreached

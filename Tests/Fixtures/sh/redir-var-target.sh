@@ -1,0 +1,1 @@
+n=target; echo x > $n; cat target

@@ -1,0 +1,1 @@
+set -Q; echo notreached

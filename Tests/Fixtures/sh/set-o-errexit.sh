@@ -1,0 +1,1 @@
+set -o errexit; false; echo notreached

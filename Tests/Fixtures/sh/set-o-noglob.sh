@@ -1,0 +1,1 @@
+touch n1; set -o noglob; echo n*

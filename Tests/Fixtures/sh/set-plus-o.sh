@@ -1,0 +1,1 @@
+set -e; set +o errexit; false; echo ok

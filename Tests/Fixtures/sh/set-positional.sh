@@ -1,0 +1,1 @@
+set -- a b c; echo $# $1; set --; echo $#

@@ -1,0 +1,1 @@
+set -- a b; shift 0; echo $*

@@ -1,0 +1,1 @@
+mkdir -p adir; ./adir; echo $?

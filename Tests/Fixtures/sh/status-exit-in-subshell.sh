@@ -1,0 +1,1 @@
+(exit 1) || echo sub-failed; echo continues

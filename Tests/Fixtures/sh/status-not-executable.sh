@@ -1,0 +1,1 @@
+echo "echo hi" > ne.sh; chmod -x ne.sh; ./ne.sh; echo $?

@@ -1,0 +1,1 @@
+HOME=/h; unset u; echo ${u:-~} "${u:-~}"

@@ -1,0 +1,1 @@
+HOME=/h; echo a~ x=~ --opt=~

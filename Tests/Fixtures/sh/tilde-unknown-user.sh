@@ -1,0 +1,1 @@
+echo ~nosuchuser_zz/x

@@ -1,0 +1,1 @@
+trap "echo x" NOSUCHSIG; echo "st $?"

@@ -1,0 +1,1 @@
+trap "echo zero" 0; true

@@ -1,0 +1,1 @@
+trap "exit 7" EXIT; exit 3

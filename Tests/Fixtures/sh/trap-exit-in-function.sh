@@ -1,0 +1,1 @@
+f() { trap "echo fexit" EXIT; }; f; echo main-end

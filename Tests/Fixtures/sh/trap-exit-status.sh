@@ -1,0 +1,1 @@
+trap "echo trap sees \$?" EXIT; (exit 3); exit

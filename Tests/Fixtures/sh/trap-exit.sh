@@ -1,0 +1,1 @@
+trap "echo exiting" EXIT; echo body

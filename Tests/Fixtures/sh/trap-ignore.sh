@@ -1,0 +1,1 @@
+trap "" USR2; kill -USR2 $$; echo survived

@@ -1,0 +1,1 @@
+trap "echo a" USR1; trap "" USR2; trap

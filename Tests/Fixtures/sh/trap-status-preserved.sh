@@ -1,0 +1,1 @@
+trap "false" USR1; true; kill -USR1 $$; echo $?

@@ -1,0 +1,1 @@
+trap "echo parent-exit" EXIT; (echo in-sub); echo main

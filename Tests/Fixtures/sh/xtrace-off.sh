@@ -1,0 +1,1 @@
+set -x; set +x; echo quiet

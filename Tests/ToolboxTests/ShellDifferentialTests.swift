@@ -1,0 +1,123 @@
+import Foundation
+import XCTest
+
+/// Runs every script of Tests/Fixtures/sh under dash and under `toolbox sh`
+/// (each in a fresh empty directory, stdin /dev/null, LC_ALL=C) and compares
+/// stdout, stderr (dash's `dash: ` prefix read as `sh: `) and how the
+/// process ended. The differences we keep on purpose are listed here and in
+/// docs/sh.md; every other difference fails the test by script name.
+final class ShellDifferentialTests: XCTestCase {
+    /// Deliberate differences (docs/sh.md, "Differences from dash").
+    static let deliberate: Set<String> = [
+        // Applets run without a PATH lookup (a FROM scratch image has no /bin).
+        "misc-path-lookup",
+    ]
+
+    struct Outcome: Equatable {
+        var out: Data
+        var err: Data
+        var status: Int32
+        var signaled: Bool
+    }
+
+    static func run(_ argv: [String], in dir: URL) throws -> Outcome {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: argv[0])
+        p.arguments = Array(argv.dropFirst())
+        p.currentDirectoryURL = dir
+        var env = ProcessInfo.processInfo.environment
+        env["LC_ALL"] = "C"
+        env["HOME"] = "/root"
+        p.environment = env
+        let o = Pipe(), e = Pipe()
+        p.standardOutput = o; p.standardError = e
+        p.standardInput = FileHandle.nullDevice
+        try p.run()
+        final class Box: @unchecked Sendable { var data = Data() }
+        let errBox = Box()
+        let group = DispatchGroup()
+        group.enter()
+        let eh = e.fileHandleForReading
+        DispatchQueue.global().async { errBox.data = eh.readDataToEndOfFile(); group.leave() }
+        // a runaway script is killed after 20 s (and then differs)
+        let killer = DispatchWorkItem { if p.isRunning { p.terminate() } }
+        DispatchQueue.global().asyncAfter(deadline: .now() + 20, execute: killer)
+        let out = o.fileHandleForReading.readDataToEndOfFile()
+        group.wait()
+        p.waitUntilExit()
+        killer.cancel()
+        return Outcome(out: out, err: errBox.data, status: p.terminationStatus,
+                       signaled: p.terminationReason == .uncaughtSignal)
+    }
+
+    static func normalize(_ d: Data) -> Data {
+        let s = String(decoding: d, as: UTF8.self)
+        return Data(s.replacingOccurrences(of: "dash: ", with: "sh: ").utf8)
+    }
+
+    func testCorpusMatchesDash() throws {
+        let toolbox = try toolboxBinary()
+        let dash = try which("dash")
+        let dir = packageRoot.appendingPathComponent("Tests/Fixtures/sh")
+        let scripts = try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0.hasSuffix(".sh") }.sorted()
+        XCTAssertGreaterThanOrEqual(scripts.count, 300, "the corpus should hold at least 300 scripts")
+        var failures: [String] = []
+        var passed = 0
+        for name in scripts {
+            let script = dir.appendingPathComponent(name).path
+            let base = String(name.dropLast(3))
+            func scratch() throws -> URL {
+                let u = FileManager.default.temporaryDirectory.appendingPathComponent("shdiff-\(UUID().uuidString)")
+                try FileManager.default.createDirectory(at: u, withIntermediateDirectories: true)
+                return u
+            }
+            let d1 = try scratch(), d2 = try scratch()
+            defer { try? FileManager.default.removeItem(at: d1); try? FileManager.default.removeItem(at: d2) }
+            var expected = try Self.run([dash, script], in: d1)
+            var actual = try Self.run([toolbox, "sh", script], in: d2)
+            expected.err = Self.normalize(expected.err)
+            actual.err = Self.normalize(actual.err)
+            if expected == actual {
+                passed += 1
+                if Self.deliberate.contains(base) { failures.append("\(base): listed as deliberate but now matches dash (remove it from the list)") }
+                continue
+            }
+            if Self.deliberate.contains(base) { continue }
+            func show(_ o: Outcome) -> String {
+                "status \(o.signaled ? "signal " : "")\(o.status), stdout \(String(decoding: o.out.prefix(300), as: UTF8.self).debugDescription), stderr \(String(decoding: o.err.prefix(300), as: UTF8.self).debugDescription)"
+            }
+            failures.append("\(base):\n  dash:    \(show(expected))\n  toolbox: \(show(actual))")
+        }
+        print("ShellDifferentialTests: \(passed) of \(scripts.count) scripts match dash; \(Self.deliberate.count) deliberate differences")
+        XCTAssert(failures.isEmpty, "\(failures.count) scripts differ from dash:\n" + failures.joined(separator: "\n"))
+    }
+
+    /// `ps -ef | cat | ls` style pipelines run applets after fork without
+    /// execve: strace sees exactly one execve (the shell's own).
+    func testPipelineOfAppletsDoesNotExec() throws {
+        let toolbox = try toolboxBinary()
+        let strace = try which("strace")
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("shnoexec-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let log = dir.appendingPathComponent("trace").path
+        // `ps -e -o` (no user names): other tests may plant hostile /etc files meanwhile
+        let r = try runProcess("/usr/bin/timeout", ["60", strace, "-f", "-e", "trace=execve", "-o", log, toolbox, "sh", "-c",
+                                        "ps -e -o pid,args | cat | cat > \(dir.path)/ps.txt; echo $(cat \(dir.path)/ps.txt | cat | readlink -f /proc/self/exe)"])
+        XCTAssertEqual(r.code, 0, r.err)
+        let trace = try String(contentsOfFile: log, encoding: .utf8)
+        let execs = trace.split(separator: "\n").filter { $0.contains("execve(") && !$0.contains("resumed") }
+        XCTAssertEqual(execs.count, 1, "only the shell itself is exec'd:\n\(trace)")
+        let ps = try String(contentsOfFile: "\(dir.path)/ps.txt", encoding: .utf8)
+        XCTAssertTrue(ps.contains("PID"), ps)
+        XCTAssertTrue(ps.contains("sh -c ps -e -o pid,args"), "the forked applets show the shell's command line: \(ps)")
+    }
+
+    /// With PATH pointing nowhere, applets still run (a FROM scratch image).
+    func testAppletsNeedNoPath() throws {
+        let toolbox = try toolboxBinary()
+        let r = try runProcess(toolbox, ["sh", "-c", "PATH=/nonexistent; ls / | cat | cat >/dev/null && echo ok; nosuch; echo $?"])
+        XCTAssertEqual(r.out, "ok\n127\n")
+        XCTAssertEqual(r.err, "sh: 1: nosuch: not found\n")
+    }
+}
