@@ -8,12 +8,15 @@ public let applets: [Applet] = [
     catApplet,
     findApplet,
     grepApplet,
+    headApplet,
     lsApplet,
     netstatApplet,
     psApplet,
     readlinkApplet,
     statApplet,
+    tailApplet,
     tarApplet,
+    wcApplet,
 ]
 
 /// Looks an applet up by name (binary search over the sorted table).
