@@ -6,6 +6,7 @@ import ToolboxCore
 public let applets: [Applet] = [
     capsApplet,
     catApplet,
+    cutApplet,
     findApplet,
     grepApplet,
     headApplet,
@@ -13,10 +14,15 @@ public let applets: [Applet] = [
     netstatApplet,
     psApplet,
     readlinkApplet,
+    sortApplet,
     statApplet,
     tailApplet,
     tarApplet,
+    teeApplet,
+    trApplet,
+    uniqApplet,
     wcApplet,
+    xargsApplet,
 ]
 
 /// Looks an applet up by name (binary search over the sorted table).
