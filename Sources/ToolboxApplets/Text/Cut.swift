@@ -74,7 +74,7 @@ private func complement(_ r: [ClosedRange<Int>]) -> [ClosedRange<Int>] {
 
 @Sendable
 func runCut(_ ctx: Context, _ args: [String]) throws -> Int32 {
-    let p = try cutApplet.spec.parse(args)
+    let p = try cutApplet.spec.parse(args, usageStatus: 1)
     let modes = [p.value("bytes"), p.value("characters"), p.value("fields")].compactMap { $0 }
     if modes.isEmpty { throw cutUsage("you must specify a list of bytes, characters, or fields") }
     if modes.count > 1 { throw cutUsage("only one type of list may be specified") }

@@ -584,13 +584,11 @@ final class GrepRun {
         }
     }
 
-    /// After -m's last line: context lines up to the next line that would be selected.
+    /// After -m's last line: its trailing context (GNU prints these lines even when they match).
     private func trailingContext(upTo re: Int, from: Int) {
         var s = max(from, lastPrintedEnd - base)
         while afterLeft > 0 && s < re {
             let e = lineEnd(s, re)
-            let matches = m.lineMatches(UnsafePointer(buf) + s, e - s)
-            if matches != cfg.invert { afterLeft = 0; stopFile = true; return }
             printLine(s, e, sep: 0x2D, context: true)
             afterLeft -= 1
             s = e + 1

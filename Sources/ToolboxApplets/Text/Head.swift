@@ -28,7 +28,7 @@ func historicCountArgs(_ args: [String]) -> [String] {
 
 @Sendable
 func runHead(_ ctx: Context, _ args: [String]) throws -> Int32 {
-    let p = try headApplet.spec.parse(historicCountArgs(args))
+    let p = try headApplet.spec.parse(historicCountArgs(args), usageStatus: 1)
     var byBytes = false
     var count = 10
     var allBut = false

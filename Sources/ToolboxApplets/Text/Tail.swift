@@ -28,7 +28,7 @@ let tailApplet = Applet(spec: AppletSpec(
 func runTail(_ ctx: Context, _ rawArgs: [String]) throws -> Int32 {
     var args: [String] = []
     for a in historicCountArgs(rawArgs) { args.append(a == "--follow" ? "--follow=descriptor" : a) }
-    let p = try tailApplet.spec.parse(args)
+    let p = try tailApplet.spec.parse(args, usageStatus: 1)
     var byBytes = false, fromStart = false, count = 10
     for occ in p.occurrences where occ.key == "bytes" || occ.key == "lines" {
         byBytes = occ.key == "bytes"
@@ -50,7 +50,7 @@ func runTail(_ ctx: Context, _ rawArgs: [String]) throws -> Int32 {
             switch occ.value {
             case "descriptor": follow = .descriptor
             case "name": follow = .name
-            default: throw tailApplet.spec.usageError("invalid argument '\(occ.value ?? "")' for '--follow'")
+            default: throw tailApplet.spec.usageError("invalid argument '\(occ.value ?? "")' for '--follow'", status: 1)
             }
         default: break
         }

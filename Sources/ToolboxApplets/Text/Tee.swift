@@ -11,7 +11,7 @@ let teeApplet = Applet(spec: AppletSpec(
 
 @Sendable
 func runTee(_ ctx: Context, _ args: [String]) throws -> Int32 {
-    let p = try teeApplet.spec.parse(args)
+    let p = try teeApplet.spec.parse(args, usageStatus: 1)
     if p.has("ignore-interrupts") { signal(SIGINT, SIG_IGN) }
     let flags = O_WRONLY | O_CREAT | (p.has("append") ? O_APPEND : O_TRUNC)
     var outputs: [(String, FileDescriptor)] = []

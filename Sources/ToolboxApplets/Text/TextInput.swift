@@ -136,3 +136,15 @@ extension PathError {
     /// `subject: reason` with strerror's own capital, as GNU tools print it.
     var gnuMessage: String { "\(subject): \(detail ?? errno.description)" }
 }
+
+extension AppletSpec {
+    /// `parse`, with usage errors exiting `status` instead of 2: GNU
+    /// coreutils (head, tail, wc, uniq, cut, tr, tee) and xargs exit 1.
+    func parse(_ args: [String], usageStatus status: Int32) throws(ToolError) -> ParsedArguments {
+        do { return try parse(args) } catch { throw ToolError(exitCode: status, message: error.message) }
+    }
+    /// `usageError` with GNU's exit status for this tool.
+    func usageError(_ message: String, status: Int32) -> ToolError {
+        ToolError(exitCode: status, message: usageError(message).message)
+    }
+}

@@ -160,20 +160,20 @@ private func expand(_ items: [TrItem], fillTo: Int?) -> [UInt8] {
 
 @Sendable
 func runTr(_ ctx: Context, _ args: [String]) throws -> Int32 {
-    let p = try trApplet.spec.parse(args)
+    let p = try trApplet.spec.parse(args, usageStatus: 1)
     let complement = p.has("complement") || p.has("C")
     let delete = p.has("delete"), squeeze = p.has("squeeze-repeats"), truncate = p.has("truncate-set1")
     let ops = p.operands
     let needed = (delete && !squeeze) || (squeeze && !delete && ops.count < 2) ? 1 : 2
-    if ops.isEmpty { throw trApplet.spec.usageError("missing operand") }
+    if ops.isEmpty { throw trApplet.spec.usageError("missing operand", status: 1) }
     if ops.count < needed {
-        if delete && squeeze { throw trApplet.spec.usageError("missing operand after '\(ops[0])'\nTwo strings must be given when both deleting and squeezing repeats.") }
-        throw trApplet.spec.usageError("missing operand after '\(ops[0])'\nTwo strings must be given when translating.")
+        if delete && squeeze { throw trApplet.spec.usageError("missing operand after '\(ops[0])'\nTwo strings must be given when both deleting and squeezing repeats.", status: 1) }
+        throw trApplet.spec.usageError("missing operand after '\(ops[0])'\nTwo strings must be given when translating.", status: 1)
     }
     if ops.count > needed {
         var msg = "extra operand '\(ops[needed])'"
         if needed == 1 && delete { msg += "\nOnly one string may be given when deleting without squeezing repeats." }
-        throw trApplet.spec.usageError(msg)
+        throw trApplet.spec.usageError(msg, status: 1)
     }
     let items1 = try parseSet(ops[0], isSet2: false)
     var set1 = expand(items1, fillTo: nil)

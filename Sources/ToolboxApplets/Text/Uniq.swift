@@ -17,7 +17,7 @@ let uniqApplet = Applet(spec: AppletSpec(
 
 @Sendable
 func runUniq(_ ctx: Context, _ args: [String]) throws -> Int32 {
-    let p = try uniqApplet.spec.parse(args)
+    let p = try uniqApplet.spec.parse(args, usageStatus: 1)
     func count(_ key: String, _ what: String) throws(ToolError) -> Int {
         guard let v = p.value(key) else { return key == "check-chars" ? Int.max : 0 }
         guard let n = parseCount(Substring(v)) else { throw ToolError(exitCode: 1, message: "\(v): invalid number of \(what)") }
@@ -29,7 +29,7 @@ func runUniq(_ ctx: Context, _ args: [String]) throws -> Int32 {
     let counts = p.has("count"), repeated = p.has("repeated"), uniqueOnly = p.has("unique")
     let ignoreCase = p.has("ignore-case")
     let eol: UInt8 = p.has("zero-terminated") ? 0 : ASCII.newline
-    if p.operands.count > 2 { throw uniqApplet.spec.usageError("extra operand '\(p.operands[2])'") }
+    if p.operands.count > 2 { throw uniqApplet.spec.usageError("extra operand '\(p.operands[2])'", status: 1) }
     let session = FileSession(ctx, verbose: false)
     let input = p.operands.first ?? "-"
     guard let fd = session.openInput(input) else { return 1 }

@@ -17,7 +17,7 @@ private struct WcCounts { var lines = 0, words = 0, chars = 0, bytes = 0, maxLin
 
 @Sendable
 func runWc(_ ctx: Context, _ args: [String]) throws -> Int32 {
-    let p = try wcApplet.spec.parse(args)
+    let p = try wcApplet.spec.parse(args, usageStatus: 1)
     var lines = p.has("lines"), words = p.has("words"), chars = p.has("chars"), bytes = p.has("bytes")
     let maxLine = p.has("max-line-length")
     if !lines && !words && !chars && !bytes && !maxLine { lines = true; words = true; bytes = true }

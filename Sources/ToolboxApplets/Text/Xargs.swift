@@ -78,7 +78,7 @@ private final class XargsInput {
 
 @Sendable
 func runXargs(_ ctx: Context, _ args: [String]) throws -> Int32 {
-    let p = try xargsApplet.spec.parse(args)
+    let p = try xargsApplet.spec.parse(args, usageStatus: 1)
     func positive(_ key: String, _ opt: String) throws(ToolError) -> Int? {
         guard let v = p.value(key) else { return nil }
         guard let n = Int(v), n >= (key == "max-procs" ? 0 : 1) else {
