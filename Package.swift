@@ -8,14 +8,29 @@ import PackageDescription
 // -function-sections lets it move our own functions one by one.
 let packageDir = String(#filePath.dropLast("/Package.swift".count))
 let startupLinkFlags = [
-    "-use-ld=lld",
+    "-use-ld=lld",   // lld: the linker that takes --symbol-ordering-file
     "-Xlinker", "--symbol-ordering-file=\(packageDir)/Sources/toolbox/startup.order",
+    // Symbols of the order file missing from a build (it is regenerated now
+    // and then; code changes rename symbols) only lose their placement.
     "-Xlinker", "--no-warn-symbol-ordering",
 ]
-// -enforce-exclusivity=unchecked: the dynamic exclusivity checks on class
-// properties in the scan loops (ProcessTable, renderers) were 17% of the
-// instructions of `ps -ef` (callgrind, 500 processes); static checks remain.
-let functionSections: [SwiftSetting] = [.unsafeFlags(["-Xfrontend", "-function-sections", "-Xfrontend", "-disable-concrete-type-metadata-mangled-name-accessors", "-enforce-exclusivity=unchecked"])]
+// Compiler flags for every toolbox Swift target (unsafeFlags: allowed because
+// toolbox is a root package, never a dependency).
+let toolboxSwiftSettings: [SwiftSetting] = [
+    // -function-sections: one section per function, so --gc-sections drops
+    // unused code and the symbol ordering file (above) can move our own
+    // functions one by one.
+    .unsafeFlags(["-Xfrontend", "-function-sections"]),
+    // No mangled-name accessors for concrete type metadata: they are touched
+    // at start-up and cost page faults (bench/results/startup.md).
+    .unsafeFlags(["-Xfrontend", "-disable-concrete-type-metadata-mangled-name-accessors"]),
+    // -enforce-exclusivity=unchecked, release builds only: the dynamic
+    // exclusivity checks on class properties in the scan loops (ProcessTable,
+    // renderers) were 17% of the instructions of `ps -ef` (callgrind, 500
+    // processes). Static checks remain; debug builds and `swift test` keep
+    // the dynamic checks.
+    .unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release)),
+]
 
 // toolbox: one static multicall binary for debugging distroless containers.
 // No package dependencies, no Foundation in Sources/ (Glibc only).
@@ -32,19 +47,36 @@ let package = Package(
         // argc/argv for the runtime without its /proc/self/maps scan; linked
         // into the executable only (see argv.c).
         .target(name: "ToolboxArgv"),
-        // Shared core: errors, syscall wrappers, writer, option parser,
-        // ProcFS, passwd/group, capabilities. The only Libc import lives in
-        // ToolboxCore/Platform.swift.
-        .target(name: "ToolboxCore", dependencies: ["CShim"], swiftSettings: functionSections),
-        // One file per applet plus the registry and the multicall dispatcher.
-        .target(name: "ToolboxApplets", dependencies: ["ToolboxCore"], swiftSettings: functionSections),
+        // The core, one target per layer; each folder's README.md says what
+        // lives there and what it may import (docs/architecture.md).
+        // Pure parsers: bytes in, value out; no system calls, no Libc.
+        .target(name: "ToolboxFormats", swiftSettings: toolboxSwiftSettings),
+        // System-call layer: the only Libc import (Platform.swift), Errno,
+        // descriptors, buffers, threads, the one writer, errors.
+        .target(name: "ToolboxSystem", dependencies: ["CShim", "ToolboxFormats"], swiftSettings: toolboxSwiftSettings),
+        // ustar reading and writing (archive formats).
+        .target(name: "ToolboxArchive", dependencies: ["ToolboxFormats", "ToolboxSystem"], swiftSettings: toolboxSwiftSettings),
+        // /proc readers: process table, confined open, borrowed identity, names.
+        .target(name: "ToolboxProc", dependencies: ["ToolboxFormats", "ToolboxSystem"], swiftSettings: toolboxSwiftSettings),
+        // Socket readers: sock_diag netlink, /proc/net tables, socket owners.
+        .target(name: "ToolboxNet", dependencies: ["ToolboxFormats", "ToolboxSystem", "ToolboxProc"], swiftSettings: toolboxSwiftSettings),
+        // Command line: applet spec and option parser, context, rendering.
+        .target(name: "ToolboxCLI", dependencies: ["ToolboxFormats", "ToolboxSystem", "ToolboxProc"], swiftSettings: toolboxSwiftSettings),
+        // Umbrella: re-exports every layer, so applets `import ToolboxCore`.
+        .target(name: "ToolboxCore",
+                dependencies: ["ToolboxFormats", "ToolboxSystem", "ToolboxArchive", "ToolboxProc", "ToolboxNet", "ToolboxCLI"],
+                swiftSettings: toolboxSwiftSettings),
+        // One file per applet in family folders (Process/, Net/, Files/),
+        // plus the registry and the multicall dispatcher.
+        .target(name: "ToolboxApplets", dependencies: ["ToolboxCore"], swiftSettings: toolboxSwiftSettings),
         // Thin main. -static-executable only here so `swift test` and debug
-        // builds of the libraries keep linking dynamically.
+        // builds of the libraries keep linking dynamically; --gc-sections
+        // drops the functions (one section each) nothing calls.
         .executableTarget(
             name: "toolbox",
             dependencies: ["ToolboxApplets", "ToolboxArgv"],
             exclude: ["startup.order"],
-            swiftSettings: functionSections,
+            swiftSettings: toolboxSwiftSettings,
             linkerSettings: [.unsafeFlags(["-static-executable", "-Xlinker", "--gc-sections"] + startupLinkFlags)]
         ),
         .testTarget(

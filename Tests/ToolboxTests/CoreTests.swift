@@ -139,7 +139,7 @@ final class SourceRulesTests: XCTestCase {
         }
     }
 
-    /// The only `canImport(Glibc)` / `import Glibc` lives in Platform.swift.
+    /// The only `canImport(Glibc)` / `import Glibc` lives in ToolboxSystem/Platform.swift.
     func testLibcImportedInOneFile() throws {
         let sources = packageRoot.appendingPathComponent("Sources")
         let files = FileManager.default.enumerator(atPath: sources.path)!.compactMap { $0 as? String }.filter { $0.hasSuffix(".swift") }
@@ -148,7 +148,7 @@ final class SourceRulesTests: XCTestCase {
             let text = try String(contentsOf: sources.appendingPathComponent(f), encoding: .utf8)
             if text.contains("import Glibc") || text.contains("import Musl") { importers.append(f) }
         }
-        XCTAssertEqual(importers, ["ToolboxCore/Platform.swift"])
+        XCTAssertEqual(importers, ["ToolboxSystem/Platform.swift"])
     }
 }
 

@@ -1,3 +1,5 @@
+import ToolboxFormats
+
 /// Reads directories with getdents64(2) into one reused buffer: no per-entry
 /// allocation, names arrive as bytes (and as NUL-terminated C strings for
 /// the *at() calls). The order is the kernel's (readdir order), as GNU find

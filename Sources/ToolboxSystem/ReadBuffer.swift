@@ -1,3 +1,5 @@
+import ToolboxFormats
+
 /// A growable byte buffer reused across reads, so hot loops (one /proc file
 /// per process) do not allocate per file. The bytes returned by `read*`
 /// stay valid until the next read into the same buffer *and only while the

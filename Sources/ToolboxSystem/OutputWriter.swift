@@ -1,3 +1,5 @@
+import ToolboxFormats
+
 /// The one buffered writer every applet prints through: bytes accumulate in
 /// a reusable buffer and go out with write(2) in large chunks. Applets never
 /// `print`. A writer can also capture into memory, for in-process tests.

@@ -1,3 +1,7 @@
+import ToolboxFormats
+import ToolboxSystem
+import ToolboxProc
+
 /// A NETLINK_SOCK_DIAG socket (sock_diag(7)): dumps of TCP/UDP sockets
 /// through inet_diag (with the state filter applied in the kernel) and of
 /// unix sockets through unix_diag. The structs come from CShim/netlink.h.

@@ -1,3 +1,6 @@
+import ToolboxFormats
+import ToolboxSystem
+
 /// User and group names as each process's own container sees them: the
 /// /etc/passwd and /etc/group inside /proc/PID/root, opened confined to that
 /// root (openat2 RESOLVE_IN_ROOT, see ConfinedOpen.swift), parsed once per

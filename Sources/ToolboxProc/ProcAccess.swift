@@ -1,3 +1,6 @@
+import ToolboxFormats
+import ToolboxSystem
+
 // Access to another process's /proc/PID/root, /proc/PID/cwd and /proc/PID/fd.
 //
 // The kernel guards these with a ptrace-read check (ptrace(2), "Ptrace access

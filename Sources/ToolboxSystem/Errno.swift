@@ -1,3 +1,5 @@
+import ToolboxFormats
+
 /// A C `errno` value, thrown by the syscall wrappers in Syscall.swift.
 public struct Errno: Error, Equatable, Hashable, Sendable, CustomStringConvertible {
     public let rawValue: Int32

@@ -1,3 +1,5 @@
+import ToolboxFormats
+
 /// A plain POSIX thread for overlapping two independent scans (netstat -p
 /// reads every /proc/PID/fd while the socket dump runs). No Dispatch, no
 /// Foundation: pthread_create(3) and pthread_join(3).

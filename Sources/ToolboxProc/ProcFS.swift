@@ -1,3 +1,6 @@
+import ToolboxFormats
+import ToolboxSystem
+
 /// Why a /proc read failed, as callers need to tell it apart (procfs-rs).
 public enum ProcError: Error, Equatable {
     /// The process (or file) is gone: skip it silently.

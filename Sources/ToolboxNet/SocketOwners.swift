@@ -1,3 +1,7 @@
+import ToolboxFormats
+import ToolboxSystem
+import ToolboxProc
+
 /// Which process owns each socket inode: every /proc/PID/fd/N link that
 /// reads `socket:[INODE]`, in one pass over /proc, into an open-addressing
 /// hash map (inode -> owner). The first process (lowest PID) that holds a

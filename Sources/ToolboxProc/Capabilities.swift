@@ -1,3 +1,6 @@
+import ToolboxFormats
+import ToolboxSystem
+
 /// A 64-bit Linux capability mask (capabilities(7)), as in the CapEff etc.
 /// lines of /proc/PID/status.
 public struct CapabilitySet: Equatable, Hashable, Sendable {

@@ -1,3 +1,7 @@
+import ToolboxFormats
+import ToolboxSystem
+import ToolboxProc
+
 /// One row of an applet's option table. The same table parses the command
 /// line and generates `--help` (swift-argument-parser's rule: declare once).
 public struct Option: Sendable {

@@ -1,3 +1,7 @@
+import ToolboxFormats
+import ToolboxSystem
+import ToolboxProc
+
 /// The socket tables netstat reads, and where it reads them from: the
 /// /proc/net files or NETLINK_SOCK_DIAG, with the fallback from the second
 /// to the first decided here (pure logic, tested with injected sources).

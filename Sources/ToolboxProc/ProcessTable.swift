@@ -1,3 +1,6 @@
+import ToolboxFormats
+import ToolboxSystem
+
 /// A snapshot of /proc for ps-like applets: one pass over the numeric
 /// entries (getdents64 on a /proc dirfd), per process /proc/PID/stat (and
 /// an fstat of it: its owner is the effective uid/gid) and, on request,

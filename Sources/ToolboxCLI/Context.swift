@@ -1,3 +1,7 @@
+import ToolboxFormats
+import ToolboxSystem
+import ToolboxProc
+
 /// What an applet runs with: its writers, the /proc it reads and the root
 /// whose /etc it uses for names. Tests build one over fixtures and memory
 /// writers and run applets in-process.

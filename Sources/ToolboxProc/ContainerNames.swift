@@ -1,3 +1,6 @@
+import ToolboxFormats
+import ToolboxSystem
+
 /// User and group names as process `pid`'s own container sees them: its
 /// root's /etc/passwd and /etc/group, read confined to /proc/PID/root, which
 /// is opened directly or with the target's borrowed uid (`openProcEntry`).

@@ -1,3 +1,5 @@
+import ToolboxFormats
+
 /// An error that carries its exit code (the uutils convention). The
 /// dispatcher prints `applet: message` on stderr and exits with `exitCode`.
 public struct ToolError: Error, Equatable, CustomStringConvertible {

@@ -1,8 +1,10 @@
+import ToolboxFormats
+
 // Every system call toolbox makes goes through these wrappers: they retry on
 // EINTR and turn -1 into a thrown `Errno` (the swift-system convention).
 
 /// Runs `body` until it returns something other than -1/EINTR.
-@inline(__always)
+@inlinable @inline(__always)
 public func retryOnInterrupt<T: FixedWidthInteger>(_ body: () -> T) throws(Errno) -> T {
     while true {
         let r = body()
@@ -66,9 +68,9 @@ public struct FileDescriptor: Equatable, Hashable, Sendable {
 }
 
 // Names that would otherwise collide with FileDescriptor's own methods.
-@inline(__always) func Glibc_close(_ fd: Int32) -> Int32 { close(fd) }
-@inline(__always) func Glibc_read(_ fd: Int32, _ p: UnsafeMutableRawPointer?, _ n: Int) -> Int { read(fd, p, n) }
-@inline(__always) func Glibc_write(_ fd: Int32, _ p: UnsafeRawPointer, _ n: Int) -> Int { write(fd, p, n) }
+@inlinable @inline(__always) public func Glibc_close(_ fd: Int32) -> Int32 { close(fd) }
+@inlinable @inline(__always) public func Glibc_read(_ fd: Int32, _ p: UnsafeMutableRawPointer?, _ n: Int) -> Int { read(fd, p, n) }
+@inlinable @inline(__always) public func Glibc_write(_ fd: Int32, _ p: UnsafeRawPointer, _ n: Int) -> Int { write(fd, p, n) }
 public typealias Glibc_stat_t = stat
 
 /// fstatat(2); `followSymlinks: false` is lstat.

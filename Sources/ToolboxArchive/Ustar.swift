@@ -1,3 +1,6 @@
+import ToolboxFormats
+import ToolboxSystem
+
 // The tar archive format (POSIX.1-2001 ustar + pax extended headers, and
 // what GNU tar writes by default), as pure functions over bytes: header
 // encode/decode, octal and GNU base-256 numbers, pax records. The reader

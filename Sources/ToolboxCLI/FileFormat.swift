@@ -1,3 +1,7 @@
+import ToolboxFormats
+import ToolboxSystem
+import ToolboxProc
+
 // Formatting shared by ls, stat and find: mode strings, GNU human sizes,
 // local times, shell quoting. Outputs follow GNU coreutils in the C locale.
 

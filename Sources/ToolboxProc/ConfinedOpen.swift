@@ -1,3 +1,6 @@
+import ToolboxFormats
+import ToolboxSystem
+
 /// O_PATH and O_NOATIME (glibc hides them without _GNU_SOURCE).
 public let O_PATH: Int32 = CSHIM_O_PATH
 public let O_NOATIME: Int32 = CSHIM_O_NOATIME

@@ -1,3 +1,6 @@
+import ToolboxFormats
+import ToolboxSystem
+
 /// Names for numeric ids from an /etc/passwd or /etc/group file (passwd(5),
 /// group(5)), parsed here rather than through NSS: getpwuid(3) in a static
 /// glibc binary may dlopen NSS modules and crash, and toolbox must read the
