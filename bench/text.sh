@@ -9,6 +9,7 @@
 # toolbox/peer. Output goes to a file (GNU grep treats >/dev/null as -q).
 # tail -f latency: bench/tail-latency.py (append a line, time until it shows).
 # Usage: bench/text.sh [ROUNDS]   (build first: swift build -c release)
+# ONLY=REGEX runs only the benchmarks whose name matches (the tail -f rows always run).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROUNDS=${1:-7}
@@ -56,6 +57,7 @@ median() { sort -n | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+
 
 bench() { # name, peer label, cmdA (toolbox) ..., --, cmdB (peer) ...
     local name=$1 peer=$2; shift 2
+    if [ -n "${ONLY:-}" ] && ! [[ "$name" =~ $ONLY ]]; then return; fi
     local a=() b=(); while [ "$1" != "--" ]; do a+=("$1"); shift; done; shift; b=("$@")
     "${a[@]}" >"$WORK/out" 2>&1 || true; "${b[@]}" >"$WORK/out" 2>&1 || true   # warm the page cache
     local ta=() tb=()

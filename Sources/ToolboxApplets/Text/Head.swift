@@ -14,6 +14,43 @@ let headApplet = Applet(spec: AppletSpec(
         .flag("z", "zero-terminated", "line delimiter is NUL, not newline"),
     ]), run: runHead)
 
+/// head and tail's -n/-c: the last one given, its number and leading sign.
+struct HeadTailCount {
+    var byBytes = false
+    var count = 10
+    var sign: Character? = nil
+
+    init(_ p: ParsedArguments) throws(ToolError) {
+        for occ in p.occurrences where occ.key == "bytes" || occ.key == "lines" {
+            byBytes = occ.key == "bytes"
+            var v = Substring(occ.value ?? "")
+            sign = v.first == "-" || v.first == "+" ? v.first : nil
+            if sign != nil { v = v.dropFirst() }
+            guard let n = parseCount(v) else {
+                throw ToolError(exitCode: 1, message: "invalid number of \(byBytes ? "bytes" : "lines"): '\(occ.value ?? "")'")
+            }
+            count = n
+        }
+    }
+}
+
+/// Opens an operand, reporting failure in head and tail's words.
+func openForReading(_ session: FileSession, _ op: String) -> FileDescriptor? {
+    switch session.openInputReporting(op) {
+    case .success(let f): return f
+    case .failure(let e):
+        session.ctx.out.flush()
+        session.ctx.warn("cannot open '\(op)' for reading: \(e.errno.description)")
+        return nil
+    }
+}
+
+/// `==> NAME <==` before each file (a blank line between files).
+func writeFileHeader(_ out: OutputWriter, _ op: String, first: Bool) {
+    if !first { out.byte(ASCII.newline) }
+    out.write("==> \(op == "-" ? "standard input" : op) <==\n")
+}
+
 /// `-5` as `-n 5` (the historic spelling head and tail accept).
 func historicCountArgs(_ args: [String]) -> [String] {
     guard let first = args.first, first.count > 1, first.hasPrefix("-"),
@@ -29,19 +66,8 @@ func historicCountArgs(_ args: [String]) -> [String] {
 @Sendable
 func runHead(_ ctx: Context, _ args: [String]) throws -> Int32 {
     let p = try headApplet.spec.parse(historicCountArgs(args), usageStatus: 1)
-    var byBytes = false
-    var count = 10
-    var allBut = false
-    for occ in p.occurrences where occ.key == "bytes" || occ.key == "lines" {
-        byBytes = occ.key == "bytes"
-        var v = Substring(occ.value ?? "")
-        allBut = v.hasPrefix("-")
-        if allBut || v.hasPrefix("+") { v = v.dropFirst() }
-        guard let n = parseCount(v) else {
-            throw ToolError(exitCode: 1, message: "invalid number of \(byBytes ? "bytes" : "lines"): '\(occ.value ?? "")'")
-        }
-        count = n
-    }
+    let c = try HeadTailCount(p)
+    let byBytes = c.byBytes, count = c.count, allBut = c.sign == "-"
     let eol: UInt8 = p.has("zero-terminated") ? 0 : ASCII.newline
     let operands = p.operands.isEmpty ? ["-"] : p.operands
     var headers = operands.count > 1
@@ -52,19 +78,9 @@ func runHead(_ ctx: Context, _ args: [String]) throws -> Int32 {
     var first = true
     for op in operands {
         if ctx.out.isBroken { break }
-        let fd: FileDescriptor
-        switch session.openInputReporting(op) {
-        case .success(let f): fd = f
-        case .failure(let e):
-            ctx.out.flush()
-            ctx.warn("cannot open '\(op)' for reading: \(e.errno.description)")
-            continue
-        }
+        guard let fd = openForReading(session, op) else { continue }
         defer { closeInput(fd) }
-        if headers {
-            if !first { ctx.out.byte(ASCII.newline) }
-            ctx.out.write("==> \(op == "-" ? "standard input" : op) <==\n")
-        }
+        if headers { writeFileHeader(ctx.out, op, first: first) }
         first = false
         do {
             if allBut { try headAllBut(ctx.out, fd, count, byBytes: byBytes, eol: eol) }

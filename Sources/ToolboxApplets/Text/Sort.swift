@@ -179,7 +179,13 @@ func runSort(_ ctx: Context, _ args: [String]) throws -> Int32 {
             return rev ? d > 0 : d < 0
         }
     } else {
-        mergeSort(&lines) { x, y in cmp.compare(base + x.start, x.count, base + y.start, y.count) < 0 }
+        // Lines are under 4 GiB each: the first key's bounds fit the prefix field.
+        let packed = lines.allSatisfy { $0.count < 1 << 32 }
+        if packed { for i in lines.indices { lines[i].prefix = cmp.firstKeyBounds(base + lines[i].start, lines[i].count) } }
+        mergeSort(&lines) { x, y in
+            packed ? cmp.compare(base + x.start, x.count, base + y.start, y.count, boundsA: x.prefix, boundsB: y.prefix) < 0
+                   : cmp.compare(base + x.start, x.count, base + y.start, y.count) < 0
+        }
     }
 
     var out = ctx.out
@@ -263,7 +269,8 @@ final class SortInput {
 
 /// A stable merge sort (insertion-sorted runs of 16, then bottom-up merges
 /// between two buffers): equal elements keep their input order, as sort -s needs.
-func mergeSort<T>(_ a: inout [T], _ less: (T, T) -> Bool) {
+@inline(__always)
+func mergeSort(_ a: inout [SortLine], _ less: (SortLine, SortLine) -> Bool) {
     let n = a.count
     if n < 2 { return }
     var tmp = a

@@ -75,11 +75,25 @@ struct SortComparator {
         return i
     }
 
+    /// The first key's bounds in a line, packed (start << 32 | end), so a
+    /// sort finds them once per line instead of once per comparison.
+    func firstKeyBounds(_ p: UnsafePointer<UInt8>, _ n: Int) -> UInt64 {
+        let s = keyStart(p, n, keys[0]), e = max(keyEnd(p, n, keys[0]), s)
+        return UInt64(s) << 32 | UInt64(e)
+    }
+
     /// Negative, zero or positive as line a sorts before, with or after b.
-    func compare(_ a: UnsafePointer<UInt8>, _ an: Int, _ b: UnsafePointer<UInt8>, _ bn: Int) -> Int {
-        for key in keys {
-            var sa = keyStart(a, an, key), ea = keyEnd(a, an, key)
-            var sb = keyStart(b, bn, key), eb = keyEnd(b, bn, key)
+    /// `boundsA`/`boundsB`: the first key's bounds from `firstKeyBounds`, if known.
+    func compare(_ a: UnsafePointer<UInt8>, _ an: Int, _ b: UnsafePointer<UInt8>, _ bn: Int,
+                 boundsA: UInt64? = nil, boundsB: UInt64? = nil) -> Int {
+        for (index, key) in keys.enumerated() {
+            var sa: Int, ea: Int, sb: Int, eb: Int
+            if index == 0, let ba = boundsA, let bb = boundsB {
+                sa = Int(ba >> 32); ea = Int(ba & 0xffff_ffff); sb = Int(bb >> 32); eb = Int(bb & 0xffff_ffff)
+            } else {
+                sa = keyStart(a, an, key); ea = keyEnd(a, an, key)
+                sb = keyStart(b, bn, key); eb = keyEnd(b, bn, key)
+            }
             if ea < sa { ea = sa }
             if eb < sb { eb = sb }
             var diff: Int

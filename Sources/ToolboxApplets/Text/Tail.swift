@@ -29,17 +29,8 @@ func runTail(_ ctx: Context, _ rawArgs: [String]) throws -> Int32 {
     var args: [String] = []
     for a in historicCountArgs(rawArgs) { args.append(a == "--follow" ? "--follow=descriptor" : a) }
     let p = try tailApplet.spec.parse(args, usageStatus: 1)
-    var byBytes = false, fromStart = false, count = 10
-    for occ in p.occurrences where occ.key == "bytes" || occ.key == "lines" {
-        byBytes = occ.key == "bytes"
-        var v = Substring(occ.value ?? "")
-        fromStart = v.hasPrefix("+")
-        if fromStart || v.hasPrefix("-") { v = v.dropFirst() }
-        guard let n = parseCount(v) else {
-            throw ToolError(exitCode: 1, message: "invalid number of \(byBytes ? "bytes" : "lines"): '\(occ.value ?? "")'")
-        }
-        count = n
-    }
+    let c = try HeadTailCount(p)
+    let byBytes = c.byBytes, count = c.count, fromStart = c.sign == "+"
     var follow: TailFollower.Mode? = nil
     var retry = p.has("retry")
     for occ in p.occurrences {
@@ -75,19 +66,11 @@ func runTail(_ ctx: Context, _ rawArgs: [String]) throws -> Int32 {
     var first = true
     for op in operands {
         if ctx.out.isBroken { break }
-        let fd: FileDescriptor
-        switch session.openInputReporting(op) {
-        case .success(let f): fd = f
-        case .failure(let e):
-            ctx.out.flush()
-            ctx.warn("cannot open '\(op)' for reading: \(e.errno.description)")
+        guard let fd = openForReading(session, op) else {
             if follow != nil && retry && op != "-" { follower.add(name: op, fd: nil) }
             continue
         }
-        if headers {
-            if !first { ctx.out.byte(ASCII.newline) }
-            ctx.out.write("==> \(op == "-" ? "standard input" : op) <==\n")
-        }
+        if headers { writeFileHeader(ctx.out, op, first: first) }
         first = false
         do {
             try tailOne(ctx.out, fd, count, byBytes: byBytes, fromStart: fromStart, eol: eol)

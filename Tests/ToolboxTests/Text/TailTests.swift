@@ -80,8 +80,10 @@ final class TailTests: XCTestCase {
             pause(); append(log, "l3\n")
             pause(); let h = FileHandle(forWritingAtPath: log)!; h.truncateFile(atOffset: 0); h.closeFile()
             pause(); append(log, "new1\n")
+            // Rotation; the pause between rename and re-creation keeps the
+            // order of events the same for both (no race on a loaded machine).
             pause(); try FileManager.default.moveItem(atPath: log, toPath: log + ".1")
-            FileManager.default.createFile(atPath: log, contents: Data("r1\n".utf8))
+            pause(); FileManager.default.createFile(atPath: log, contents: Data("r1\n".utf8))
             pause(); try FileManager.default.removeItem(atPath: log)
             pause(); FileManager.default.createFile(atPath: log, contents: Data("back\n".utf8))
             pause(); p.terminate(); p.waitUntilExit()
