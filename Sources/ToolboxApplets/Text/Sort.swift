@@ -192,7 +192,7 @@ func runSort(_ ctx: Context, _ args: [String]) throws -> Int32 {
     var outFD: FileDescriptor? = nil
     if let path = p.value("output") {
         do throws(PathError) {
-            if SplitPath(path, procRoot: ctx.procfs.root).root != nil {
+            if path.hasPrefix(ctx.procfs.root + "/") {  // /proc/PID/root/...: created inside that root
                 outFD = try session.opener.open(path, flags: O_WRONLY | O_CREAT | O_TRUNC).fd
             } else {
                 do { outFD = try FileDescriptor.open(path, O_WRONLY | O_CREAT | O_TRUNC, mode: 0o666) }
