@@ -7,6 +7,7 @@ public let applets: [Applet] = [
     capsApplet,
     catApplet,
     findApplet,
+    inspectApplet,
     lsApplet,
     netstatApplet,
     psApplet,
