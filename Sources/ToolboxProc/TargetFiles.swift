@@ -98,3 +98,16 @@ public func namespaceInode(procfs: ProcFS, pid: Int32?, _ kind: String) throws(P
     }
     return v
 }
+
+/// readlink of /proc/PID/`entry` (`exe`, `cwd`, `root`): directly, else by
+/// opening it O_PATH through `openTargetEntry` (borrowed identity) and
+/// reading the link of that descriptor.
+public func readTargetLink(procfs: ProcFS, pid: Int32, _ entry: String) throws(PathError) -> String {
+    let path = procfs.path(pid, entry)
+    do { return try readLink(path) } catch {
+        guard error.isPermission else { throw PathError(path, error) }
+    }
+    let (fd, _) = try openTargetEntry(procfs: procfs, pid: pid, entry, flags: O_PATH | (entry == "exe" ? 0 : O_DIRECTORY))
+    defer { fd.close() }
+    do { return try readLink("/proc/self/fd/\(fd.rawValue)") } catch { throw PathError(path, error) }
+}

@@ -175,7 +175,7 @@ final class InspectTarget {
         }
         s.row("name", st.name ?? "?", "name", .text(st.name))
         for (entry, key) in [("exe", "exe"), ("cwd", "cwd")] {
-            do { let p = try targetLink(entry); s.row(key, p, key, .string(p)) }
+            do { let p = try readTargetLink(procfs: procfs, pid: pid, entry); s.row(key, p, key, .string(p)) }
             catch { s.fail(key, error.message) }
         }
         let names = containerIDNames(procfs: procfs, pid: pid)
@@ -216,17 +216,6 @@ final class InspectTarget {
         }
         s.row("parents", chain.isEmpty ? "-" : chain.map { "\($0.0) \($0.1)" }.joined(separator: " <- "),
               "parents", .array(chain.map { .object([("pid", .int(Int64($0.0))), ("name", .string($0.1))]) }))
-    }
-
-    /// readlink of /proc/PID/exe or cwd; by borrowed identity when refused.
-    func targetLink(_ entry: String) throws(PathError) -> String {
-        let path = procfs.path(pid, entry)
-        do { return try readLink(path) } catch {
-            guard error.isPermission else { throw PathError(path, error) }
-        }
-        let (fd, _) = try openTargetEntry(procfs: procfs, pid: pid, entry, flags: O_PATH | (entry == "cwd" ? O_DIRECTORY : 0))
-        defer { fd.close() }
-        do { return try readLink("/proc/self/fd/\(fd.rawValue)") } catch { throw PathError(path, error) }
     }
 
     // MARK: memory

@@ -6,7 +6,8 @@
  *   --forks N    forks N children that sleep,
  *   --spin       forks one child that spins on the CPU (throttled by --cpus),
  * then sleeps. On SIGUSR1 it forks a child that allocates 1 MiB at a time
- * until the OOM killer kills it (the parent survives: it is smaller). */
+ * until the OOM killer kills it (it sets its oom_score_adj to 1000 first, so
+ * it is the one killed, not the larger parent). */
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -62,6 +63,8 @@ int main(int argc, char **argv) {
         if (hog) {
             hog = 0;
             if (fork() == 0) {
+                int o = open("/proc/self/oom_score_adj", O_WRONLY);
+                if (o >= 0) { (void)!write(o, "1000", 4); close(o); }
                 for (;;) { char *m = malloc(1 << 20); if (m) memset(m, 1, 1 << 20); }
             }
         }
