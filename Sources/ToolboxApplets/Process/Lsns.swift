@@ -78,12 +78,18 @@ func runLsns(_ ctx: Context, _ args: [String]) throws -> Int32 {
             o.write("\n      ")
         }
         if !rows.isEmpty { o.line("}") }
-        o.line("   ]"); o.write("}")     // util-linux ends the document without a newline
+        o.line("   ]"); o.line("}")
         return ExitCode.success
     }
+    // libsmartcols' widths: the header counts even with -n; a column whose
+    // data is wider than its header is widened to util-linux's width hint.
+    let hints = [10, 5, 5, 5, 0]
+    var w = header.map { $0.utf8.count }
+    for c in 0..<5 {
+        let data = rows.reduce(0) { max($0, $1[c].utf8.count) }
+        w[c] = data > w[c] ? max(data, hints[c]) : w[c]
+    }
     let all = opts.has("noheadings") ? rows : [header] + rows
-    var w = [Int](repeating: 0, count: 5)
-    for r in all { for c in 0..<5 { w[c] = max(w[c], r[c].utf8.count) } }
     let right = [true, false, true, true, false]
     for r in all {
         var line = ""

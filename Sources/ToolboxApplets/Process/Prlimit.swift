@@ -91,9 +91,10 @@ func runPrlimit(_ ctx: Context, _ args: [String]) throws -> Int32 {
         rows.append([r.name, r.desc, text(l.rlim_cur), text(l.rlim_max), r.unit])
     }
     let header = ["RESOURCE", "DESCRIPTION", "SOFT", "HARD", "UNITS"]
-    let all = opts.has("noheadings") ? rows : [header] + rows
+    // libsmartcols counts the header's width even with --noheadings.
     var w = [0, 0, 0, 0]
-    for row in all { for c in 0..<4 { w[c] = max(w[c], row[c].utf8.count) } }
+    for row in [header] + rows { for c in 0..<4 { w[c] = max(w[c], row[c].utf8.count) } }
+    let all = opts.has("noheadings") ? rows : [header] + rows
     for row in all {
         var line = row[0] + String(repeating: " ", count: w[0] - row[0].utf8.count) + " "
         line += row[1] + String(repeating: " ", count: w[1] - row[1].utf8.count) + " "
