@@ -42,6 +42,12 @@ public final class TargetCgroup {
         ownMounts = mine.map(MountInfo.parse) ?? MountInfo()
     }
 
+    /// True when the process is in the root cgroup of `controller`'s
+    /// hierarchy (v1) or of v2, where no limit files exist.
+    public func inRootCgroup(_ controller: String) -> Bool {
+        (cgroup.v1(controller)?.path ?? cgroup.v2?.path) == "/"
+    }
+
     /// Reads `file` of `controller`: the v2 name first (when given), then the
     /// v1 name. Returns the bytes and where they came from, nil when no
     /// place has the file.

@@ -43,6 +43,7 @@ func runInspect(_ ctx: Context, _ args: [String]) throws -> Int32 {
         interval = d
     }
     let t = InspectTarget(ctx: ctx, pid: pid, showSecrets: opts.has("show-secrets"))
+    t.json = opts.has("json")
     guard t.status != nil else {
         throw ToolError.failure("\(pid): no such process")
     }
@@ -111,6 +112,8 @@ final class InspectTarget {
     let pid: Int32
     let procfs: ProcFS
     let showSecrets: Bool
+    /// Build the per-fd JSON rows only for --json (10,000 fds: 10,000 objects).
+    var json = false
     let status: PidStatus?
     let details: PidStatusDetails
     let opener: PathOpener
@@ -257,6 +260,8 @@ final class InspectTarget {
                 s.row("cgroup peak", size(pv), "cgroup_peak_bytes", .uint(pv))
             }
             s.row("  source", src.description, "cgroup_source", .string(src.description))
+        } else if cgroup?.inRootCgroup("memory") == true {
+            s.row("cgroup", "none (the root memory cgroup: no limit)", "cgroup_usage_bytes", .null)
         } else {
             s.fail("cgroup memory", cgroupWhy())
         }
@@ -317,6 +322,8 @@ final class InspectTarget {
                 s.row("quota", "none (cfs_quota_us -1)", "quota_cores", .null)
             }
             s.row("  source", src.description, "quota_source", .string(src.description))
+        } else if cgroup?.inRootCgroup("cpu") == true {
+            s.row("quota", "none (the root cpu cgroup)", "quota_cores", .null)
         } else {
             s.fail("cpu quota", cgroupWhy())
         }
@@ -341,7 +348,7 @@ final class InspectTarget {
             s.row("throttled", text, "nr_throttled", .uint(throttled), warn: warn)
             s.json.append(("nr_periods", .uint(periods))); s.json.append(("throttled_seconds", .double(tSec)))
             s.row("  source", src.description, "throttle_source", .string(src.description))
-        } else {
+        } else if cgroup?.inRootCgroup("cpu") != true {
             s.fail("cpu.stat", cgroupWhy())
         }
     }
@@ -399,6 +406,8 @@ final class InspectTarget {
             s.row("cgroup pids", text, "pids_current", .uint(cur.number ?? 0), warn: (pct ?? 0) > 80)
             s.json.append(("pids_max", max?.number.map { .uint($0) } ?? .null))
             s.row("  source", src.description, "pids_source", .string(src.description))
+        } else if cgroup?.inRootCgroup("pids") == true {
+            s.row("cgroup pids", "none (the root pids cgroup: no limit)", "pids_current", .null)
         } else {
             s.fail("cgroup pids", cgroupWhy())
         }
@@ -439,7 +448,7 @@ final class InspectTarget {
                 member += d.json
             }
             out.append("  " + pad(String(fd), 6) + pad(kind, 11) + text)
-            rows.append(.object(member))
+            if json { rows.append(.object(member)) }
         }
         s.row("total", "\(links.count)" + (way == .direct ? "" : " (read as \(way))"), "total", .int(Int64(links.count)))
         s.row("by kind", counts.map { "\($0.0) \($0.1)" }.joined(separator: ", "), "by_kind", .object(counts.map { ($0.0, .int(Int64($0.1))) }))
