@@ -79,21 +79,15 @@ public func walkInRoot(_ root: FileDescriptor, _ path: String, flags: Int32 = O_
 
 /// `walkInRoot`, where with `allowMissingLast` a last component that does
 /// not exist is not an error (fd nil; the path names it): `readlink -f`.
-/// `followMagicLinks` reads magic links as text (for the debugger's own
-/// paths, where /proc/self/exe should resolve as readlink -f does).
 public func walkInRoot(_ root: FileDescriptor, _ path: String, flags: Int32,
-                       allowMissingLast: Bool, followMagicLinks: Bool = false) throws(Errno) -> (fd: FileDescriptor?, path: String) {
+                       allowMissingLast: Bool) throws(Errno) -> (fd: FileDescriptor?, path: String) {
     var dirs: [FileDescriptor] = []       // opened directories below root
     var names: [String] = []              // their names, for the canonical path
     defer { for d in dirs { d.close() } }
     var current: FileDescriptor { dirs.last ?? root }
     // Components still to walk, in reverse order (popLast is the next one).
     var pending: [Substring] = []
-    func push(_ p: String) {
-        var comps = p.split(separator: "/", omittingEmptySubsequences: true)
-        if p.hasSuffix("/") && !comps.isEmpty { comps.append(".") }   // trailing slash: must be a directory
-        pending.append(contentsOf: comps.reversed())
-    }
+    func push(_ p: String) { pushComponents(p, onto: &pending) }
     push(path)
     var links = 0
     let followLast = flags & O_NOFOLLOW == 0
@@ -123,7 +117,7 @@ public func walkInRoot(_ root: FileDescriptor, _ path: String, flags: Int32,
         let type = st.st_mode & S_IFMT
         if type == S_IFLNK && (!isLast || followLast) {
             defer { probe.close() }
-            if !followMagicLinks, try isMagicLink(probe, parent: current) { throw Errno.tooManySymlinks }
+            if try isMagicLink(probe, parent: current) { throw Errno.tooManySymlinks }
             links += 1
             if links > maxSymlinkFollows { throw Errno.tooManySymlinks }
             let target = try readLink("", relativeTo: probe)
@@ -154,7 +148,7 @@ public func walkInRoot(_ root: FileDescriptor, _ path: String, flags: Int32,
 /// A procfs symbolic link outside the procfs root directory (/proc/PID/root,
 /// /proc/PID/fd/N, /proc/PID/exe ...) is a magic link; /proc/self and
 /// /proc/thread-self (in the procfs root, inode 1) are ordinary links.
-private func isMagicLink(_ link: FileDescriptor, parent: FileDescriptor) throws(Errno) -> Bool {
+public func isMagicLink(_ link: FileDescriptor, parent: FileDescriptor) throws(Errno) -> Bool {
     let type = cshim_fstatfs_type(link.rawValue)
     if type == -1 { throw Errno.current }
     guard type == CSHIM_PROC_SUPER_MAGIC else { return false }
@@ -170,65 +164,6 @@ public func readFileInRoot(_ root: FileDescriptor, _ path: String) throws(Errno)
     return try ReadBuffer(capacity: 4096).contents(of: fd)
 }
 
-/// A user-supplied path split at a container root: `/proc/8/root/etc/x`
-/// becomes root `/proc/8/root` and inner path `/etc/x`. Paths that do not
-/// go through `/proc/PID/root` or `/proc/PID/cwd` have no root.
-public struct SplitPath: Equatable, Sendable {
-    /// `/proc/PID/root` or `/proc/PID/cwd` (under the ProcFS root), or nil.
-    public var root: String?
-    /// The pid named in the path (nil for `self` or no root).
-    public var pid: Int32?
-    /// The rest, always starting with `/` when there is a root.
-    public var inner: String
-
-    public init(_ path: String, procRoot: String = "/proc") {
-        root = nil; pid = nil; inner = path
-        // A relative path reaches a container root when the working
-        // directory is under the proc root (`cd /proc/8 && ls root/etc`).
-        var full = path
-        if !path.hasPrefix("/") {
-            guard !path.isEmpty, let cwd = workingDirectory() else { return }
-            full = cwd == "/" ? "/" + path : cwd + "/" + path
-        }
-        // Any spelling of the magic link is recognised (`/proc//8/./root`,
-        // `/proc/self/../8/root`, `/proc/8/task/9/root`), so that no spelling
-        // escapes confinement.
-        // Components are compared, not strings: no String searching (which
-        // would link _StringProcessing, ~450 KB, into the static binary).
-        let base = procRoot.split(separator: "/")
-        let parts = full.split(separator: "/").filter { $0 != "." }
-        guard parts.count > base.count, Array(parts[..<base.count]) == base else { return }
-        // The PID and root|cwd components, or PID, task, TID and root|cwd.
-        var head: [Substring] = []
-        var i = base.count
-        func complete() -> Bool {
-            (head.count == 2 && (head[1] == "root" || head[1] == "cwd"))
-                || (head.count == 4 && head[1] == "task" && (head[3] == "root" || head[3] == "cwd"))
-        }
-        while i < parts.count, !complete() {
-            let c = parts[i]; i += 1
-            if c == ".." {
-                if head.isEmpty { return }     // above the proc root: not a container path
-                head.removeLast()
-            } else {
-                head.append(c)
-                if head.count == 2 && head[1] != "task" && !complete() { return }
-                if head.count > 4 { return }
-            }
-        }
-        guard complete() else { return }
-        let who = head.count == 4 ? head[2] : head[0]
-        if head.count == 2 && (who == "self" || who == "thread-self") { pid = nil }
-        else if let p = Int32(who), p > 0 { pid = p }
-        else { return }
-        guard head.count == 2 || head[0] == "self" || head[0] == "thread-self" || Int32(head[0]) != nil else { return }
-        let prefix = "/" + base.joined(separator: "/") + (base.isEmpty ? "" : "/")
-        root = prefix + head.joined(separator: "/")
-        inner = "/" + parts[i...].joined(separator: "/")
-        if path.hasSuffix("/") && inner.count > 1 { inner += "/" }
-    }
-}
-
 /// getcwd(3), or nil when it fails or the directory is not reachable from
 /// this process's root (Linux then reports "(unreachable)/...").
 func workingDirectory() -> String? {
@@ -238,14 +173,34 @@ func workingDirectory() -> String? {
     }
 }
 
-/// Opens a path as the user typed it. A path through `/proc/PID/root` or
-/// `/proc/PID/cwd` is resolved confined to that root (see `openInRoot`),
-/// the root itself being opened directly or, when ptrace access is refused,
-/// with the target's borrowed identity (see `PathOpener`); any other path
-/// is opened as usual. `flags` may include O_PATH, O_DIRECTORY, O_NOFOLLOW,
-/// O_NOATIME (dropped again when the kernel refuses it with EPERM).
-public func openUserPath(_ path: String, flags: Int32 = O_RDONLY, procRoot: String = "/proc") throws(Errno) -> FileDescriptor {
-    let opener = PathOpener(procRoot: procRoot)
-    do { return try opener.open(path, flags: flags).fd }
-    catch { throw error.errno }
+
+/// What makes a directory the same directory: its mount (statx
+/// STATX_MNT_ID, Linux 5.8; 0 before), device and inode. The mount counts:
+/// a container's root can be the same inode as a host directory reached
+/// through another mount namespace's copy of the mount.
+public struct FileIdentity: Hashable, Sendable {
+    public let mount: UInt64
+    public let dev: UInt64
+    public let ino: UInt64
+
+    public init?(_ fd: FileDescriptor) {
+        var sx = cshim_statx()
+        if cshim_statx(fd.rawValue, "", CSHIM_AT_EMPTY_PATH, CSHIM_STATX_BASIC_STATS | CSHIM_STATX_MNT_ID, &sx) == 0 {
+            mount = sx.stx_mask & CSHIM_STATX_MNT_ID != 0 ? sx.spare.0 : 0
+            dev = UInt64(sx.stx_dev_major) << 32 | UInt64(sx.stx_dev_minor)
+            ino = sx.stx_ino
+            return
+        }
+        guard let st = try? fd.stat() else { return nil }
+        mount = 0; dev = UInt64(st.st_dev); ino = UInt64(st.st_ino)
+    }
+}
+
+/// Pushes the components of `p` onto a walk's stack of pending components
+/// (reversed: popLast is the next one); a trailing slash adds `.` (the last
+/// component must be a directory).
+func pushComponents(_ p: String, onto pending: inout [Substring]) {
+    var comps = p.split(separator: "/", omittingEmptySubsequences: true)
+    if p.hasSuffix("/") && !comps.isEmpty { comps.append(".") }
+    pending.append(contentsOf: comps.reversed())
 }

@@ -153,24 +153,6 @@ final class ConfinedResolutionTests: XCTestCase {
     }
 }
 
-final class SplitPathTests: XCTestCase {
-    func testEverySpellingOfAProcRootIsConfined() {
-        XCTAssertEqual(SplitPath("/proc/8/root/etc/x").root, "/proc/8/root")
-        XCTAssertEqual(SplitPath("/proc/8/root/etc/x").inner, "/etc/x")
-        XCTAssertEqual(SplitPath("/proc//8/./root//etc/x").root, "/proc/8/root")
-        XCTAssertEqual(SplitPath("/proc//8/./root//etc/x").inner, "/etc/x")
-        XCTAssertEqual(SplitPath("/proc/8/cwd").inner, "/")
-        XCTAssertEqual(SplitPath("/proc/8/root/").inner, "/")
-        XCTAssertEqual(SplitPath("/proc/self/root/etc").pid, nil)
-        XCTAssertEqual(SplitPath("/proc/self/root/etc").root, "/proc/self/root")
-        XCTAssertNil(SplitPath("/proc/8/rootx/etc").root)
-        XCTAssertNil(SplitPath("/proc/8/fd/3").root)
-        XCTAssertNil(SplitPath("/procx/8/root").root)
-        XCTAssertNil(SplitPath("relative/proc/8/root").root)
-        XCTAssertEqual(SplitPath("/fixture/proc/8/root/a", procRoot: "/fixture/proc").root, "/fixture/proc/8/root")
-    }
-}
-
 final class FileFormatTests: XCTestCase {
     /// Values checked against GNU `ls -lh` / numfmt --to=iec --round=up.
     func testHumanSizesRoundUpLikeGNU() {

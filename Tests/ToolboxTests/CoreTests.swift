@@ -151,26 +151,3 @@ final class SourceRulesTests: XCTestCase {
         XCTAssertEqual(importers, ["ToolboxSystem/Platform.swift"])
     }
 }
-
-final class SplitPathSpellingTests: XCTestCase {
-    /// Every spelling of a container root is recognised, `..` inside the root stays inside it.
-    func testSpellings() {
-        let cases: [(String, String?, String)] = [
-            ("/proc/8/root/etc/x", "/proc/8/root", "/etc/x"),
-            ("/proc//8/./root/etc", "/proc/8/root", "/etc"),
-            ("/proc/self/../8/root/a/", "/proc/8/root", "/a/"),
-            ("/proc/8/../9/cwd", "/proc/9/cwd", "/"),
-            ("/proc/8/root/../x", "/proc/8/root", "/../x"),
-            ("/proc/../proc/8/root", nil, "/proc/../proc/8/root"),
-            ("/proc/8/fd/3", nil, "/proc/8/fd/3"),
-            ("/procx/8/root", nil, "/procx/8/root"),
-            ("proc/8/root", nil, "proc/8/root"),
-        ]
-        for (path, root, inner) in cases {
-            let s = SplitPath(path)
-            XCTAssertEqual(s.root, root, path)
-            XCTAssertEqual(s.inner, inner, path)
-        }
-        XCTAssertEqual(SplitPath("/tmp/fx/proc/7/root/etc", procRoot: "/tmp/fx/proc").root, "/tmp/fx/proc/7/root")
-    }
-}

@@ -79,27 +79,8 @@ final class FilesystemLiveTests: XCTestCase {
         }
         // Old and recent dates for the ls date formats.
         try sh("touch -h -d '2020-03-04 05:06:07' \(r)/app/config.yaml \(r)/etc/ssl/cert.pem")
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: try which("unshare"))
-        p.arguments = ["--mount", "--pid", "--fork", "--propagation", "private", "sh", "-c",
-                       "mount -t proc proc \(r)/proc && exec chroot --userspec=1000:1000 \(r) /bin/busybox sh -c 'cd /app/data && exec /bin/busybox sleep 600'"]
-        p.standardError = FileHandle.nullDevice   // "sigprocmask unblock failed" when its child is killed
-        try p.run()
-        unshare = p
-        // The target is unshare's child once it runs busybox as uid 1000.
-        for _ in 0..<100 {
-            if let children = try? String(contentsOfFile: "/proc/\(p.processIdentifier)/task/\(p.processIdentifier)/children", encoding: .utf8),
-               let child = children.split(separator: " ").first.flatMap({ Int32($0) }),
-               let status = try? String(contentsOfFile: "/proc/\(child)/status", encoding: .utf8),
-               status.contains("\nUid:\t1000\t"),
-               (try? String(contentsOfFile: "/proc/\(child)/cmdline", encoding: .utf8))?.contains("sleep") ?? false,
-               (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(child)/exe"))?.hasSuffix("busybox") ?? false {
-                targetPID = child
-                return
-            }
-            usleep(50_000)
-        }
-        throw CocoaError(.fileReadUnknown)
+        let (process, pid) = try startContainerTarget(rootfs: r, workdir: "/app/data")
+        unshare = process; targetPID = pid
     }
 
     /// The toolbox binary as root: .full (all caps), .noPtrace, .noPtraceNoSetid.
@@ -197,16 +178,14 @@ final class FilesystemLiveTests: XCTestCase {
     func testBorrowedEntriesMatchDirectOnes() throws {
         let direct = try FileDescriptor.open(proot, O_PATH | O_DIRECTORY)
         defer { direct.close() }
-        let raw = proot.withCString { toolbox_borrow_open($0, O_PATH | O_DIRECTORY, 1000, 1000) }
-        XCTAssertGreaterThanOrEqual(raw, 0, Errno.current.message)
-        let borrowed = FileDescriptor(rawValue: raw)
+        let borrowed = try borrowOpen(dir: .currentDirectory, name: proot, flags: O_PATH | O_DIRECTORY, uid: 1000, gid: 1000)
         defer { borrowed.close() }
         let (a, b) = (try direct.stat(), try borrowed.stat())
         XCTAssertEqual([UInt64(a.st_dev), UInt64(a.st_ino)], [UInt64(b.st_dev), UInt64(b.st_ino)])
         XCTAssertEqual(String(decoding: try readFileInRoot(borrowed, "/etc/ssl/cert.pem"), as: UTF8.self), "CONTAINER CA\n")
-        let refused = proot.withCString { toolbox_borrow_open($0, O_PATH | O_DIRECTORY, 1001, 1001) }
-        XCTAssertEqual(refused, -1)
-        XCTAssertEqual(Errno.current, Errno(EACCES))
+        XCTAssertThrowsError(try borrowOpen(dir: .currentDirectory, name: proot, flags: O_PATH | O_DIRECTORY, uid: 1001, gid: 1001)) {
+            XCTAssertEqual($0 as? Errno, Errno(EACCES))
+        }
 
         let (links, way) = try procFDLinks(pid: pid)
         XCTAssertEqual(way, .direct)

@@ -85,3 +85,33 @@ func which(_ name: String) throws -> String {
     XCTFail("\(name) is not installed (.ci/run installs the test dependencies)")
     throw CocoaError(.fileNoSuchFile)
 }
+
+/// A target "container" for the live tests: `busybox sleep 600` as uid 1000
+/// in its own mount and pid namespaces (procfs mounted at ROOTFS/proc),
+/// chrooted into `rootfs` (which holds /bin/busybox), working directory
+/// `workdir`; with `rootIsMount` its root is a mount of that namespace, as a
+/// container's is. Returns unshare's process (wait for it after killing the
+/// target) and the target's pid.
+func startContainerTarget(rootfs r: String, workdir: String, rootIsMount: Bool = false) throws -> (Process, Int32) {
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: try which("unshare"))
+    p.arguments = ["--mount", "--pid", "--fork", "--propagation", "private", "sh", "-c",
+                   (rootIsMount ? "mount --bind \(r) \(r) && " : "")
+                   + "mount -t proc proc \(r)/proc && exec chroot --userspec=1000:1000 \(r) /bin/busybox sh -c 'cd \(workdir) && exec /bin/busybox sleep 600'"]
+    p.standardError = FileHandle.nullDevice   // "sigprocmask unblock failed" when its child is killed
+    try p.run()
+    // The target is unshare's child once it runs busybox as uid 1000.
+    for _ in 0..<100 {
+        if let children = try? String(contentsOfFile: "/proc/\(p.processIdentifier)/task/\(p.processIdentifier)/children", encoding: .utf8),
+           let child = children.split(separator: " ").first.flatMap({ Int32($0) }),
+           let status = try? String(contentsOfFile: "/proc/\(child)/status", encoding: .utf8),
+           status.contains("\nUid:\t1000\t"),
+           (try? String(contentsOfFile: "/proc/\(child)/cmdline", encoding: .utf8))?.contains("sleep") ?? false,
+           (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(child)/exe"))?.hasSuffix("busybox") ?? false {
+            return (p, child)
+        }
+        usleep(50_000)
+    }
+    p.terminate()
+    throw CocoaError(.fileReadUnknown)
+}

@@ -35,6 +35,7 @@ struct cshim_statx {
 };
 #define CSHIM_STATX_BASIC_STATS 0x07ffU
 #define CSHIM_STATX_BTIME       0x0800U
+#define CSHIM_STATX_MNT_ID      0x1000U   /* Linux 5.8: stx_mnt_id is spare[0] */
 #define CSHIM_AT_EMPTY_PATH     0x1000
 #define CSHIM_AT_SYMLINK_NOFOLLOW 0x100
 

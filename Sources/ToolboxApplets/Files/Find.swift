@@ -187,7 +187,12 @@ func runFind(_ ctx: Context, _ args: [String]) throws -> Int32 {
     let walker = FindWalker(ctx, expr, maxDepth: parser.maxDepth, minDepth: parser.minDepth, xdev: parser.xdev)
     for path in paths {
         if ctx.out.isBroken { break }
-        guard let opened = session.open(path, flags: O_PATH | O_NOFOLLOW) else { continue }
+        guard var opened = session.open(path, flags: O_PATH | O_NOFOLLOW) else { continue }
+        if opened.isProcessRootLink {   // find /proc/PID/root: the container's tree
+            opened.fd.close()
+            guard let dir = session.open(path, flags: O_PATH) else { continue }
+            opened = dir
+        }
         walker.walkRoot(path, opened.fd)
         opened.fd.close()
     }

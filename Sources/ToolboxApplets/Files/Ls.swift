@@ -142,7 +142,12 @@ final class LsRun {
         let dirs = LsList()
         var dirFDs: [(FileDescriptor, ConfinedRoot?, String)] = []
         for op in operands {
-            guard let opened = session.open(op, flags: O_PATH | (follow ? 0 : O_NOFOLLOW)) else { continue }
+            guard var opened = session.open(op, flags: O_PATH | (follow ? 0 : O_NOFOLLOW)) else { continue }
+            if !o.directory && opened.isProcessRootLink {   // ls -l /proc/PID/root: the container's root
+                opened.fd.close()
+                guard let dir = session.open(op, flags: O_PATH) else { continue }
+                opened = dir
+            }
             let st: Glibc_stat_t
             do { st = try opened.fd.stat() } catch {
                 ctx.warn("\(op): \(error.message)"); opened.fd.close(); continue
@@ -150,14 +155,14 @@ final class LsRun {
             if st.st_mode & S_IFMT == S_IFDIR && !o.directory {
                 let i = dirs.add(name: op)
                 fill(&dirs.entries[i], st)
-                let inner = opened.root?.resolve(SplitPath(op, procRoot: ctx.procfs.root).inner) ?? op
+                let inner = opened.root != nil ? opened.inner : op
                 dirFDs.append((opened.fd, opened.root, inner))
                 continue
             }
             let i = files.add(name: op)
             fill(&files.entries[i], st)
             if st.st_mode & S_IFMT == S_IFLNK && o.long {
-                if let t = try? readLink("", relativeTo: opened.fd) {
+                if let t = linkTarget(opened, op) {
                     files.setLink(i, t)
                     if o.classify {
                         if let tfd = session.opener.openIfPossible(op) {
@@ -188,7 +193,13 @@ final class LsRun {
                     try FileDescriptor.open(".", f, relativeTo: fd)
                 }
             } catch {
-                ctx.warn("\(display): \(error.message)"); continue
+                // A /proc/PID directory refused by the ptrace check (fdinfo/):
+                // the opener reads it with the owner's borrowed identity.
+                guard error.isPermission, let again = session.open(display, flags: O_RDONLY | O_DIRECTORY | O_NOATIME) else {
+                    if !error.isPermission { ctx.warn("\(display): \(error.message)") }
+                    continue
+                }
+                dirFD = again.fd
             }
             listDirectory(display, dirFD, root: root, inner: inner)
             dirFD.close()
@@ -229,6 +240,7 @@ final class LsRun {
             dirIsRoot = a.st_dev == b.st_dev && a.st_ino == b.st_ino
         }
         if needStat {
+            var borrowed = BorrowedLinks()
             var st = Glibc_stat_t()
             var cname = [CChar](repeating: 0, count: 4097)
             for i in list.entries.indices {
@@ -254,7 +266,7 @@ final class LsRun {
                 }
                 fill(&list.entries[i], st)
                 if st.st_mode & S_IFMT == S_IFLNK && o.long {
-                    if let t = try? readLink(list.name(i), relativeTo: dirFD) {
+                    if let t = linkTarget(list.name(i), in: dirFD, display, &borrowed) {
                         list.setLink(i, t)
                         if o.classify { list.entries[i].linkMode = linkTargetMode(t, dirFD: dirFD, root: root, inner: inner) }
                     }
@@ -298,6 +310,36 @@ final class LsRun {
                 nesting -= 1
                 sub.close()
             }
+        }
+    }
+
+    /// Link targets of a procfs directory (`/proc/PID/fd`, `/proc/PID`)
+    /// whose readlink the ptrace check refused: read once per directory
+    /// with the owner's borrowed identity (PathOpener.linksOfProcDirectory).
+    struct BorrowedLinks { var links: [String: String]? = nil; var failed = false }
+
+    /// The target of symlink `name` in `dirFD`; nil (reported, exit status
+    /// 1: never a listing without its targets and status 0) when unreadable.
+    func linkTarget(_ name: String, in dirFD: FileDescriptor, _ display: String, _ b: inout BorrowedLinks) -> String? {
+        let refused: Errno
+        do { return try readLink(name, relativeTo: dirFD) } catch { refused = error }
+        if refused.isPermission && b.links == nil && !b.failed {
+            do { b.links = try session.opener.linksOfProcDirectory(dirFD, subject: display, refused: refused) } catch {
+                b.failed = true
+                out.flush(); ctx.warn(error.message)
+                return nil
+            }
+        }
+        if let t = b.links?[name] { return t }
+        if !b.failed { out.flush(); ctx.warn("cannot read symbolic link '\(joinPath(display, name))': \(refused.message)") }
+        return nil
+    }
+
+    /// The target of the symlink operand `opened` (see `linkTarget`).
+    func linkTarget(_ opened: OpenedPath, _ op: String) -> String? {
+        do { return try session.opener.readLink(opened, subject: op) } catch {
+            out.flush(); ctx.warn(error.detail != nil ? error.message : "cannot read symbolic link '\(op)': \(error.errno.message)")
+            return nil
         }
     }
 

@@ -34,45 +34,27 @@ func runReadlink(_ ctx: Context, _ args: [String]) throws -> Int32 {
             do {
                 let opened = try session.opener.open(op, flags: O_PATH | O_NOFOLLOW)
                 defer { opened.fd.close() }
-                let t = try readLink("", relativeTo: opened.fd)
+                let t = try session.opener.readLink(opened, subject: op)
                 emit(t); if newline { ctx.out.byte(ASCII.newline) }
-            } catch let e as PathError {
-                if e.detail != nil { ctx.out.flush(); ctx.warn(e.message) }
-                status = ExitCode.failure   // GNU: silent for a missing file or a non-link
             } catch {
-                status = ExitCode.failure
+                if error.detail != nil { ctx.out.flush(); ctx.warn(error.message) }
+                status = ExitCode.failure   // GNU: silent for a missing file or a non-link
             }
             continue
         }
-        let split = SplitPath(op, procRoot: ctx.procfs.root)
+        // One resolver for every path: through a process root (any
+        // spelling, the working directory too) the walk continues inside
+        // it and prints the result under the same /proc/PID/root prefix.
         do {
-            let result: String
-            if let rootPath = split.root {
-                let root = try session.opener.root(rootPath, pid: split.pid)
-                let (fd, inner) = try wrap(op) { () throws(Errno) in try walkInRoot(root.fd, root.resolve(split.inner), flags: O_PATH, allowMissingLast: true) }
-                fd?.close()
-                result = inner == "/" ? root.rootPath : root.rootPath + inner
-            } else {
-                var path = op
-                if !path.hasPrefix("/") {
-                    guard let cwd = try? readLink("/proc/self/cwd") else { throw PathError(op, Errno.current) }
-                    path = joinPath(cwd, path)
-                }
-                let slash = try wrap(op) { () throws(Errno) in try FileDescriptor.open("/", O_PATH | O_DIRECTORY) }
-                defer { slash.close() }
-                let (fd, resolved) = try wrap(op) { () throws(Errno) in try walkInRoot(slash, path, flags: O_PATH, allowMissingLast: true, followMagicLinks: true) }
-                fd?.close()
-                result = resolved
-            }
-            emit(result); if newline { ctx.out.byte(ASCII.newline) }
-        } catch let e as PathError {
-            ctx.out.flush(); ctx.warn(e.message)
+            let r = try session.opener.canonicalize(op)
+            r.fd?.close()
+            emit(r.canonical); if newline { ctx.out.byte(ASCII.newline) }
+        } catch {
+            // GNU readlink -f is silent on a missing component; an access
+            // refusal is explained (see ProcAccess.swift).
+            if error.detail != nil { ctx.out.flush(); ctx.warn(error.message) }
+            status = ExitCode.failure
         }
     }
     return status
-}
-
-/// Runs `body`, turning an Errno into a PathError about `subject`.
-func wrap<T>(_ subject: String, _ body: () throws(Errno) -> T) throws(PathError) -> T {
-    do { return try body() } catch { throw PathError(subject, error) }
 }

@@ -36,7 +36,7 @@ func runStat(_ ctx: Context, _ args: [String]) throws -> Int32 {
         let mode = UInt32(sx.stx_mode)
         // GNU stat 9.1's default format prints the names unquoted.
         var fileLine = op
-        if mode & S_IFMT == S_IFLNK, let t = try? readLink("", relativeTo: opened.fd) {
+        if mode & S_IFMT == S_IFLNK, let t = try? session.opener.readLink(opened, subject: op) {
             fileLine += " -> " + t
         }
         let o = ctx.out

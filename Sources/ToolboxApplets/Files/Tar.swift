@@ -302,18 +302,15 @@ final class TarNames {
     let ctx: Context
     init(_ ctx: Context) { self.ctx = ctx }
 
-    func tables(for path: String) -> (users: IDNames, groups: IDNames) {
-        let split = SplitPath(path, procRoot: ctx.procfs.root)
-        let key = split.root ?? ""
+    /// The tables for files under the process root `root` (nil: the host).
+    func tables(forRoot root: ConfinedRoot?) -> (users: IDNames, groups: IDNames) {
+        let key = root?.path ?? ""
         if let t = cache[key] { return t }
         let t: (IDNames, IDNames)
-        if let root = split.root {
-            // Through openUserPath, so the same access path (confined, and
-            // borrowed identity when ptrace access is refused) applies.
+        if let root {
+            // Resolved inside the root, as every path under it.
             func load(_ file: String) -> IDNames {
-                guard let fd = try? openUserPath(root + file, flags: O_RDONLY | O_NOATIME, procRoot: ctx.procfs.root) else { return IDNames() }
-                defer { fd.close() }
-                return (try? ReadBuffer(capacity: 4096).contents(of: fd)).map { IDNames(parsing: $0) } ?? IDNames()
+                (try? readFileInRoot(root.fd, file)).map { IDNames(parsing: $0) } ?? IDNames()
             }
             t = (load("/etc/passwd"), load("/etc/group"))
         } else {
@@ -473,10 +470,16 @@ final class TarCreate {
     /// Directories being archived (see `maxDirectoryNesting`).
     private var nesting = 0
 
+    /// Resolves the operands (and the archive); owns the process roots.
+    let opener: PathOpener
+    /// The process root the current operand is in (nil: the host), for names.
+    private var currentRoot: ConfinedRoot?
+
     struct DevIno: Hashable { let dev: UInt64; let ino: UInt64 }
 
     init(_ ctx: Context, archive: String, verbose: Int, numericOwner: Bool) throws {
         self.ctx = ctx; self.numericOwner = numericOwner
+        opener = PathOpener(procRoot: ctx.procfs.root)
         names = TarNames(ctx)
         sanitizer = TarNameSanitizer(ctx)
         if archive == "-" {
@@ -484,10 +487,9 @@ final class TarCreate {
         } else {
             let fd: FileDescriptor
             do {
-                if SplitPath(archive, procRoot: ctx.procfs.root).root == nil {
-                    fd = try FileDescriptor.open(archive, O_WRONLY | O_CREAT | O_TRUNC, mode: 0o666)
-                } else {
-                    fd = try openUserPath(archive, flags: O_WRONLY | O_CREAT | O_TRUNC, procRoot: ctx.procfs.root)
+                let opened = try opener.open(archive, flags: O_WRONLY | O_CREAT | O_TRUNC)
+                fd = opened.fd
+                if opened.root != nil {   // openat2 creates with mode 0
                     let mask = umask(0); umask(mask)
                     _ = fchmod(fd.rawValue, 0o666 & ~mask)
                 }
@@ -523,23 +525,35 @@ final class TarCreate {
         let slash = p.lastIndex(of: 0x2F)
         let base: [UInt8] = slash.map { Array(p[($0 + 1)...]) } ?? p
         let parent: String = slash.map { $0 == 0 ? "/" : String(decoding: p[..<$0], as: UTF8.self) } ?? "."
-        let split = SplitPath(path, procRoot: ctx.procfs.root)
-        let isRootLike = base.isEmpty || base == [0x2E] || base == [0x2E, 0x2E] || p == [0x2F] || (split.root != nil && split.inner == "/")
+        // The parent is resolved by what it resolves to (PathOpener): a
+        // parent through a process root is inside that root.
+        let parentFD: FileDescriptor
+        do {
+            let opened = try opener.open(parent, flags: O_PATH | O_DIRECTORY)
+            parentFD = opened.fd; currentRoot = opened.root
+        } catch {
+            ctx.out.flush(); ctx.warn("\(operand): Cannot stat: \(error.description)"); return
+        }
+        defer { parentFD.close() }
+        var isRootLike = base.isEmpty || base == [0x2E] || base == [0x2E, 0x2E] || p == [0x2F]
+        // A process root or working directory (a procfs magic link) names a directory.
+        if !isRootLike, let link = try? FileDescriptor.open(String(decoding: base, as: UTF8.self), O_PATH | O_NOFOLLOW, relativeTo: parentFD) {
+            isRootLike = (try? isMagicLink(link, parent: parentFD)) == true
+            link.close()
+        }
         if isRootLike {
             let fd: FileDescriptor
-            // (openUserPath drops O_NOATIME itself when it is refused.)
-            do { fd = try openUserPath(path, flags: O_RDONLY | O_DIRECTORY | O_NOATIME, procRoot: ctx.procfs.root) } catch {
+            // (The opener drops O_NOATIME itself when it is refused.)
+            do {
+                let opened = try opener.open(path, flags: O_RDONLY | O_DIRECTORY | O_NOATIME)
+                fd = opened.fd; currentRoot = opened.root
+            } catch {
                 ctx.out.flush(); ctx.warn("\(operand): Cannot open: \(error.description)"); return
             }
             guard let st = try? fd.stat() else { fd.close(); return }
             addDirectory(fd: fd, st: st, raw: raw, path: path)
             return
         }
-        let parentFD: FileDescriptor
-        do { parentFD = try openUserPath(parent, flags: O_PATH | O_DIRECTORY, procRoot: ctx.procfs.root) } catch {
-            ctx.out.flush(); ctx.warn("\(operand): Cannot stat: \(error.description)"); return
-        }
-        defer { parentFD.close() }
         addEntry(parentFD, base, raw: raw, path: path)
     }
 
@@ -551,7 +565,7 @@ final class TarCreate {
         h.uid = UInt64(st.st_uid); h.gid = UInt64(st.st_gid)
         h.mtime = Int64(st.st_mtim.tv_sec)
         if !numericOwner {
-            let t = names.tables(for: path)
+            let t = names.tables(forRoot: currentRoot)
             if let u = t.users.name(st.st_uid) { h.uname = Array(u.utf8) }
             if let g = t.groups.name(st.st_gid) { h.gname = Array(g.utf8) }
         }
@@ -749,13 +763,16 @@ final class TarExtract {
         self.ctx = ctx; destPath = directory
         self.sameOwner = sameOwner; self.samePermissions = samePermissions
         self.touch = touch; self.numericOwner = numericOwner
-        do { dest = try openUserPath(directory, flags: O_PATH | O_DIRECTORY, procRoot: ctx.procfs.root) } catch {
+        let opener = PathOpener(procRoot: ctx.procfs.root)
+        let opened: OpenedPath
+        do { opened = try opener.open(directory, flags: O_PATH | O_DIRECTORY) } catch {
             throw ToolError.failure("\(directory): Cannot open: \(error.description)")
         }
+        dest = opened.fd
         let m = umask(0); umask(m)
         umaskValue = m
         sanitizer = TarNameSanitizer(ctx)
-        names = TarNames(ctx).tables(for: directory.hasPrefix("/") ? directory : "./" + directory)
+        names = TarNames(ctx).tables(forRoot: opened.root)
         buffer = .allocate(byteCount: 1 << 16, alignment: 16)
     }
     deinit {

@@ -173,6 +173,7 @@ func runNetstat(_ ctx: Context, _ args: [String]) throws -> Int32 {
             ctx.note("\(netDir)/\(file): \(n) malformed line\(n == 1 ? "" : "s") skipped")
         }
     }
+    if let stalled = helperStallNote() { ctx.out.flush(); ctx.note(stalled) }
     return ExitCode.success
 }
 

@@ -462,6 +462,7 @@ func runPs(_ ctx: Context, _ args: [String]) throws -> Int32 {
             ctx.noteOnce("fallback-\(f.pid)", "\(f.reason): names for processes in that root come from this container's /etc/passwd and /etc/group")
         }
     }
+    if let stalled = helperStallNote() { ctx.out.flush(); ctx.note(stalled) }
     // procps exits 1 when nothing was selected.
     return order.isEmpty ? ExitCode.failure : ExitCode.success
 }
