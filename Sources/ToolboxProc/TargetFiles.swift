@@ -8,8 +8,9 @@ import ToolboxSystem
 // the target's borrowed identity, else an explained error), and the bounded
 // read of every file whose content the target controls.
 //
-// Switch point: when ProcAccess's `openProcEntry` learns every entry (the
-// `confine` work), `openTargetEntry` becomes a call to it.
+// The borrowing itself is ProcAccess's (`borrowing`, `borrowOpen`: helper
+// child with a deadline); this file only says which entries and how they
+// are read.
 
 /// Largest /proc or cgroup file read whole (mountinfo of a node with
 /// thousands of mounts is ~1 MiB; environ is at most ARG_MAX-ish).
@@ -33,19 +34,26 @@ public func openTargetEntry(procfs: ProcFS, pid: Int32, _ entry: String,
     let firstError: Errno
     do { return (try FileDescriptor.open(path, flags), .direct) } catch { firstError = error }
     guard firstError.isPermission else { throw PathError(path, firstError) }
-    let me = try? procfs.status(nil)
-    let target: PidStatus
-    do { target = try procfs.status(pid) } catch {
-        throw PathError(path, error == .vanished ? .noSuchProcess : firstError)
+    // Refused: the entry is opened by a helper child with the owner's
+    // borrowed identity (ProcAccess's `borrowing` and `borrowOpen`: bounded
+    // wait, the same explanation when that is impossible). These files check
+    // ptrace access at open, so the descriptor reads here.
+    let owner: FileDescriptor
+    do { owner = try FileDescriptor.open(procfs.path(pid, ""), O_PATH | O_DIRECTORY) }
+    catch { throw PathError(path, error.isVanished ? .noSuchProcess : firstError) }
+    defer { owner.close() }
+    var dir = owner
+    var name = entry
+    if let slash = entry.lastIndex(of: "/") {
+        do { dir = try FileDescriptor.open(String(entry[..<slash]), O_PATH | O_DIRECTORY, relativeTo: owner) }
+        catch { throw PathError(path, error) }
+        name = String(entry[entry.index(after: slash)...])
     }
-    let eff = CapabilitySet(rawValue: me?.capEffective ?? 0)
-    var borrowError: Errno? = nil
-    if eff.contains(.setuid) && eff.contains(.setgid), let uid = target.realUID, let gid = target.gids.first {
-        let fd = path.withCString { toolbox_borrow_open($0, flags | O_CLOEXEC, uid, gid) }
-        if fd >= 0 { return (FileDescriptor(rawValue: fd), .borrowed(uid: uid, gid: gid)) }
-        borrowError = Errno.current
+    defer { if dir != owner { dir.close() } }
+    let opened = dir
+    return try borrowing(procfs: procfs, owner: owner, pid: pid, subject: path, refused: firstError) { uid, gid throws(Errno) in
+        try borrowOpen(dir: opened, name: name, flags: flags, uid: uid, gid: gid)
     }
-    throw PathError(path, firstError, detail: explainProcAccessDenied(pid: pid, target: target, me: me, borrowError: borrowError))
 }
 
 /// Reads an opened descriptor whole into `buffer`, bounded: it must be a
