@@ -610,7 +610,15 @@ struct SocketNames {
 func looksSecret(_ name: String) -> Bool {
     let upper = name.uppercased()
     let markers = ["PASSWORD", "PASSWD", "PASSPHRASE", "SECRET", "TOKEN", "CREDENTIAL", "PRIVATE", "APIKEY", "AUTH", "COOKIE", "SESSION"]
-    if markers.contains(where: { upper.contains($0) }) { return true }
+    let u = Array(upper.utf8)
+    // Substring search by hand: String.contains(String) would link _StringProcessing.
+    func has(_ m: String) -> Bool {
+        let n = Array(m.utf8)
+        guard n.count <= u.count else { return false }
+        for i in 0...(u.count - n.count) where u[i] == n[0] && Array(u[i..<(i + n.count)]) == n { return true }
+        return false
+    }
+    if markers.contains(where: has) { return true }
     let words = upper.split(separator: "_")
     return words.contains { $0 == "KEY" || $0 == "PASS" || $0 == "PWD" && upper != "PWD" && upper != "OLDPWD" || $0 == "DSN" }
         || upper.hasSuffix("KEY") && upper != "KEY"
