@@ -4,20 +4,38 @@ import ToolboxCore
 /// To add an applet: write `NAME.swift` with `let NAMEApplet = Applet(...)`
 /// and add it here.
 public let applets: [Applet] = [
+    basenameApplet,
     capsApplet,
     catApplet,
+    dateApplet,
+    dfApplet,
+    dirnameApplet,
+    duApplet,
+    envApplet,
     findApplet,
+    freeApplet,
+    hostnameApplet,
+    idApplet,
     inspectApplet,
+    killApplet,
     lsApplet,
     lsnsApplet,
     netstatApplet,
+    pgrepApplet,
+    pidofApplet,
+    pkillApplet,
     pmapApplet,
     prlimitApplet,
     psApplet,
     pwdxApplet,
     readlinkApplet,
+    seqApplet,
+    sleepApplet,
     statApplet,
     tarApplet,
+    unameApplet,
+    uptimeApplet,
+    whoamiApplet,
 ]
 
 /// Looks an applet up by name (binary search over the sorted table).

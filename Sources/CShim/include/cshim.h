@@ -10,6 +10,7 @@
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <unistd.h>
+#include <signal.h>
 
 #ifndef SYS_openat2
 #define SYS_openat2 437
@@ -45,5 +46,9 @@ static inline void cshim_set_errno(int e) { errno = e; }
 static inline int cshim_prlimit(int pid, int resource, const struct rlimit *new_limit, struct rlimit *old_limit) {
     return (int)syscall(SYS_prlimit64, pid, resource, new_limit, old_limit);
 }
+
+/* SIGRTMIN/SIGRTMAX are glibc macros calling functions Swift cannot see. */
+static inline int cshim_sigrtmin(void) { return SIGRTMIN; }
+static inline int cshim_sigrtmax(void) { return SIGRTMAX; }
 
 #endif
