@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 #include <signal.h>
@@ -40,6 +41,11 @@ static inline int cshim_openat2(int dirfd, const char *path, uint64_t flags,
 
 static inline int cshim_errno(void) { return errno; }
 static inline void cshim_set_errno(int e) { errno = e; }
+
+/// prlimit(2) (glibc declares it through a macro Swift does not import).
+static inline int cshim_prlimit(int pid, int resource, const struct rlimit *new_limit, struct rlimit *old_limit) {
+    return (int)syscall(SYS_prlimit64, pid, resource, new_limit, old_limit);
+}
 
 /* SIGRTMIN/SIGRTMAX are glibc macros calling functions Swift cannot see. */
 static inline int cshim_sigrtmin(void) { return SIGRTMIN; }
