@@ -45,12 +45,6 @@ public final class OutputWriter {
         return false
     }
 
-    /// The descriptor written to (nil for a memory writer).
-    public var descriptor: FileDescriptor? {
-        if case .fd(let fd) = sink { return fd }
-        return nil
-    }
-
     /// The captured output as text (memory sink only).
     public var capturedString: String { String(decoding: captured, as: UTF8.self) }
 

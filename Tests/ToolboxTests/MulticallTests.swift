@@ -65,7 +65,7 @@ final class BinaryTests: XCTestCase {
         XCTAssertTrue((l.out + l.err).contains("not a dynamic executable"), l.out + l.err)
     }
 
-    /// Issue 2: stripped size at most 8 MiB. The usual way to blow it is one
+    /// Stripped size at most 10 MiB with every applet (the budget of issues 12-14). The usual way to blow it is one
     /// String search (`contains("//")`, `split(separator: "ab")`, Regex):
     /// it links _StringProcessing and its regex engine (~450 KB).
     func testSizeAndNoStringProcessing() throws {
@@ -74,7 +74,7 @@ final class BinaryTests: XCTestCase {
         defer { try? FileManager.default.removeItem(atPath: stripped) }
         XCTAssertEqual(try runProcess(try which("strip"), ["-o", stripped, bin]).code, 0)
         let size = try XCTUnwrap(FileManager.default.attributesOfItem(atPath: stripped)[.size] as? Int)
-        XCTAssertLessThanOrEqual(size, 8 << 20, "stripped binary is \(size) bytes")
+        XCTAssertLessThanOrEqual(size, 10 << 20, "stripped binary is \(size) bytes")
         let nm = try runProcess(try which("nm"), [bin])
         XCTAssertEqual(nm.code, 0)
         let offenders = nm.out.split(separator: "\n").filter { $0.contains("17_StringProcessing") }
