@@ -7,12 +7,15 @@ public let applets: [Applet] = [
     capsApplet,
     catApplet,
     findApplet,
+    gunzipApplet,
+    gzipApplet,
     lsApplet,
     netstatApplet,
     psApplet,
     readlinkApplet,
     statApplet,
     tarApplet,
+    zcatApplet,
 ]
 
 /// Looks an applet up by name (binary search over the sorted table).
