@@ -294,6 +294,9 @@ public final class GzipInflater {
             return b
         }
         if phantom > 0 || bc > 0 { throw GzipError.unexpectedEOF }
+        // Bits above `bc` may hold a copy of the next input byte (the fast
+        // refill loads whole words); reading past them, clear them.
+        bb = 0
         guard try fillInput() else { throw GzipError.unexpectedEOF }
         let b = inBuf[ip]; ip += 1
         return b
@@ -426,6 +429,7 @@ public final class GzipInflater {
             op += 1; left -= 1
             if op >= winCap - 300 { try flush(output) }
         }
+        if left > 0 { bb = 0 }   // bc == 0: drop the stale copy of the next byte (see readByte)
         while left > 0 {
             if op >= winCap - 300 { try flush(output) }
             guard try fillInput() else { throw GzipError.unexpectedEOF }
