@@ -25,7 +25,7 @@ public final class Context {
     /// `applet: message` on stderr; marks the run as partially failed.
     public func warn(_ message: String) {
         err.write("\(applet): \(message)\n")
-        exitStatus = ExitCode.failure
+        exitStatus = max(exitStatus, ExitCode.failure)
     }
 
     /// `applet: message` on stderr, without changing the exit status.

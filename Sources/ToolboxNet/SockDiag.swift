@@ -55,22 +55,8 @@ public final class SockDiag {
         seq &+= 1
         if cshim_inet_diag_request(fd.rawValue, UInt8(family), UInt8(proto), states, seq) != 0 { throw Errno.current }
         var result: [InetSocket] = []
-        var raw = cshim_inet_sock()
-        let v6 = family == AF_INET6
         try receive { payload, len in
-            guard cshim_inet_diag_decode(payload, len, &raw) != 0 else { return }
-            let sock = withUnsafeBytes(of: &raw.src) { src in
-                withUnsafeBytes(of: &raw.dst) { dst in
-                    InetSocket(local: InetAddress(bytes: src.baseAddress!, isV6: v6), localPort: raw.sport,
-                               remote: InetAddress(bytes: dst.baseAddress!, isV6: v6), remotePort: raw.dport,
-                               state: raw.state,
-                               // /proc/net/tcp shows write_seq - snd_una (0) as a listener's
-                               // tx_queue where inet_diag reports the backlog limit.
-                               txQueue: raw.state == InetSocket.listen && proto == IPPROTO_TCP ? 0 : raw.wqueue,
-                               rxQueue: raw.rqueue, uid: raw.uid, inode: raw.inode)
-                }
-            }
-            result.append(sock)
+            if let sock = Self.inetSocket(payload, len, family: family, proto: proto) { result.append(sock) }
         }
         return result
     }
@@ -81,10 +67,8 @@ public final class SockDiag {
         seq &+= 1
         if cshim_unix_diag_request(fd.rawValue, states, seq) != 0 { throw Errno.current }
         var result: [UnixSocket] = []
-        var raw = cshim_unix_sock()
         try receive { payload, len in
-            guard cshim_unix_diag_decode(payload, len, &raw) != 0 else { return }
-            result.append(UnixSocket(diag: raw))
+            if let sock = Self.unixSocket(payload, len) { result.append(sock) }
         }
         return result
     }
@@ -96,20 +80,56 @@ public final class SockDiag {
             let n = cshim_netlink_recv(fd.rawValue, base, UInt(buffer.count))
             if n < 0 { throw Errno.current }
             if n == 0 { throw Errno(EIO) }
-            var offset = 0
-            while offset < n {
-                var next = 0, payload = 0, plen = 0
-                var err: Int32 = 0
-                switch Int(cshim_nlmsg_next(base, n, offset, &next, &payload, &plen, &err)) {
-                case Int(CSHIM_NL_DONE): return
-                case Int(CSHIM_NL_ERROR): throw Errno(err == 0 ? EIO : err)
-                case Int(CSHIM_NL_DATA): body(base + payload, plen)
-                case Int(CSHIM_NL_OTHER): break
-                default: throw Errno(EIO)
-                }
-                offset = next
+            if try Self.walk(UnsafeRawPointer(base), n, body) { return }
+        }
+    }
+
+    /// Walks the messages of one received datagram (`count` bytes), calling
+    /// `body` with each SOCK_DIAG_BY_FAMILY payload. True at NLMSG_DONE;
+    /// throws the errno of an NLMSG_ERROR, EIO for a malformed message.
+    /// Pure: the fuzz target `netlink` feeds it arbitrary bytes.
+    public static func walk(_ base: UnsafeRawPointer, _ count: Int, _ body: (UnsafeRawPointer, Int) -> Void) throws(Errno) -> Bool {
+        var offset = 0
+        while offset < count {
+            var next = 0, payload = 0, plen = 0
+            var err: Int32 = 0
+            switch Int(cshim_nlmsg_next(base, count, offset, &next, &payload, &plen, &err)) {
+            case Int(CSHIM_NL_DONE): return true
+            case Int(CSHIM_NL_ERROR): throw Errno(err == 0 ? EIO : err)
+            case Int(CSHIM_NL_DATA): body(base + payload, plen)
+            case Int(CSHIM_NL_OTHER): break
+            default: throw Errno(EIO)
+            }
+            offset = next
+        }
+        return false
+    }
+
+    /// The socket of one inet_diag_msg payload of a dump for `family`
+    /// (AF_INET/AF_INET6) and `proto`; nil when the payload is too short.
+    public static func inetSocket(_ payload: UnsafeRawPointer, _ len: Int, family: Int32, proto: Int32) -> InetSocket? {
+        var raw = cshim_inet_sock()
+        guard cshim_inet_diag_decode(payload, len, &raw) != 0 else { return nil }
+        let v6 = family == AF_INET6
+        return withUnsafeBytes(of: &raw.src) { src in
+            withUnsafeBytes(of: &raw.dst) { dst in
+                InetSocket(local: InetAddress(bytes: src.baseAddress!, isV6: v6), localPort: raw.sport,
+                           remote: InetAddress(bytes: dst.baseAddress!, isV6: v6), remotePort: raw.dport,
+                           state: raw.state,
+                           // /proc/net/tcp shows write_seq - snd_una (0) as a listener's
+                           // tx_queue where inet_diag reports the backlog limit.
+                           txQueue: raw.state == InetSocket.listen && proto == IPPROTO_TCP ? 0 : raw.wqueue,
+                           rxQueue: raw.rqueue, uid: raw.uid, inode: raw.inode)
             }
         }
+    }
+
+    /// The socket of one unix_diag_msg payload (with its attributes); nil
+    /// when the payload is too short.
+    public static func unixSocket(_ payload: UnsafeRawPointer, _ len: Int) -> UnixSocket? {
+        var raw = cshim_unix_sock()
+        guard cshim_unix_diag_decode(payload, len, &raw) != 0 else { return nil }
+        return UnixSocket(diag: raw)
     }
 }
 

@@ -156,12 +156,11 @@ public func isMagicLink(_ link: FileDescriptor, parent: FileDescriptor) throws(E
     return parentStat.st_ino != 1
 }
 
-/// Reads `path` resolved inside the open root directory `root` (with
-/// O_NOATIME where permitted: reading never changes the target).
-public func readFileInRoot(_ root: FileDescriptor, _ path: String) throws(Errno) -> [UInt8] {
-    let fd = try openNoAtime(O_RDONLY | O_NOATIME) { f throws(Errno) in try openInRoot(root, path, flags: f) }
-    defer { fd.close() }
-    return try ReadBuffer(capacity: 4096).contents(of: fd)
+/// Reads `path` resolved inside the open root directory `root`: a file the
+/// container chose, so bounded (regular file, non-blocking, capped: see
+/// `readChosenFile`) and with O_NOATIME where permitted.
+public func readFileInRoot(_ root: FileDescriptor, _ path: String) throws(ChosenFileError) -> [UInt8] {
+    try readChosenFile { f throws(Errno) in try openInRoot(root, path, flags: f) }
 }
 
 /// getcwd(3), or nil when it fails or the directory is not reachable from

@@ -36,9 +36,9 @@ public struct IDNames: Equatable, Sendable {
         self = array.withUnsafeBufferPointer { IDNames(parsing: $0) }
     }
 
-    /// Reads and parses a file; nil if it cannot be read.
+    /// Reads (bounded: `readChosenFile`) and parses a file; nil if it cannot be read.
     public static func load(_ path: String, relativeTo dir: FileDescriptor = .currentDirectory) -> IDNames? {
-        guard let bytes = try? readWholeFile(path, relativeTo: dir) else { return nil }
+        guard let bytes = try? readChosenFile({ f throws(Errno) in try FileDescriptor.open(path, f, relativeTo: dir) }) else { return nil }
         return IDNames(parsing: bytes)
     }
 

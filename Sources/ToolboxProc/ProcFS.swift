@@ -33,6 +33,16 @@ public struct ProcFS: Sendable {
         return file.isEmpty ? "\(root)/\(p)" : "\(root)/\(p)/\(file)"
     }
 
+    /// Throws, with one line that says so, when the root holds no process
+    /// information: an empty /proc (a chroot or a mount namespace without
+    /// procfs). One stat of ROOT/self on a real procfs; fixture trees
+    /// without `self` pass when they hold any pid directory.
+    public func requireMounted() throws(ToolError) {
+        if (try? fileStatus(root + "/self")) != nil { return }
+        if let p = try? pids(), !p.isEmpty { return }
+        throw ToolError.failure("\(root): no process information: procfs is not mounted (mount -t proc proc \(root))")
+    }
+
     /// The numeric entries of the root, ascending.
     public func pids() throws(Errno) -> [Int32] {
         var pids: [Int32] = []

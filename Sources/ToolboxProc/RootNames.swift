@@ -27,6 +27,9 @@ public final class RootNames {
     private var ownRoot: ProcessTable.RootID?
     /// (pid, path, reason) for roots whose files could not be read.
     public private(set) var fallbacks: [(pid: Int32, reason: String)] = []
+    /// (pid, reason) for roots whose passwd/group is not a regular file or
+    /// is too large (`readChosenFile`): their ids are shown as numbers.
+    public private(set) var rejected: [(pid: Int32, reason: String)] = []
     /// The first root that could be opened neither directly nor with the
     /// borrowed uid (no cap_sys_ptrace, no cap_setuid/cap_setgid), and why.
     public private(set) var deniedRoot: (pid: Int32, error: Errno)?
@@ -94,7 +97,13 @@ public final class RootNames {
                     return nil
                 }
                 do { return IDNames(parsing: try readFileInRoot(rootFD, file)) } catch {
-                    if error == .noSuchFile || error == .notDirectory { return IDNames() }
+                    if error.errno == .noSuchFile || error.errno == .notDirectory { return IDNames() }
+                    if error.errno == nil {
+                        // The container made it something else than a small
+                        // regular file: its ids are shown as numbers.
+                        rejected.append((r.pid, "\(rootPath)\(file): \(error.message)"))
+                        return IDNames()
+                    }
                     fallbacks.append((r.pid, "\(rootPath)\(file): \(error.message)"))
                     return nil
                 }

@@ -21,7 +21,17 @@ public final class DirectoryReader {
     public func forEach(_ fd: FileDescriptor, includeDots: Bool = false,
                         _ body: (Bytes, UnsafePointer<CChar>, UInt8, UInt64) -> Bool) throws(Errno) {
         while true {
-            let n = try retryOnInterrupt { cshim_getdents64(fd.rawValue, buffer, UInt(capacity)) }
+            let n: Int
+            do throws(Errno) {
+                n = Int(try retryOnInterrupt { cshim_getdents64(fd.rawValue, buffer, UInt(capacity)) })
+            } catch {
+                // A directory removed while open (IS_DEADDIR: e.g. the
+                // /proc/PID/root of a process whose root was deleted) fails
+                // getdents64 with ENOENT. It has no entries: GNU ls and find
+                // (through readdir) list it as empty.
+                if error == .noSuchFile { return }
+                throw error
+            }
             if n == 0 { return }
             var off = 0
             while off < n {

@@ -14,14 +14,10 @@ public struct Errno: Error, Equatable, Hashable, Sendable, CustomStringConvertib
         return String(cString: p)
     }
 
-    /// Lowercase strerror text, for messages in the `applet: what: reason` form.
-    public var message: String {
-        var s = description
-        if let first = s.first, first.isUppercase, !(s.dropFirst().first?.isUppercase ?? false) {
-            s = first.lowercased() + s.dropFirst()
-        }
-        return s
-    }
+    /// strerror text for messages in the `applet: what: reason` form, with
+    /// its capital kept as GNU tools print it ("No such file or directory"):
+    /// scripts and people grep for these.
+    public var message: String { description }
 
     /// EPERM
     public static var notPermitted: Errno { Errno(EPERM) }

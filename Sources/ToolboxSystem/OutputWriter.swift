@@ -33,6 +33,12 @@ public final class OutputWriter {
     public static func standardError() -> OutputWriter { OutputWriter(.fd(.standardError), capacity: 4096, lineBuffered: true) }
     public static func memory() -> OutputWriter { OutputWriter(.memory) }
 
+    /// The descriptor written to (nil for a memory sink).
+    public var descriptor: FileDescriptor? {
+        if case .fd(let fd) = sink { return fd }
+        return nil
+    }
+
     /// True when the sink is a terminal (ls picks columns then, as GNU ls).
     public var isTerminal: Bool {
         if case .fd(let fd) = sink { return isatty(fd.rawValue) == 1 }

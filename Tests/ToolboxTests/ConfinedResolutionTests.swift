@@ -190,6 +190,6 @@ final class FileFormatTests: XCTestCase {
         me.capEffective = me.capEffective! | (1 << 6)
         target.capPermitted = 1 << 10
         XCTAssertEqual(explainProcAccessDenied(pid: 8, target: target, me: me, borrowError: Errno(EACCES)),
-                       "permission denied: process 8 runs as uid 1000, this container runs as uid 0 without cap_sys_ptrace; opening it as uid 1000 failed too (permission denied): process 8 holds capabilities (cap_net_bind_service) that a helper running as uid 1000 cannot match; add SYS_PTRACE (kubectl debug --profile=general, or --custom with securityContext.capabilities.add)")
+                       "permission denied: process 8 runs as uid 1000, this container runs as uid 0 without cap_sys_ptrace; opening it as uid 1000 failed too (Permission denied): process 8 holds capabilities (cap_net_bind_service) that a helper running as uid 1000 cannot match; add SYS_PTRACE (kubectl debug --profile=general, or --custom with securityContext.capabilities.add)")
     }
 }

@@ -116,8 +116,8 @@ final class FilesystemDifferentialTests: XCTestCase {
         XCTAssertEqual(toolbox(["readlink", "f"]), RunResult(out: "", err: "", code: 1))
         let t = toolbox(["cat", "f", "exec.sh", "big"]), g = try gnu("cat", ["f", "exec.sh", "big"])
         XCTAssertEqual(t.out, g.out)
-        XCTAssertEqual(toolbox(["cat", "missing", "f"]), RunResult(out: "hello", err: "cat: missing: no such file or directory\n", code: 1))
-        XCTAssertEqual(toolbox(["cat", "sub"]), RunResult(out: "", err: "cat: sub: is a directory\n", code: 1))
+        XCTAssertEqual(toolbox(["cat", "missing", "f"]), RunResult(out: "hello", err: "cat: missing: No such file or directory\n", code: 1))
+        XCTAssertEqual(toolbox(["cat", "sub"]), RunResult(out: "", err: "cat: sub: Is a directory\n", code: 1))
     }
 
     /// On a terminal (script(1) provides one) control characters in names and
@@ -149,6 +149,6 @@ final class FilesystemDifferentialTests: XCTestCase {
         XCTAssertEqual(toolbox(["find", ".", "-type", "x"]).err, "find: unknown argument to -type: x\n")
         XCTAssertEqual(toolbox(["ls", "-Z"]).code, 2)
         XCTAssertEqual(toolbox(["stat"]).code, 2)
-        XCTAssertEqual(toolbox(["ls", "nope", "f"]), RunResult(out: "f\n", err: "ls: nope: no such file or directory\n", code: 1))
+        XCTAssertEqual(toolbox(["ls", "nope", "f"]), RunResult(out: "f\n", err: "ls: cannot access 'nope': No such file or directory\n", code: 1))
     }
 }

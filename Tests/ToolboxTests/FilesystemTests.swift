@@ -209,13 +209,13 @@ final class FilesystemLiveTests: XCTestCase {
             XCTAssertEqual(r.code, 0, what, file: file, line: line)
             // /proc/self inside the container's procfs does not name this process: ENOENT, never the host's file.
             r = try toolbox(caps, ["cat", proot + "/app/via-proc"], env: env)
-            XCTAssertEqual(r.err, "cat: \(proot)/app/via-proc: no such file or directory\n", what, file: file, line: line)
+            XCTAssertEqual(r.err, "cat: \(proot)/app/via-proc: No such file or directory\n", what, file: file, line: line)
             XCTAssertEqual(r.code, 1, what, file: file, line: line)
             // The container's own /proc/1/root is a magic link: refused.
             // (openat2 checks ptrace access before RESOLVE_NO_MAGICLINKS: EACCES without
             // cap_sys_ptrace; the userspace walk refuses every magic link with ELOOP.)
             r = try toolbox(caps, ["cat", proot + "/proc/1/root/etc/passwd"], env: env)
-            let refusal = caps == .noPtrace && env == nil ? "permission denied" : "too many levels of symbolic links"
+            let refusal = caps == .noPtrace && env == nil ? "permission denied" : "Too many levels of symbolic links"
             XCTAssertEqual(r.err, "cat: \(proot)/proc/1/root/etc/passwd: \(refusal)\n", what, file: file, line: line)
             XCTAssertEqual(r.out, "", what, file: file, line: line)
             r = try toolbox(caps, ["readlink", "-f", proot + "/app/cert", proot + "/app/passwd-up", proot + "/app/root-link", proot + "/app/dangling"], env: env)

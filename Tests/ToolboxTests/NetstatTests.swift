@@ -72,17 +72,29 @@ final class NetstatParserTests: XCTestCase {
         XCTAssertNil(parse("   0: 0100007F:B799 00000000000000000000000000000000:0000 0A 0:0 00:0 0 0 0 1")) // mixed families
     }
 
+    /// Random lines through both table parsers, from a fixed seed: every
+    /// non-empty line after the header is either a row or counted as
+    /// malformed, exactly, and nothing traps.
     func testGarbageNeverTraps() {
-        var rng = SystemRandomNumberGenerator()
+        var rng = SplitMix(seed: 0x6e65_7473_7461_74)
         let alphabet = Array("0123456789ABCDEF: \n".utf8) + [0, 0xff]
+        var rowsSeen = 0, malformedSeen = 0
         for _ in 0..<2000 {
             let n = Int.random(in: 0..<200, using: &rng)
             let bytes = (0..<n).map { _ in alphabet.randomElement(using: &rng)! }
+            let lines = bytes.split(separator: ASCII.newline, omittingEmptySubsequences: false).dropFirst().filter { !$0.isEmpty }.count
             bytes.withUnsafeBufferPointer { b in
-                _ = InetSocket.forEach(in: b) { _ in }
-                _ = UnixSocket.forEach(in: b) { _ in }
+                var inet = 0, unix = 0
+                let badInet = InetSocket.forEach(in: b) { _ in inet += 1 }
+                let badUnix = UnixSocket.forEach(in: b) { _ in unix += 1 }
+                XCTAssertEqual(inet + badInet, lines, "\(bytes)")
+                XCTAssertEqual(unix + badUnix, lines, "\(bytes)")
+                rowsSeen += inet + unix; malformedSeen += badInet + badUnix
             }
         }
+        // The alphabet makes malformed lines; rows parse only by chance.
+        XCTAssertEqual(rowsSeen, 0)
+        XCTAssertGreaterThan(malformedSeen, 1000)
     }
 
     func testUnixLines() throws {
@@ -242,15 +254,50 @@ final class NetstatFixtureTests: XCTestCase {
         XCTAssertEqual(r.code, 0)
         let j = runToolbox(["netstat", "-tl", "--json"], procRoot: procRoot)
         let lines = j.out.split(separator: "\n")
-        XCTAssertEqual(lines.count, 3)
-        let first = try JSONSerialization.jsonObject(with: Data(lines[0].utf8)) as? [String: Any]
-        XCTAssertEqual(first?["proto"] as? String, "tcp")
-        XCTAssertEqual(first?["local_address"] as? String, "127.0.0.1")
-        XCTAssertEqual(first?["local_port"] as? Int, 47001)
-        XCTAssertEqual(first?["state"] as? String, "LISTEN")
-        XCTAssertEqual(first?["inode"] as? Int, 17360)
+        // Every field of the three listeners (tcp line 0; tcp6 lines 0 and the
+        // hand-written fe80:: one, uid 65534, 5 bytes queued).
+        let wantTCP: [[String: Any]] = [
+            ["proto": "tcp", "recv_q": 0, "send_q": 0, "local_address": "127.0.0.1", "local_port": 47001, "foreign_address": "0.0.0.0",
+             "foreign_port": 0, "state": "LISTEN", "uid": 0, "user": "root", "inode": 17360],
+            ["proto": "tcp6", "recv_q": 0, "send_q": 0, "local_address": "::", "local_port": 47002, "foreign_address": "::",
+             "foreign_port": 0, "state": "LISTEN", "uid": 0, "user": "root", "inode": 17361],
+            ["proto": "tcp6", "recv_q": 5, "send_q": 0, "local_address": "fe80::2ff:1a:7afe", "local_port": 443, "foreign_address": "::",
+             "foreign_port": 0, "state": "LISTEN", "uid": 65534, "user": "nobody", "inode": 90002],
+        ]
+        XCTAssertEqual(lines.count, wantTCP.count, j.out)
+        for (line, w) in zip(lines, wantTCP) {
+            let o = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any], String(line))
+            XCTAssertEqual(Set(o.keys), Set(w.keys), String(line))
+            for (k, v) in w {
+                if let n = v as? Int { XCTAssertEqual(o[k] as? Int, n, "\(k) in \(line)") }
+                else { XCTAssertEqual(o[k] as? String, v as? String, "\(k) in \(line)") }
+            }
+        }
         let ux = runToolbox(["netstat", "-xa", "--json"], procRoot: procRoot)
-        for l in ux.out.split(separator: "\n") { XCTAssertNoThrow(try JSONSerialization.jsonObject(with: Data(l.utf8))) }
+        // Every field of every row, from the fixture's lines (refcount, flags
+        // __SO_ACCEPTCON -> ACC, type 1/2/5, state 01-03, inode, path).
+        let want: [(Int, [String], String, String, Int, String)] = [
+            (2, ["ACC"], "STREAM", "LISTENING", 17368, "/tmp/ns-test-stream-with-a-rather-long-path-name.sock"),
+            (3, [], "DGRAM", "CONNECTED", 135457, "/tmp/nsmix-dgram"),
+            (2, ["ACC"], "STREAM", "LISTENING", 135459, "/tmp/nsmix-stream"),
+            (3, [], "STREAM", "CONNECTING", 0, "/tmp/nsmix-stream"),
+            (2, ["ACC"], "SEQPACKET", "LISTENING", 135463, "/tmp/nsmix seq with space"),
+            (3, [], "STREAM", "CONNECTED", 135462, "/tmp/nsmix-stream"),
+            (2, [], "DGRAM", "", 17369, "@abstractns"),
+        ]
+        let rows = ux.out.split(separator: "\n")
+        XCTAssertEqual(rows.count, want.count, ux.out)
+        for (line, w) in zip(rows, want) {
+            let o = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any], String(line))
+            XCTAssertEqual(Set(o.keys), ["proto", "refcnt", "flags", "type", "state", "inode", "path"], String(line))
+            XCTAssertEqual(o["proto"] as? String, "unix")
+            XCTAssertEqual(o["refcnt"] as? Int, w.0, String(line))
+            XCTAssertEqual(o["flags"] as? [String], w.1, String(line))
+            XCTAssertEqual(o["type"] as? String, w.2, String(line))
+            XCTAssertEqual(o["state"] as? String, w.3, String(line))
+            XCTAssertEqual(o["inode"] as? Int, w.4, String(line))
+            XCTAssertEqual(o["path"] as? String, w.5, String(line))
+        }
         XCTAssertTrue(ux.out.contains("\"path\":\"/tmp/nsmix seq with space\""), ux.out)
     }
 
@@ -542,11 +589,11 @@ final class NetstatNamespaceTests: XCTestCase {
         XCTAssertEqual(auto.code, 0, auto.err)
         XCTAssertEqual(auto.out, proc.out)
         XCTAssertTrue(auto.out.contains("127.0.0.1:\(h.int("tcp4_listen")) "), auto.out)
-        XCTAssertEqual(auto.err, "netstat: netlink not available (operation not permitted); read /proc/\(pid)/net\n"
+        XCTAssertEqual(auto.err, "netstat: netlink not available (Operation not permitted); read /proc/\(pid)/net\n"
                        + "netstat: from /proc/\(pid)/net: tcp tcp6 udp udp6\n")
         XCTAssertEqual(forced.code, 1)
         XCTAssertEqual(forced.out, "")
-        XCTAssertEqual(forced.err, "netstat: netlink: operation not permitted\n")
+        XCTAssertEqual(forced.err, "netstat: netlink: Operation not permitted\n")
     }
 }
 

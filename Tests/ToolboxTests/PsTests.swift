@@ -55,9 +55,16 @@ final class PidStatTests: XCTestCase {
         for n in 0...b.count {
             if withBytes(Array(b[0..<n])) { PidStat.parse($0) } != nil { parsed += 1 }
         }
-        // Only prefixes that reach the rss field (24) parse.
-        XCTAssertGreaterThan(parsed, 0)
-        XCTAssertLessThan(parsed, b.count / 2)
+        // Exactly the prefixes that reach the first digit of rss (field 24,
+        // the 22nd after the command's `)`) parse: rss may be cut short.
+        let close = try XCTUnwrap(b.lastIndex(of: UInt8(ascii: ")")))
+        var field = 0, i = close + 1
+        while field < 22 {
+            while b[i] == 0x20 { i += 1 }
+            field += 1
+            if field < 22 { while b[i] != 0x20 { i += 1 } }
+        }
+        XCTAssertEqual(parsed, b.count - i)
     }
 }
 
@@ -194,11 +201,43 @@ final class PsFixtureTests: XCTestCase {
         try FileManager.default.createDirectory(atPath: dir + "/proc/5", withIntermediateDirectories: true)
         try "5 (odd) S 5 5 5 0 5 0 0 0 0 0 18446744073709551615 18446744073709551615 0 0 -9223372036854775808 -20 9223372036854775807 0 18446744073709551615 18446744073709551615 9223372036854775807\n"
             .write(toFile: dir + "/proc/5/stat", atomically: false, encoding: .utf8)
-        for args in [["-ef", "--forest"], ["-e", "-H"], ["-e", "--sort=-%cpu,rss", "-o", "pid,time,bsdtime,etime,stime,start,%cpu,c,rss,vsz,%mem,pri,ni,nlwp,stat"],
-                     ["-e", "--json", "-o", "pid,time,rss,pri,nlwp"]] {
-            let r = ps(args)
-            XCTAssertEqual(r.code, 0, "\(args)")
-            XCTAssertTrue(r.out.contains("5"), "\(args): \(r.out)")
+        // STARTED prints local time of day: fix the zone for the exact rows.
+        let savedTZ = getenv("TZ").map { String(cString: $0) }
+        setenv("TZ", "UTC0", 1); tzset()
+        defer { if let savedTZ { setenv("TZ", savedTZ, 1) } else { unsetenv("TZ") }; tzset() }
+        // Start time 2^64-1 ticks after boot: STIME is that year, TIME the
+        // saturated 2^64-1 ticks; -1 pages of RSS wraps to 2^64-4 KiB.
+        let expected: [([String], String)] = [
+            (["-ef", "--forest"], """
+            UID        PID  PPID  C STIME TTY          TIME CMD
+            root         5     5  0 1550575216 ?   2135039823346-00:18:36 [odd]
+            croot        1     0  0  2020 ?        00:00:03 /app --flag two words
+            root         8     1  0  2020 pts/3    00:00:00 [a) (b]
+
+            """),
+            (["-e", "-H"], """
+              PID TTY          TIME CMD
+                5 ?        2135039823346-00:18:36 odd
+                1 ?        00:00:03 app
+                8 pts/3    00:00:00   a) (b
+
+            """),
+            (["-e", "--sort=-%cpu,rss", "-o", "pid,time,bsdtime,etime,stime,start,%cpu,c,rss,vsz,%mem,pri,ni,nlwp,stat"], """
+              PID     TIME   TIME     ELAPSED STIME  STARTED %CPU  C   RSS    VSZ %MEM PRI  NI NLWP STAT
+                1 00:00:03   0:03       16:39  2020   Jan 01  0.3  0  1000   8000  0.1  19   0    3 Ssl
+                8 00:00:00   0:00       16:31  2020   Jan 01  0.0  0     0      0  0.0  14   5    1 RNs+
+                5 2135039823346-00:18:36 3074457345618258:36 00:00 1550575216 12:18:36 0.0  0 18446744073709551612 18014398509481983 99.9 -9223372036854775769 -20 9223372036854775807 S<sl+
+
+            """),
+            (["-e", "--json", "-o", "pid,time,rss,pri,nlwp"], """
+            {"pid":1,"time":"00:00:03","rss":1000,"pri":19,"nlwp":3}
+            {"pid":5,"time":"2135039823346-00:18:36","rss":18446744073709551612,"pri":-9223372036854775769,"nlwp":9223372036854775807}
+            {"pid":8,"time":"00:00:00","rss":0,"pri":14,"nlwp":1}
+
+            """),
+        ]
+        for (args, out) in expected {
+            XCTAssertEqual(ps(args), RunResult(out: out, err: "", code: 0), "\(args)")
         }
         XCTAssertEqual(ps(["-p", "5", "-o", "pid,pri,ni,nlwp"]).out,
                        "  PID PRI  NI NLWP\n    5 -9223372036854775769 -20 9223372036854775807\n")
@@ -391,7 +430,7 @@ final class PsDifferentialTests: XCTestCase {
         let r = try runProcess("/usr/bin/setpriv", ["--reuid", "54321", "--regid", "54321", "--clear-groups",
                                                         toolboxBinary(), "ps", "--verbose", "-p", "1,\(Self.parenPid)", "-o", "pid,user"])
         XCTAssertEqual(r.out, String(format: "  PID USER\n    1 root\n%5d root\n", Self.parenPid))
-        XCTAssertEqual(r.err, "ps: /proc/1/root: permission denied: user and group names for such processes come from this container's /etc/passwd and /etc/group\n")
+        XCTAssertEqual(r.err, "ps: /proc/1/root: Permission denied: user and group names for such processes come from this container's /etc/passwd and /etc/group\n")
         XCTAssertEqual(r.code, 0)
     }
 

@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <sys/syscall.h>
 #include <unistd.h>
+#include <signal.h>
 
 #ifndef SYS_openat2
 #define SYS_openat2 437
@@ -39,5 +40,9 @@ static inline int cshim_openat2(int dirfd, const char *path, uint64_t flags,
 
 static inline int cshim_errno(void) { return errno; }
 static inline void cshim_set_errno(int e) { errno = e; }
+
+/* SIGRTMIN/SIGRTMAX are glibc macros calling functions Swift cannot see. */
+static inline int cshim_sigrtmin(void) { return SIGRTMIN; }
+static inline int cshim_sigrtmax(void) { return SIGRTMAX; }
 
 #endif

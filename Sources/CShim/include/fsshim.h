@@ -10,6 +10,10 @@
 #include <unistd.h>
 #include <sys/vfs.h>
 #include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <fcntl.h>
+#include <errno.h>
+#include <stdio.h>
 
 #ifndef SYS_statx
 #define SYS_statx 332
@@ -59,6 +63,43 @@ static inline long cshim_fstatfs_type(int fd) {
     struct statfs s;
     if (fstatfs(fd, &s) != 0) return -1;
     return (long)s.f_type;
+}
+
+/* Attribute changes on the object a descriptor (O_PATH included) refers
+ * to, never on a name another process could swap for a symlink (tar -x).
+ * The /proc/self/fd/N route is the fallback for kernels without the
+ * AT_EMPTY_PATH forms; it reaches the same inode, not a name. */
+#ifndef SYS_fchmodat2
+#define SYS_fchmodat2 452
+#endif
+
+static inline int cshim_fd_path(int fd, char *buf, size_t n) {
+    return snprintf(buf, n, "/proc/self/fd/%d", fd) < (int)n ? 0 : -1;
+}
+
+/// chmod of the descriptor's object: fchmodat2(fd, "", mode, AT_EMPTY_PATH)
+/// (Linux 6.6), else chmod("/proc/self/fd/N"). Never call it on a symlink.
+static inline int cshim_fd_chmod(int fd, unsigned mode) {
+    if (syscall(SYS_fchmodat2, fd, "", mode, CSHIM_AT_EMPTY_PATH) == 0) return 0;
+    if (errno != ENOSYS && errno != EINVAL && errno != EBADF && errno != EPERM) return -1;
+    char p[40];
+    if (cshim_fd_path(fd, p, sizeof p) != 0) return -1;
+    return chmod(p, mode);
+}
+
+/// utimensat of the descriptor's object: utimensat(fd, "", t, AT_EMPTY_PATH),
+/// else utimensat("/proc/self/fd/N").
+static inline int cshim_fd_utimens(int fd, const struct timespec t[2]) {
+    if (utimensat(fd, "", t, CSHIM_AT_EMPTY_PATH) == 0) return 0;
+    if (errno != EINVAL && errno != EBADF && errno != ENOENT) return -1;
+    char p[40];
+    if (cshim_fd_path(fd, p, sizeof p) != 0) return -1;
+    return utimensat(AT_FDCWD, p, t, 0);
+}
+
+/// fchown of the descriptor's object (a symlink itself when it is one).
+static inline int cshim_fd_chown(int fd, unsigned uid, unsigned gid) {
+    return fchownat(fd, "", uid, gid, CSHIM_AT_EMPTY_PATH);
 }
 
 #endif

@@ -9,8 +9,11 @@ final class FileSession {
     let opener: PathOpener
     private var names: [String: (IDNames, IDNames)] = [:]
 
+    let verbose: Bool
+
     init(_ ctx: Context, verbose: Bool) {
         self.ctx = ctx
+        self.verbose = verbose
         opener = PathOpener(procRoot: ctx.procfs.root)
         if verbose {
             opener.onAccess = { [unowned ctx] r in
@@ -25,11 +28,14 @@ final class FileSession {
         }
     }
 
-    /// Opens a user path; a failure is reported (`applet: subject: reason`) and nil returned.
-    func open(_ path: String, flags: Int32) -> OpenedPath? {
+    /// Opens a user path; a failure is reported and nil returned. The
+    /// message is `applet: subject: reason`, or the applet's GNU wording
+    /// from `gnu` (e.g. ls's `cannot access 'x': No such file or directory`)
+    /// when the reason is a plain errno.
+    func open(_ path: String, flags: Int32, gnu: ((String, Errno) -> String)? = nil) -> OpenedPath? {
         do { return try opener.open(path, flags: flags) } catch {
             ctx.out.flush()
-            ctx.warn(error.message)
+            if let gnu, error.detail == nil { ctx.warn(gnu(path, error.errno)) } else { ctx.warn(error.message) }
             return nil
         }
     }
@@ -42,8 +48,7 @@ final class FileSession {
         if let n = names[key] { return n }
         let n: (IDNames, IDNames)
         if let root {
-            n = ((try? readFileInRoot(root.fd, "/etc/passwd")).map { IDNames(parsing: $0) } ?? IDNames(),
-                 (try? readFileInRoot(root.fd, "/etc/group")).map { IDNames(parsing: $0) } ?? IDNames())
+            n = rootIDNames(ctx, root, verbose: verbose)
         } else {
             let host = HostNames(ctx)
             n = (host.users, host.groups)
@@ -51,6 +56,21 @@ final class FileSession {
         names[key] = n
         return n
     }
+}
+
+/// A container root's /etc/passwd and /etc/group, read bounded
+/// (`readChosenFile`): a missing or rejected file names no one (numbers are
+/// shown), and with `verbose` a rejected one is explained once.
+func rootIDNames(_ ctx: Context, _ root: ConfinedRoot, verbose: Bool) -> (users: IDNames, groups: IDNames) {
+    func load(_ file: String) -> IDNames {
+        do { return IDNames(parsing: try readFileInRoot(root.fd, file)) } catch {
+            if verbose, error.errno != .noSuchFile {
+                ctx.noteOnce(root.path + file, "\(root.path)\(file): \(error.message): ids are shown as numbers")
+            }
+            return IDNames()
+        }
+    }
+    return (load("/etc/passwd"), load("/etc/group"))
 }
 
 /// The option every file applet has: say how /proc/PID/root was opened.

@@ -14,6 +14,10 @@ let findApplet = Applet(spec: AppletSpec(
     """,
     options: [verboseOption]), run: runFind)
 
+/// How deep `(` and `!` may nest in a find expression (each level costs
+/// stack in the parser and in evaluation).
+let maxFindNesting = 1000
+
 /// A parsed find expression.
 indirect enum FindExpr {
     case name([CChar], caseFold: Bool)
@@ -23,14 +27,16 @@ indirect enum FindExpr {
     case newer(sec: Int64, ns: Int)
     case print, print0, alwaysTrue
     case not(FindExpr)
-    case and(FindExpr, FindExpr)
-    case or(FindExpr, FindExpr)
+    /// A chain `a -a b -a c` is one node with its terms in order (never a
+    /// tree as deep as the chain: 20,000 `-o` terms are one `.or`).
+    case and([FindExpr])
+    case or([FindExpr])
 
     var hasAction: Bool {
         switch self {
         case .print, .print0: return true
         case .not(let e): return e.hasAction
-        case .and(let a, let b), .or(let a, let b): return a.hasAction || b.hasAction
+        case .and(let l), .or(let l): return l.contains { $0.hasAction }
         default: return false
         }
     }
@@ -38,7 +44,7 @@ indirect enum FindExpr {
         switch self {
         case .size, .mtime, .newer: return true
         case .not(let e): return e.needsStat
-        case .and(let a, let b), .or(let a, let b): return a.needsStat || b.needsStat
+        case .and(let l), .or(let l): return l.contains { $0.needsStat }
         default: return false
         }
     }
@@ -46,9 +52,13 @@ indirect enum FindExpr {
 
 /// Parses the expression (after the paths) by recursive descent:
 /// or := and (-o and)*; and := unary ((-a)? unary)*; unary := ! unary | ( or ) | primary.
+/// Chains are loops, a run of `!` is one negation or none, and `(` and `!`
+/// may nest `maxFindNesting` deep: past it a usage error, never a stack
+/// overflow (50,000 nested `(` crashed with SIGSEGV before).
 struct FindParser {
     var args: [String]
     var i = 0
+    var nesting = 0
     var maxDepth = Int.max, minDepth = 0, xdev = false, verbose = false
     var newerRefs: [String] = []
     let resolveNewer: (String) throws -> (Int64, Int)
@@ -62,27 +72,38 @@ struct FindParser {
         return e
     }
     mutating func parseOr() throws -> FindExpr {
-        var left = try parseAnd()
+        var terms = [try parseAnd()]
         while i < args.count, args[i] == "-o" || args[i] == "-or" {
             i += 1
-            left = .or(left, try parseAnd())
+            terms.append(try parseAnd())
         }
-        return left
+        return terms.count == 1 ? terms[0] : .or(terms)
     }
     mutating func parseAnd() throws -> FindExpr {
-        var left = try parseUnary()
+        var terms = [try parseUnary()]
         while i < args.count, args[i] != "-o", args[i] != "-or", args[i] != ")" {
             if args[i] == "-a" || args[i] == "-and" { i += 1 }
-            left = .and(left, try parseUnary())
+            terms.append(try parseUnary())
         }
-        return left
+        return terms.count == 1 ? terms[0] : .and(terms)
     }
     mutating func parseUnary() throws -> FindExpr {
         guard i < args.count else { throw ToolError.usage("expected an expression at the end") }
         let a = args[i]
-        if a == "!" || a == "-not" { i += 1; return .not(try parseUnary()) }
+        if a == "!" || a == "-not" {
+            var negate = false
+            while i < args.count, args[i] == "!" || args[i] == "-not" { negate.toggle(); i += 1 }
+            nesting += 1
+            defer { nesting -= 1 }
+            if nesting > maxFindNesting { throw ToolError.usage("expression nested deeper than \(maxFindNesting) levels") }
+            let e = try parseUnary()
+            return negate ? .not(e) : e
+        }
         if a == "(" {
             i += 1
+            nesting += 1
+            defer { nesting -= 1 }
+            if nesting > maxFindNesting { throw ToolError.usage("expression nested deeper than \(maxFindNesting) levels") }
             let e = try parseOr()
             guard i < args.count, args[i] == ")" else { throw ToolError.usage("missing ')'") }
             i += 1
@@ -183,11 +204,15 @@ func runFind(_ ctx: Context, _ args: [String]) throws -> Int32 {
         }
     }
     var expr = try parser.parse()
-    if !expr.hasAction { expr = .and(expr, .print) }
+    // -iname folds case as fnmatch(3) FNM_CASEFOLD does under the user's
+    // LC_CTYPE (GNU find): `Émile` matches `émile` in a UTF-8 locale, only
+    // ASCII in C.
+    if exprArgs.contains("-iname") { _ = setlocale(LC_CTYPE, "") }
+    if !expr.hasAction { expr = .and([expr, .print]) }
     let walker = FindWalker(ctx, expr, maxDepth: parser.maxDepth, minDepth: parser.minDepth, xdev: parser.xdev)
     for path in paths {
         if ctx.out.isBroken { break }
-        guard var opened = session.open(path, flags: O_PATH | O_NOFOLLOW) else { continue }
+        guard var opened = session.open(path, flags: O_PATH | O_NOFOLLOW, gnu: { "'\($0)': \($1.message)" }) else { continue }
         if opened.isProcessRootLink {   // find /proc/PID/root: the container's tree
             opened.fd.close()
             guard let dir = session.open(path, flags: O_PATH) else { continue }
@@ -368,8 +393,12 @@ final class FindWalker {
             let s = Int64(st.st_mtim.tv_sec)
             return s > sec || (s == sec && Int(st.st_mtim.tv_nsec) > ns)
         case .not(let a): return !eval(a, &e)
-        case .and(let a, let b): return eval(a, &e) && eval(b, &e)
-        case .or(let a, let b): return eval(a, &e) || eval(b, &e)
+        case .and(let l):
+            for x in l where !eval(x, &e) { return false }
+            return true
+        case .or(let l):
+            for x in l where eval(x, &e) { return true }
+            return false
         }
     }
 

@@ -85,7 +85,9 @@ func runLs(_ ctx: Context, _ args: [String]) throws -> Int32 {
     var o = LsOptions()
     o.numeric = p.has("numeric-uid-gid")
     o.long = p.has("l") || o.numeric
-    o.all = p.has("all"); o.almostAll = p.has("almost-all") && !o.all
+    // -a and -A: the later one wins (GNU ls).
+    let dots = p.order.last { $0 == "all" || $0 == "almost-all" }
+    o.all = dots == "all"; o.almostAll = dots == "almost-all"
     o.directory = p.has("directory"); o.recursive = p.has("recursive") && !o.directory
     o.human = p.has("human-readable"); o.inode = p.has("inode")
     // GNU: the last of -t/-S wins.
@@ -142,7 +144,14 @@ final class LsRun {
         let dirs = LsList()
         var dirFDs: [(FileDescriptor, ConfinedRoot?, String)] = []
         for op in operands {
-            guard var opened = session.open(op, flags: O_PATH | (follow ? 0 : O_NOFOLLOW)) else { continue }
+            // A dangling symlink operand is listed as the link (GNU ls).
+            // (GNU exits 2 for an operand it cannot reach; toolbox's
+            // convention is 1 for every runtime failure.)
+            var found = follow ? try? session.opener.open(op, flags: O_PATH) : nil
+            if found == nil {
+                found = session.open(op, flags: O_PATH | O_NOFOLLOW, gnu: { "cannot access '\($0)': \($1.message)" })
+            }
+            guard var opened = found else { continue }
             if !o.directory && opened.isProcessRootLink {   // ls -l /proc/PID/root: the container's root
                 opened.fd.close()
                 guard let dir = session.open(op, flags: O_PATH) else { continue }

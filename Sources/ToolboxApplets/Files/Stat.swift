@@ -23,7 +23,8 @@ func runStat(_ ctx: Context, _ args: [String]) throws -> Int32 {
     let tty = ctx.out.isTerminal
     for op in p.operands {
         if ctx.out.isBroken { break }
-        guard let opened = session.open(op, flags: O_PATH | (follow ? 0 : O_NOFOLLOW)) else { continue }
+        guard let opened = session.open(op, flags: O_PATH | (follow ? 0 : O_NOFOLLOW),
+                                        gnu: { "cannot statx '\($0)': \($1.message)" }) else { continue }
         defer { opened.fd.close() }
         var sx = cshim_statx()
         if cshim_statx(opened.fd.rawValue, "", CSHIM_AT_EMPTY_PATH | CSHIM_AT_SYMLINK_NOFOLLOW,

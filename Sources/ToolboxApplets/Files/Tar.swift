@@ -310,7 +310,8 @@ private func tarMakeDev(_ major: UInt32, _ minor: UInt32) -> UInt64 {
 final class TarNames {
     private var cache: [String: (IDNames, IDNames)] = [:]
     let ctx: Context
-    init(_ ctx: Context) { self.ctx = ctx }
+    let verbose: Bool
+    init(_ ctx: Context, verbose: Bool = false) { self.ctx = ctx; self.verbose = verbose }
 
     /// The tables for files under the process root `root` (nil: the host).
     func tables(forRoot root: ConfinedRoot?) -> (users: IDNames, groups: IDNames) {
@@ -318,11 +319,8 @@ final class TarNames {
         if let t = cache[key] { return t }
         let t: (IDNames, IDNames)
         if let root {
-            // Resolved inside the root, as every path under it.
-            func load(_ file: String) -> IDNames {
-                (try? readFileInRoot(root.fd, file)).map { IDNames(parsing: $0) } ?? IDNames()
-            }
-            t = (load("/etc/passwd"), load("/etc/group"))
+            // Resolved inside the root, bounded; -v says why numbers show.
+            t = rootIDNames(ctx, root, verbose: verbose)
         } else {
             let host = HostNames(ctx)
             t = (host.users, host.groups)
@@ -485,14 +483,12 @@ final class TarCreate {
     /// The process root the current operand is in (nil: the host), for names.
     private var currentRoot: ConfinedRoot?
 
-    struct DevIno: Hashable { let dev: UInt64; let ino: UInt64 }
-
     private var gzipWriter: TarGzipWriter?
 
     init(_ ctx: Context, archive: String, verbose: Int, numericOwner: Bool, gzip: Bool = false) throws {
         self.ctx = ctx; self.numericOwner = numericOwner
         opener = PathOpener(procRoot: ctx.procfs.root)
-        names = TarNames(ctx)
+        names = TarNames(ctx, verbose: verbose > 0)
         sanitizer = TarNameSanitizer(ctx)
         if archive == "-" {
             out = ctx.out; closeOut = nil
@@ -510,7 +506,7 @@ final class TarCreate {
             closeOut = fd
             // Only a regular file can end up inside itself (not /dev/null).
             if let st = try? fd.stat(), UInt32(st.st_mode) & 0o170000 == 0o100000 {
-                archiveIdentity = DevIno(dev: UInt64(st.st_dev), ino: UInt64(st.st_ino))
+                archiveIdentity = DevIno(st)
             }
         }
         if gzip {   // tar writes into a pipe; a thread compresses into the archive
@@ -603,7 +599,7 @@ final class TarCreate {
             ctx.out.flush(); ctx.warn("\(shown): Cannot stat: \(error.description)"); return
         }
         let fmt = UInt32(st.st_mode) & UInt32(S_IFMT)
-        let key = DevIno(dev: UInt64(st.st_dev), ino: UInt64(st.st_ino))
+        let key = DevIno(st)
         if key == archiveIdentity {
             ctx.note("\(shown): file is the archive; not dumped"); return
         }
@@ -756,6 +752,13 @@ final class TarCreate {
     }
 }
 
+/// A file's identity (st_dev, st_ino).
+struct DevIno: Hashable {
+    let dev: UInt64; let ino: UInt64
+    init(dev: UInt64, ino: UInt64) { self.dev = dev; self.ino = ino }
+    init(_ st: Glibc_stat_t) { dev = UInt64(st.st_dev); ino = UInt64(st.st_ino) }
+}
+
 // MARK: - extract
 
 /// `tar -x`: every member is created relative to the destination
@@ -773,7 +776,9 @@ final class TarExtract {
     let umaskValue: mode_t
     let sanitizer: TarNameSanitizer
     let names: (users: IDNames, groups: IDNames)
-    private var delayed: [(components: [[UInt8]], name: String, h: TarHeader)] = []
+    /// Directories whose mode and times are set at the end, with the
+    /// identity (st_dev, st_ino) of the directory created or found then.
+    private var delayed: [(components: [[UInt8]], name: String, h: TarHeader, id: DevIno)] = []
     private var parentCache: (components: [[UInt8]], fd: FileDescriptor)?
     private let buffer: UnsafeMutableRawBufferPointer
 
@@ -887,7 +892,9 @@ final class TarExtract {
         if h.typeflag == TarType.gnuDumpDir { h.typeflag = TarType.directory }
         if comps.isEmpty {
             // `./` or `/`: the destination itself. Only a directory applies.
-            if h.typeflag == TarType.directory { delayed.append(([], shown, h)) }
+            if h.typeflag == TarType.directory, let st = try? dest.stat() {
+                delayed.append(([], shown, h, DevIno(st)))
+            }
             return true
         }
         let dir: FileDescriptor
@@ -906,7 +913,14 @@ final class TarExtract {
                 }
             }
             if r != 0 { fail(shown, "Cannot mkdir", .current); return false }
-            delayed.append((comps, shown, h))
+            // Remember which directory this is: the final pass sets its
+            // mode on that inode only, whatever its name has become.
+            guard let d = try? tarOpen(dir, base, O_PATH | O_DIRECTORY | O_NOFOLLOW) else {
+                fail(shown, "Cannot mkdir", .current); return false
+            }
+            defer { d.close() }
+            guard let st = try? d.stat() else { fail(shown, "Cannot stat", .current); return false }
+            delayed.append((comps, shown, h, DevIno(st)))
         case TarType.symlink:
             var r = tarWithCName(h.linkname) { t in tarWithCName(base) { symlinkat(t, dir.rawValue, $0) } }
             if r != 0 && errno == EEXIST && remove(dir, base) {
@@ -915,7 +929,9 @@ final class TarExtract {
             if r != 0 {
                 fail(shown, "Cannot create symlink to '\(String(decoding: h.linkname, as: UTF8.self))'", .current); return false
             }
-            setAttributes(dir, base, h, shown: shown, symlink: true)
+            guard let fd = createdObject(dir, base, type: mode_t(S_IFLNK), shown: shown) else { return false }
+            defer { fd.close() }
+            setAttributes(fd, h, shown: shown, symlink: true)
         case TarType.hardLink:
             let target = h.linkname
             guard let tcomps = Ustar.components(target), !tcomps.isEmpty else {
@@ -930,7 +946,18 @@ final class TarExtract {
             defer { tdir.close() }
             let tbase = tcomps[tcomps.count - 1]
             var r = tarWithCName(tbase) { t in tarWithCName(base) { linkat(tdir.rawValue, t, dir.rawValue, $0, 0) } }
-            if r != 0 && errno == EEXIST && remove(dir, base) {
+            let linkError = r == 0 ? 0 : errno
+            if linkError == EEXIST {
+                // Already that file (`tar cf x.tar f g f` stores the second
+                // `f` as a link to itself): done, as GNU tar. Otherwise the
+                // name is replaced only when the target exists, so a failed
+                // link never destroys what was extracted before.
+                guard let t = try? tarLstat(tdir, tbase) else {
+                    fail(shown, "Cannot hard link to '\(String(decoding: target, as: UTF8.self))'", .noSuchFile); return false
+                }
+                if let n = try? tarLstat(dir, base), DevIno(n) == DevIno(t) { return true }
+            }
+            if linkError == EEXIST && remove(dir, base) {
                 r = tarWithCName(tbase) { t in tarWithCName(base) { linkat(tdir.rawValue, t, dir.rawValue, $0, 0) } }
             }
             if r != 0 {
@@ -944,7 +971,9 @@ final class TarExtract {
                 r = tarWithCName(base) { mknodat(dir.rawValue, $0, kind | 0o600, dev) }
             }
             if r != 0 { fail(shown, "Cannot mknod", .current); return false }
-            setAttributes(dir, base, h, shown: shown, symlink: false)
+            guard let fd = createdObject(dir, base, type: kind, shown: shown) else { return false }
+            defer { fd.close() }
+            setAttributes(fd, h, shown: shown, symlink: false)
         default:
             if h.typeflag != TarType.regular && h.typeflag != TarType.regularOld && h.typeflag != TarType.contiguous {
                 ctx.note("\(shown): Unknown file type '\(String(decoding: [h.typeflag], as: UTF8.self))', extracted as normal file")
@@ -1018,24 +1047,41 @@ final class TarExtract {
         return String(l.modeString(h).dropFirst())
     }
 
-    /// Owner, mode and mtime of a symlink, device or fifo (by name, without
-    /// following it), or of a directory at the end.
-    private func setAttributes(_ dir: FileDescriptor, _ base: [UInt8], _ h: TarHeader, shown: String, symlink: Bool) {
+    /// An O_PATH descriptor of the symlink, device or fifo this process has
+    /// just made at `base`: opened without following a symlink, and checked
+    /// to be of `type`, owned by this process and with one link, so a name
+    /// swapped in the meantime (for a symlink, or a link to another file) is
+    /// never changed. nil, reported, when it is not.
+    private func createdObject(_ dir: FileDescriptor, _ base: [UInt8], type: mode_t, shown: String) -> FileDescriptor? {
+        let fd: FileDescriptor
+        do { fd = try tarOpen(dir, base, O_PATH | O_NOFOLLOW) } catch { fail(shown, "Cannot open", error); return nil }
+        guard let st = try? fd.stat(), st.st_mode & S_IFMT == type, st.st_uid == geteuid(), st.st_nlink == 1 else {
+            fd.close()
+            ctx.out.flush(); ctx.warn("\(shown): Cannot set attributes: replaced by another file during extraction")
+            return nil
+        }
+        return fd
+    }
+
+    /// Owner, mode and mtime of a symlink, device, fifo or directory, set
+    /// on its descriptor (O_PATH: fchownat/utimensat with AT_EMPTY_PATH,
+    /// fchmodat2, or /proc/self/fd/N), never through its name.
+    private func setAttributes(_ fd: FileDescriptor, _ h: TarHeader, shown: String, symlink: Bool) {
         if sameOwner {
             let (u, g) = ownerIDs(h)
-            if tarWithCName(base, { fchownat(dir.rawValue, $0, u, g, AT_SYMLINK_NOFOLLOW) }) != 0 {
+            if cshim_fd_chown(fd.rawValue, u, g) != 0 {
                 fail(shown, "Cannot change ownership to uid \(u), gid \(g)", .current)
             }
         }
         if !symlink {
             let mode = mode_t(h.mode) & modeMask
-            if tarWithCName(base, { fchmodat(dir.rawValue, $0, mode, 0) }) != 0 {
+            if cshim_fd_chmod(fd.rawValue, UInt32(mode)) != 0 {
                 fail(shown, "Cannot change mode to \(modeText(mode))", .current)
             }
         }
         if !touch {
             let t = times(h)
-            if tarWithCName(base, { n in t.withUnsafeBufferPointer { utimensat(dir.rawValue, n, $0.baseAddress, AT_SYMLINK_NOFOLLOW) } }) != 0 {
+            if t.withUnsafeBufferPointer({ cshim_fd_utimens(fd.rawValue, $0.baseAddress) }) != 0 {
                 fail(shown, "Cannot utime", .current)
             }
         }
@@ -1053,9 +1099,12 @@ final class TarExtract {
             }
             defer { parentFD.close() }
             let base: [UInt8] = d.components.last ?? [0x2E]
-            // Make sure it is still a directory and not a symlink planted since.
-            guard let st = try? tarLstat(parentFD, base), UInt32(st.st_mode) & UInt32(S_IFMT) == UInt32(S_IFDIR) else { continue }
-            setAttributes(parentFD, base, d.h, shown: d.name, symlink: false)
+            // The directory made earlier, by identity: a symlink or another
+            // directory planted under its name since is left alone.
+            guard let fd = try? tarOpen(parentFD, base, O_PATH | O_DIRECTORY | O_NOFOLLOW) else { continue }
+            defer { fd.close() }
+            guard let st = try? fd.stat(), DevIno(st) == d.id else { continue }
+            setAttributes(fd, d.h, shown: d.name, symlink: false)
         }
         delayed.removeAll()
     }

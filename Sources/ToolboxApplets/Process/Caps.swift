@@ -27,6 +27,7 @@ func runCaps(_ ctx: Context, _ args: [String]) throws -> Int32 {
         for s in sets { s.writeDecoded(to: ctx.out); ctx.out.byte(ASCII.newline) }
         return ExitCode.success
     }
+    try ctx.procfs.requireMounted()
     if opts.operands.isEmpty {
         let status: PidStatus
         do { status = try ctx.procfs.status(nil) } catch {

@@ -370,6 +370,7 @@ func runPs(_ ctx: Context, _ args: [String]) throws -> Int32 {
     }
     if !o.users.isEmpty { needs.insert(.root) }
 
+    try ctx.procfs.requireMounted()
     let table: ProcessTable
     do { table = try ProcessTable(procfs: ctx.procfs, needs: needs) } catch {
         throw ToolError.failure("\(ctx.procfs.root)", error)
@@ -460,6 +461,9 @@ func runPs(_ ctx: Context, _ args: [String]) throws -> Int32 {
     if o.verbose {
         for f in names.fallbacks {
             ctx.noteOnce("fallback-\(f.pid)", "\(f.reason): names for processes in that root come from this container's /etc/passwd and /etc/group")
+        }
+        for f in names.rejected {
+            ctx.noteOnce("rejected-" + f.reason, "\(f.reason): ids of processes in that root are shown as numbers")
         }
     }
     if let stalled = helperStallNote() { ctx.out.flush(); ctx.note(stalled) }
@@ -620,7 +624,11 @@ final class PsRenderer {
         while i < arr.count {
             let c = arr[i]
             if c == 0 && nulAsSpace { cell.append(ASCII.space); i += 1; continue }
-            if c < 0x20 || c == 0x7F { cell.append(0x3F); i += 1; continue }
+            // procps 4.0.2 on a command line: a newline is a space; other
+            // control characters (tab and DEL too) are `?` in a UTF-8
+            // locale and `.` in the C locale.
+            if c == ASCII.newline && nulAsSpace { cell.append(ASCII.space); i += 1; continue }
+            if c < 0x20 || c == 0x7F { cell.append(nulAsSpace && !utf8 ? 0x2E : 0x3F); i += 1; continue }
             if c < 0x80 { cell.append(c); i += 1; continue }
             if utf8 {
                 let n = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC2 ? 2 : 0

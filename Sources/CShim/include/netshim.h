@@ -1,0 +1,62 @@
+// Socket addresses for the network applets (dig, nc, curl, ping): building
+// and reading sockaddr_in/sockaddr_in6 is a few lines of C and awkward in
+// Swift. Header-only (static inline), like cshim.h.
+#ifndef TOOLBOX_NETSHIM_H
+#define TOOLBOX_NETSHIM_H
+#include <stdint.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+
+/// Fills `out` for a 4- or 16-byte address and a port (host order);
+/// returns the length to pass to connect/sendto, 0 for a bad length.
+static inline unsigned cshim_sockaddr_make(const uint8_t *addr, int len, uint16_t port, uint32_t scope,
+                                           struct sockaddr_storage *out) {
+    memset(out, 0, sizeof *out);
+    if (len == 4) {
+        struct sockaddr_in *s = (struct sockaddr_in *)out;
+        s->sin_family = AF_INET; s->sin_port = htons(port);
+        memcpy(&s->sin_addr, addr, 4);
+        return sizeof *s;
+    }
+    if (len == 16) {
+        struct sockaddr_in6 *s = (struct sockaddr_in6 *)out;
+        s->sin6_family = AF_INET6; s->sin6_port = htons(port); s->sin6_scope_id = scope;
+        memcpy(&s->sin6_addr, addr, 16);
+        return sizeof *s;
+    }
+    return 0;
+}
+
+/// Reads family, address bytes (4 or 16 into `addr`) and port back;
+/// returns the address length, 0 for another family.
+static inline int cshim_sockaddr_read(const struct sockaddr_storage *in, uint8_t *addr, uint16_t *port) {
+    if (in->ss_family == AF_INET) {
+        const struct sockaddr_in *s = (const struct sockaddr_in *)in;
+        memcpy(addr, &s->sin_addr, 4); *port = ntohs(s->sin_port);
+        return 4;
+    }
+    if (in->ss_family == AF_INET6) {
+        const struct sockaddr_in6 *s = (const struct sockaddr_in6 *)in;
+        memcpy(addr, &s->sin6_addr, 16); *port = ntohs(s->sin6_port);
+        return 16;
+    }
+    return 0;
+}
+
+static inline int cshim_socket_error(int fd) {
+    int err = 0; socklen_t len = sizeof err;
+    if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) != 0) return -1;
+    return err;
+}
+
+static inline int cshim_set_int_option(int fd, int level, int name, int value) {
+    return setsockopt(fd, level, name, &value, sizeof value);
+}
+
+static inline int cshim_set_linger(int fd, int onoff, int secs) {
+    struct linger l = { onoff, secs };
+    return setsockopt(fd, SOL_SOCKET, SO_LINGER, &l, sizeof l);
+}
+#endif

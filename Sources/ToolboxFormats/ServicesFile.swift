@@ -1,0 +1,39 @@
+/// /etc/services (services(5)): `name port/proto [aliases...]`, `#`
+/// comments. netcat prints `[tcp/http]` from it and accepts service names
+/// as ports. Pure.
+public struct ServicesFile: Equatable, Sendable {
+    public struct Entry: Equatable, Sendable {
+        public var name: String
+        public var port: UInt16
+        public var proto: String
+        public var aliases: [String]
+    }
+    public var entries: [Entry] = []
+    public init() {}
+
+    public static let maxEntries = 65536
+
+    public static func parse(_ bytes: [UInt8]) -> ServicesFile {
+        var s = ServicesFile()
+        for rawLine in String(decoding: bytes, as: UTF8.self).split(separator: "\n") {
+            var line = rawLine
+            if let hash = line.firstIndex(of: "#") { line = line[..<hash] }
+            let w = line.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\r" })
+            guard w.count >= 2, let slash = w[1].firstIndex(of: "/"), let port = UInt16(w[1][..<slash]) else { continue }
+            s.entries.append(Entry(name: String(w[0]), port: port, proto: String(w[1][w[1].index(after: slash)...]),
+                                   aliases: w.dropFirst(2).map(String.init)))
+            if s.entries.count >= maxEntries { break }
+        }
+        return s
+    }
+
+    /// getservbyport: the first name for `port`/`proto`.
+    public func name(port: UInt16, proto: String) -> String? {
+        entries.first { $0.port == port && $0.proto == proto }?.name
+    }
+
+    /// getservbyname: the port of a name or alias for `proto`.
+    public func port(named n: String, proto: String) -> UInt16? {
+        entries.first { $0.proto == proto && ($0.name == n || $0.aliases.contains(n)) }?.port
+    }
+}

@@ -1,0 +1,19 @@
+/// Every fuzz target, sorted by name (FuzzReplayTests checks it, and that
+/// each has seeds). scripts/fuzz runs them; add new ones here.
+let fuzzTargets: [FuzzTarget] = [
+    capsFuzzTarget,
+    cgroupFuzzTarget,
+    cmdlineFuzzTarget,
+    findFuzzTarget,
+    inflateFuzzTarget,
+    netlinkFuzzTarget,
+    optionsFuzzTarget,
+    passwdFuzzTarget,
+    statFuzzTarget,
+    statusFuzzTarget,
+    tarFuzzTarget,
+    tcpFuzzTarget,
+    tcp6FuzzTarget,
+    udpFuzzTarget,
+    unixFuzzTarget,
+]
