@@ -111,7 +111,8 @@ final class GzipJob {
                 guard let n = decompressedName(op) else { warning("\(op): unknown suffix -- ignored"); return }
                 outName = n
             } else {
-                if op.hasSuffix(".gz") || op.hasSuffix(".tgz") { warning("\(op) already has .gz suffix -- unchanged"); return }
+                if op.hasSuffix(".gz") || op.hasSuffix(".tgz") { if !quiet { ctx.out.flush(); ctx.err.write("gzip: \(op) already has .gz suffix -- unchanged\n") }
+                    return }   // GNU gzip exits 0 here
                 outName = op + ".gz"
             }
         }
@@ -188,6 +189,8 @@ final class GzipJob {
                 if s.isBroken || s.failure != nil { writeFailed = true; throw Errno(EPIPE) }
             }
         } catch let e as GzipError {
+            // GNU gzip starts its "unexpected end of file" on a new line.
+            if e == .unexpectedEOF { ctx.out.flush(); ctx.err.write("\n") }
             error("\(shown): \(e.message)"); return false
         } catch {
             if writeFailed { return false }
