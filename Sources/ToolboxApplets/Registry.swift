@@ -21,6 +21,8 @@ public let applets: [Applet] = [
     findApplet,
     freeApplet,
     grepApplet,
+    gunzipApplet,
+    gzipApplet,
     headApplet,
     hostApplet,
     hostnameApplet,
@@ -61,6 +63,7 @@ public let applets: [Applet] = [
     wgetApplet,
     whoamiApplet,
     xargsApplet,
+    zcatApplet,
 ]
 
 /// Looks an applet up by name (binary search over the sorted table).

@@ -478,6 +478,13 @@ public final class TarReader {
         buffer = .allocate(byteCount: bufferSize, alignment: 16)
         if let st = try? fd.stat() { seekable = UInt32(st.st_mode) & 0o170000 == 0o100000 } else { seekable = false }
     }
+    /// A reader whose stream starts with `prefix`, bytes already read from
+    /// `fd` (tar reads the first bytes to recognise a compressed archive).
+    public convenience init(_ fd: FileDescriptor, prefix: [UInt8]) {
+        self.init(fd, bufferSize: max(1 << 16, prefix.count))
+        for (i, b) in prefix.enumerated() { buffer[i] = b }
+        end = prefix.count
+    }
     deinit { buffer.deallocate() }
 
     /// Refills so at least `n` bytes are buffered (or EOF). Returns buffered count.

@@ -23,7 +23,8 @@ let tarApplet = Applet(spec: AppletSpec(
 
     Exit status: 0 ok; 1 if any member or file failed (after going on with the
     rest), or the archive is damaged; 2 usage error. (GNU tar uses 2 for most
-    failures.) Compression (-z -j -J) is not built in: pipe through gzip.
+    failures.) gzip (-z) is built in; reading recognises gzip, and bzip2, xz and
+    zstd (through that program, when on PATH) by the archive's first bytes.
     """,
     options: [
         .flag("c", "create", "create an archive"),
@@ -41,6 +42,7 @@ let tarApplet = Applet(spec: AppletSpec(
         .flag("o", nil, "same as --no-same-owner when extracting"),
         .flag(nil, "numeric-owner", "use numeric ids, not user and group names"),
         .flag("O", "to-stdout", "extract file contents to stdout instead of creating files"),
+        .flag("z", "gzip", "filter the archive through gzip (built in); -t and -x also recognise gzip, bzip2, xz and zstd input by itself"),
     ], permute: true), run: runTar)
 
 /// Letters whose option takes the next argument in old-style clusters.
@@ -71,7 +73,7 @@ func runTar(_ ctx: Context, _ args: [String]) throws -> Int32 {
         if a == "--" { break }
         guard a.hasPrefix("-"), !a.hasPrefix("--"), a.count > 1 else { continue }
         for c in a.dropFirst() {
-            if "zjJZ".contains(c) {
+            if "jJZ".contains(c) {
                 throw ToolError.usage("-\(c): compression is not built in; pipe through gzip/xz (e.g. gzip -dc x.tgz | toolbox tar xf -)")
             }
             if tarValueLetters.contains(c) {
@@ -98,7 +100,8 @@ func runTar(_ ctx: Context, _ args: [String]) throws -> Int32 {
         if archive == "-" && isatty(1) == 1 && ctx.err !== ctx.out {
             throw ToolError.usage("refusing to write archive contents to terminal (missing -f option?)")
         }
-        let c = try TarCreate(ctx, archive: archive, verbose: verbose, numericOwner: opts.has("numeric-owner"))
+        let c = try TarCreate(ctx, archive: archive, verbose: verbose, numericOwner: opts.has("numeric-owner"),
+                              gzip: opts.has("gzip"))
         for (op, dir) in zip(opts.operands, operandDirs) {
             if c.out.isBroken || c.out.failure != nil { break }
             c.add(operand: op, directory: dir)
@@ -115,7 +118,9 @@ func runTar(_ ctx: Context, _ args: [String]) throws -> Int32 {
             }
         }
         defer { if archive != "-" { fd.close() } }
-        let reader = TarReader(fd)
+        let input = try TarInput(archive: fd, gzip: opts.has("gzip"))
+        let reader = TarReader(input.fd, prefix: input.prefix)
+        do {
         if modes[0] == "list" {
             verbose += 1
             let l = TarListing(ctx, verbose: verbose, numericOwner: opts.has("numeric-owner"))
@@ -141,6 +146,11 @@ func runTar(_ ctx: Context, _ args: [String]) throws -> Int32 {
             }
             x.finish()
         }
+        } catch {
+            if let report = input.finish() { return tarDecompressorFailed(ctx, report) }
+            throw error
+        }
+        if let report = input.finish() { return tarDecompressorFailed(ctx, report) }
     default: break
     }
     if ctx.exitStatus != ExitCode.success {
@@ -455,7 +465,7 @@ private func tarReadArchive(_ ctx: Context, _ reader: TarReader, members: [Strin
 /// /proc/PID/root stays inside that root below the operand.
 final class TarCreate {
     let ctx: Context
-    let out: OutputWriter
+    private(set) var out: OutputWriter
     private let closeOut: FileDescriptor?
     let verboseListing: TarListing?
     let numericOwner: Bool
@@ -473,7 +483,9 @@ final class TarCreate {
     /// The process root the current operand is in (nil: the host), for names.
     private var currentRoot: ConfinedRoot?
 
-    init(_ ctx: Context, archive: String, verbose: Int, numericOwner: Bool) throws {
+    private var gzipWriter: TarGzipWriter?
+
+    init(_ ctx: Context, archive: String, verbose: Int, numericOwner: Bool, gzip: Bool = false) throws {
         self.ctx = ctx; self.numericOwner = numericOwner
         opener = PathOpener(procRoot: ctx.procfs.root)
         names = TarNames(ctx, verbose: verbose > 0)
@@ -496,6 +508,11 @@ final class TarCreate {
             if let st = try? fd.stat(), UInt32(st.st_mode) & 0o170000 == 0o100000 {
                 archiveIdentity = DevIno(st)
             }
+        }
+        if gzip {   // tar writes into a pipe; a thread compresses into the archive
+            let g = try TarGzipWriter(dest: closeOut ?? .standardOutput, level: 6)
+            gzipWriter = g
+            out = OutputWriter(.fd(g.writeFD))
         }
         // With the archive on stdout, the verbose list goes to stderr.
         verboseListing = verbose > 0 ? TarListing(ctx, verbose: verbose, numericOwner: numericOwner, toStderr: archive == "-") : nil
@@ -726,6 +743,7 @@ final class TarCreate {
         end += (UInt64(Ustar.recordSize) - total % UInt64(Ustar.recordSize)) % UInt64(Ustar.recordSize)
         pad(Int(end))
         out.flush()
+        try gzipWriter?.finish()
         if let fd = closeOut {
             let failure = out.failure
             fd.close()
@@ -1090,4 +1108,12 @@ final class TarExtract {
         }
         delayed.removeAll()
     }
+}
+
+/// GNU tar's report when the decompressor failed: its lines, then exit 2.
+private func tarDecompressorFailed(_ ctx: Context, _ report: [String]) -> Int32 {
+    ctx.out.flush()
+    for line in report { ctx.err.write(line + "\n") }
+    ctx.err.write("tar: Error is not recoverable: exiting now\n")
+    return 2
 }
