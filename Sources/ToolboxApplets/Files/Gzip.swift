@@ -189,14 +189,21 @@ final class GzipJob {
                 if s.isBroken || s.failure != nil { writeFailed = true; throw Errno(EPIPE) }
             }
         } catch let e as GzipError {
-            // GNU gzip starts its "unexpected end of file" on a new line.
-            if e == .unexpectedEOF { ctx.out.flush(); ctx.err.write("\n") }
+            // GNU gzip starts these on a new line (after a possible -v
+            // progress line): get_method's "not in gzip format",
+            // gzip_error's "invalid compressed data--...", read_error.
+            switch e {
+            case .notGzip, .unexpectedEOF, .formatViolated, .crcError, .lengthError:
+                ctx.out.flush(); ctx.err.write("\n")
+            default: break
+            }
             error("\(shown): \(e.message)"); return false
         } catch {
             if writeFailed { return false }
             self.error("\(shown): \(readError?.description ?? "read error")"); return false
         }
         if z.trailingGarbage {
+            ctx.out.flush(); ctx.err.write("\n")   // GNU's WARN starts on a new line too
             warning("\(shown): decompression OK, trailing \(z.trailingZeros ? "zero bytes" : "garbage") ignored")
         }
         return true
