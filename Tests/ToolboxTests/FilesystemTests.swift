@@ -215,7 +215,7 @@ final class FilesystemLiveTests: XCTestCase {
             // (openat2 checks ptrace access before RESOLVE_NO_MAGICLINKS: EACCES without
             // cap_sys_ptrace; the userspace walk refuses every magic link with ELOOP.)
             r = try toolbox(caps, ["cat", proot + "/proc/1/root/etc/passwd"], env: env)
-            let refusal = caps == .noPtrace && env == nil ? "permission denied" : "Too many levels of symbolic links"
+            let refusal = caps == .noPtrace && env == nil ? "Permission denied" : "Too many levels of symbolic links"
             XCTAssertEqual(r.err, "cat: \(proot)/proc/1/root/etc/passwd: \(refusal)\n", what, file: file, line: line)
             XCTAssertEqual(r.out, "", what, file: file, line: line)
             r = try toolbox(caps, ["readlink", "-f", proot + "/app/cert", proot + "/app/passwd-up", proot + "/app/root-link", proot + "/app/dangling"], env: env)
