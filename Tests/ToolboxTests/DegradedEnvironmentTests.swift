@@ -54,8 +54,13 @@ final class DegradedEnvironmentTests: XCTestCase {
         let caps = try inMountNamespace("\(asUser) $TB caps 1")
         XCTAssertEqual(caps, RunResult(out: "", err: "caps: 1: no such process\n", code: 1))
         // -p cannot see other users' /proc/PID/fd: owners print "-", no error.
+        // Other uid-1000 processes on the machine (a podman container's app,
+        // with capabilities setpriv cleared here) may be visible; their fds
+        // are refused, which is netstat's one documented note, never more.
         let net = try inMountNamespace("\(asUser) $TB netstat -tanp")
-        XCTAssertEqual(net.code, 0); XCTAssertEqual(net.err, "")
+        XCTAssertEqual(net.code, 0)
+        let noteLines = net.err.split(separator: "\n").filter { !$0.hasPrefix("netstat: cannot read /proc/PID/fd of ") }
+        XCTAssertEqual(noteLines, [], net.err)
         XCTAssertTrue(net.out.hasPrefix("Active Internet connections (servers and established)\n"), net.out)
     }
 
