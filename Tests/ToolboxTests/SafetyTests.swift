@@ -364,7 +364,14 @@ final class SafetyTests: XCTestCase {
         p.executableURL = URL(fileURLWithPath: "/bin/sh")
         p.arguments = args
         try p.run()
-        defer { p.terminate(); p.waitUntilExit() }
+        // SIGKILL the shell and its sleep and reap it here: terminate() +
+        // waitUntilExit() hung the suite (the child was a zombie Foundation
+        // never reported, and the orphaned sleep kept the suite's pipes open).
+        let pid = p.processIdentifier
+        defer {
+            _ = try? runProcess("/usr/bin/pkill", ["-KILL", "-P", String(pid)])
+            kill(pid, SIGKILL); var status: Int32 = 0; _ = waitpid(pid, &status, 0)
+        }
         usleep(300_000)
         for locale in ["C", "C.UTF-8"] {
             let env = ["LC_ALL": locale, "PATH": "/usr/bin:/bin"]
