@@ -545,7 +545,9 @@ final class TarCreate {
             let opened = try opener.open(parent, flags: O_PATH | O_DIRECTORY)
             parentFD = opened.fd; currentRoot = opened.root
         } catch {
-            ctx.out.flush(); ctx.warn("\(operand): Cannot stat: \(error.description)"); return
+            // GNU names the operand only: `tar: f/x: Cannot stat: Not a directory`.
+            let reason = (error as? PathError).map { $0.detail ?? $0.errno.message } ?? "\(error)"
+            ctx.out.flush(); ctx.warn("\(operand): Cannot stat: \(reason)"); return
         }
         defer { parentFD.close() }
         var isRootLike = base.isEmpty || base == [0x2E] || base == [0x2E, 0x2E] || p == [0x2F]
