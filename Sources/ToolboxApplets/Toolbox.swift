@@ -18,7 +18,7 @@ public enum Toolbox {
 
     /// Runs with the real stdout/stderr and returns the process exit code.
     public static func main(_ argv: [String]) -> Int32 {
-        signal(SIGPIPE, SIG_IGN)   // EPIPE is handled (silently) by OutputWriter
+        OutputWriter.ignoreSigpipe()   // EPIPE is handled (silently) by OutputWriter
         let out = OutputWriter.standardOutput()
         let err = OutputWriter.standardError()
         var code = dispatch(argv, out: out, err: err)

@@ -73,8 +73,9 @@ extension Shell {
         do {
             let status = try b.run(self, argv)
             out.flush()
-            if out.failure != nil {
-                // a write error (EBADF, ENOSPC...): dash says "NAME: I/O error"
+            if out.failure != nil || out.isBroken {
+                // a write error (EBADF, ENOSPC, EPIPE with SIGPIPE ignored):
+                // dash says "NAME: NAME: I/O error"
                 out = OutputWriter(.fd(.standardOutput), capacity: 8192)
                 report("\(argv[0]): \(argv[0]): I/O error")
                 return 1

@@ -145,7 +145,7 @@ extension Shell {
     }
 
     func resetSignalsForChild() {
-        for s in [SIGINT, SIGQUIT, SIGTSTP, SIGTTIN, SIGTTOU, SIGTERM] where traps[s] == nil {
+        for s in [SIGINT, SIGQUIT, SIGTSTP, SIGTTIN, SIGTTOU, SIGTERM] where traps[s] == nil && !wasIgnoredOnEntry(s) {
             signal(s, SIG_DFL)
         }
     }

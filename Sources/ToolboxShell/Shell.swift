@@ -64,6 +64,9 @@ public final class Shell {
     var localFrames: [[(String, ShellVariable?)]] = []
 
     var traps: [Int32: String] = [:]
+    /// Bit n set: signal n was ignored when the shell started.
+    var ignoredOnEntry: UInt32 = 0
+    func wasIgnoredOnEntry(_ sig: Int32) -> Bool { sig > 0 && sig < 32 && ignoredOnEntry & (1 << UInt32(sig)) != 0 }
     var exitTrapRan = false
     var jobs = JobTable()
 
@@ -158,9 +161,15 @@ public final class Shell {
     }
 
     func start(_ args: [String]) -> Int32 {
-        // toolbox ignores SIGPIPE for its applets; a shell (and what it
-        // execs) gets the default back, so `yes | head` ends the writer.
-        signal(SIGPIPE, SIG_DFL)
+        // Signals ignored on entry stay ignored (POSIX 2.11): a shell started
+        // with SIGPIPE ignored sees EPIPE, as dash does. toolbox ignores
+        // SIGPIPE for its applets; otherwise a shell (and what it execs) gets
+        // the default back, so `yes | head` ends the writer.
+        for sig in Int32(1)..<32 where sig != SIGKILL && sig != SIGSTOP {
+            if signalIsIgnored(sig) { ignoredOnEntry |= 1 << UInt32(sig) }
+        }
+        if OutputWriter.sigpipeIgnoredOnEntry { ignoredOnEntry |= 1 << UInt32(SIGPIPE) }
+        else { ignoredOnEntry &= ~(1 << UInt32(SIGPIPE)); signal(SIGPIPE, SIG_DFL) }
         initSignalFlags()
         var i = 0
         var command: String? = nil

@@ -33,6 +33,8 @@ private func trapHandler(_ sig: Int32) {
 
 extension Shell {
     func setTrap(_ sig: Int32, _ action: String?) {
+        // a non-interactive shell may not trap or reset what was ignored on entry
+        if !interactive && wasIgnoredOnEntry(sig) { return }
         if let action { traps[sig] = action } else { traps[sig] = nil }
         guard sig > 0 else { return }
         if let action {

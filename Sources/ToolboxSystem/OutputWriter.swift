@@ -7,7 +7,25 @@ import ToolboxFormats
 /// After EPIPE (the reader of a pipe went away: `toolbox ps -ef | head`) the
 /// writer drops everything silently and `isBroken` becomes true, so applets
 /// may stop early; the dispatcher then exits without a message.
+/// Whether `sig`'s disposition is SIG_IGN (SIG_IGN is the handler value 1).
+public func signalIsIgnored(_ sig: Int32) -> Bool {
+    var old = sigaction()
+    guard sigaction(sig, nil, &old) == 0 else { return false }
+    return unsafeBitCast(old.__sigaction_handler.sa_handler, to: Int.self) == 1
+}
+
 public final class OutputWriter {
+    /// Whether SIGPIPE was ignored when the process started, before toolbox
+    /// ignored it for its own applets. A shell keeps an inherited ignore (POSIX:
+    /// signals ignored on entry stay ignored), so its builtins then see EPIPE.
+    nonisolated(unsafe) public static var sigpipeIgnoredOnEntry = false
+
+    /// Ignores SIGPIPE (EPIPE is handled here) and records the inherited disposition.
+    public static func ignoreSigpipe() {
+        if signalIsIgnored(SIGPIPE) { sigpipeIgnoredOnEntry = true }
+        signal(SIGPIPE, SIG_IGN)
+    }
+
     public enum Sink { case fd(FileDescriptor), memory }
 
     private let sink: Sink

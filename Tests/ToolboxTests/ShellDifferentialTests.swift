@@ -20,7 +20,11 @@ final class ShellDifferentialTests: XCTestCase {
         var signaled: Bool
     }
 
-    static func run(_ argv: [String], in dir: URL) throws -> Outcome {
+    /// Runs `argv` with SIGPIPE set by `env` (`--default-signal=PIPE` or
+    /// `--ignore-signal=PIPE`), so the result does not depend on what the test
+    /// runner inherited (CI harnesses often start tests with SIGPIPE ignored).
+    static func run(_ argv: [String], in dir: URL, sigpipe: String = "--default-signal=PIPE") throws -> Outcome {
+        let argv = ["/usr/bin/env", sigpipe] + argv
         let p = Process()
         p.executableURL = URL(fileURLWithPath: argv[0])
         p.arguments = Array(argv.dropFirst())
@@ -90,6 +94,37 @@ final class ShellDifferentialTests: XCTestCase {
         }
         print("ShellDifferentialTests: \(passed) of \(scripts.count) scripts match dash; \(Self.deliberate.count) deliberate differences")
         XCTAssert(failures.isEmpty, "\(failures.count) scripts differ from dash:\n" + failures.joined(separator: "\n"))
+    }
+
+    /// A shell started with SIGPIPE ignored keeps it ignored (POSIX 2.11), so a
+    /// builtin writing into a closed pipe gets EPIPE and reports it, as dash
+    /// does; with the default disposition the writer just dies. How many
+    /// writes fail is a race with the reader, so the distinct stderr lines,
+    /// stdout and the status are compared, under both dispositions.
+    func testInheritedSigpipeDispositionMatchesDash() throws {
+        let toolbox = try toolboxBinary()
+        let dash = try which("dash")
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("shpipe-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let script = "i=0; while [ $i -lt 5000 ]; do echo y; i=$((i+1)); done | head -n 1; echo end\n"
+        let path = dir.appendingPathComponent("pipe.sh")
+        try script.write(to: path, atomically: true, encoding: .utf8)
+        func lines(_ d: Data) -> Set<String> {
+            Set(String(decoding: Self.normalize(d), as: UTF8.self).split(separator: "\n").map(String.init))
+        }
+        for mode in ["--ignore-signal=PIPE", "--default-signal=PIPE"] {
+            let expected = try Self.run([dash, path.path], in: dir, sigpipe: mode)
+            let actual = try Self.run([toolbox, "sh", path.path], in: dir, sigpipe: mode)
+            XCTAssertEqual(actual.out, expected.out, mode)
+            XCTAssertEqual(actual.status, expected.status, mode)
+            XCTAssertEqual(lines(actual.err), lines(expected.err), mode)
+            if mode.hasPrefix("--ignore") {
+                XCTAssertEqual(lines(actual.err), ["\(path.path): 1: echo: echo: I/O error"], "the EPIPE is reported as dash does")
+            } else {
+                XCTAssertTrue(actual.err.isEmpty, "with SIGPIPE at its default the writer dies silently")
+            }
+        }
     }
 
     /// `ps -ef | cat | ls` style pipelines run applets after fork without

@@ -58,7 +58,7 @@ private final class XargsInput {
                 case 0x27, 0x22: quote = c; have = true
                 case 0x5C:
                     if i < raw.count { cur.append(raw[i]); i += 1; have = true }
-                case 0x20, 0x09 where !wholeLine:
+                case 0x20 where !wholeLine, 0x09 where !wholeLine:
                     if have || !cur.isEmpty { items.append(String(decoding: cur, as: UTF8.self)); cur = []; have = false }
                 default: cur.append(c); have = true
                 }

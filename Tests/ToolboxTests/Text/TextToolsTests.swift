@@ -145,7 +145,7 @@ final class XargsTests: XCTestCase {
         let f = try TextFixture()
         let cases: [(String, [String])] = [
             ("a b\nc \"d e\" f\\ g\n", []), ("a b c d e\n", ["-n", "2"]), ("a b\nc\n\nd e \nf\n", ["-L", "1", "echo", "X"]),
-            ("  a b\nc\n", ["-I", "{}", "echo", "[{}]", "{}"]), ("a\u{0}b c\u{0}", ["-0", "echo"]), ("", ["echo", "empty"]),
+            ("  a b\nc\n", ["-I", "{}", "echo", "[{}]", "{}"]), ("a b  c\td\n", ["-I", "{}", "echo", "[{}]"]), ("a\u{0}b c\u{0}", ["-0", "echo"]), ("", ["echo", "empty"]),
             ("", ["-r", "echo", "empty"]), ("a b\n", ["-t", "echo"]), ("a\n", ["nonexistent-command"]),
             ("a\n", ["sh", "-c", "exit 3"]), ("a\n", ["sh", "-c", "exit 255"]), ("a\n", ["sh", "-c", "kill -9 $$"]),
             ("a 'b\n", ["echo"]), ("1 2 3 4\n", ["-n1", "-P2", "true"]), ("x\ny\n", ["-n1", "wc", "-c"]),
