@@ -10,6 +10,7 @@ let fuzzTargets: [FuzzTarget] = [
     optionsFuzzTarget,
     passwdFuzzTarget,
     statFuzzTarget,
+    statformatFuzzTarget,
     statusFuzzTarget,
     tarFuzzTarget,
     tcpFuzzTarget,
