@@ -199,3 +199,52 @@ final class ReadlinkOptionsDifferentialTests: StatCatReadlinkFixture {
         try compare("readlink", ["--no-newline", "--canonicalize", "ld"])
     }
 }
+
+/// Through /proc/PID/root of a target "container" (busybox sleep, uid 1000,
+/// chrooted into a rootfs made here): %U/%G from the container's own
+/// /etc/passwd and /etc/group, absolute links resolved inside it by stat -L,
+/// readlink -f/-e/-m and cat, and every other field as GNU stat reports the
+/// same file by its host path.
+final class StatCatReadlinkContainerTests: XCTestCase {
+    func testNamesAndLinksResolveInsideTheContainer() throws {
+        let fm = FileManager.default
+        let base = fm.temporaryDirectory.appendingPathComponent("toolbox-scr-ct-\(getpid())").path
+        let r = base + "/root"
+        defer { try? fm.removeItem(atPath: base) }
+        for d in ["bin", "etc", "app", "proc"] { try fm.createDirectory(atPath: "\(r)/\(d)", withIntermediateDirectories: true) }
+        try fm.copyItem(atPath: try which("busybox"), toPath: "\(r)/bin/busybox")
+        try "root:x:0:0::/:/bin/sh\nappuser:x:1000:1000::/:/bin/sh\nweb:x:4242:4343::/:/bin/sh\n".write(toFile: "\(r)/etc/passwd", atomically: false, encoding: .utf8)
+        try "root:x:0:\nappgroup:x:1000:\nwebgrp:x:4343:\n".write(toFile: "\(r)/etc/group", atomically: false, encoding: .utf8)
+        try "inside\n\n\nend\n".write(toFile: "\(r)/app/file", atomically: false, encoding: .utf8)
+        try "x".write(toFile: "\(r)/app/nobody", atomically: false, encoding: .utf8)
+        XCTAssertEqual(chown("\(r)/app/file", 4242, 4343), 0)
+        XCTAssertEqual(chown("\(r)/app/nobody", 5555, 6666), 0)
+        XCTAssertEqual(symlink("/app/file", "\(r)/app/abs"), 0)      // on the host, /app/file is not this file
+        XCTAssertEqual(symlink("/nope/x", "\(r)/app/dang"), 0)
+        XCTAssertEqual(symlink("../../../../../etc", "\(r)/app/up"), 0)
+        let (unshare, pid) = try startContainerTarget(rootfs: r, workdir: "/app")
+        defer { kill(pid, SIGKILL); unshare.waitUntilExit() }
+        let P = "/proc/\(pid)/root"
+        let bin = try toolboxBinary()
+        let env = ["LC_ALL": "C", "TZ": "UTC"]
+
+        let names = try runProcess(bin, ["stat", "-c", "%U:%G %u:%g %N", P + "/app/file", P + "/app/nobody", P + "/app/abs"], environment: env)
+        XCTAssertEqual(names, RunResult(out: "web:webgrp 4242:4343 '\(P)/app/file'\nUNKNOWN:UNKNOWN 5555:6666 '\(P)/app/nobody'\n"
+                                        + "root:root 0:0 '\(P)/app/abs' -> '/app/file'\n", err: "", code: 0))
+        let fields = "%s %b %f %i %h %a %A %F %X %Y %Z %W %d %D"
+        let tb = try runProcess(bin, ["stat", "-L", "-c", fields, P + "/app/abs", P + "/app/up/passwd"], environment: env)
+        let gnu = try runProcess(try which("stat"), ["-c", fields, r + "/app/file", r + "/etc/passwd"], environment: env)
+        XCTAssertEqual(tb, gnu)
+        let dflt = try runProcess(bin, ["stat", P + "/app/file"], environment: env)
+        XCTAssertTrue(dflt.out.contains("Uid: ( 4242/     web)   Gid: ( 4343/  webgrp)"), dflt.out)
+
+        let rl = try runProcess(bin, ["readlink", "-f", P + "/app/abs", P + "/app/up/group", P + "/app/dang/.."], environment: env)
+        XCTAssertEqual(rl, RunResult(out: "\(P)/app/file\n\(P)/etc/group\n", err: "", code: 1))
+        let rm = try runProcess(bin, ["readlink", "-m", P + "/app/dang", P + "/app/dang/../../../x", P + "/app/abs/y"], environment: env)
+        XCTAssertEqual(rm, RunResult(out: "\(P)/nope/x\n\(P)/x\n\(P)/app/file/y\n", err: "", code: 0))
+        let re = try runProcess(bin, ["readlink", "-ev", P + "/app/abs", P + "/app/dang"], environment: env)
+        XCTAssertEqual(re, RunResult(out: "\(P)/app/file\n", err: "readlink: \(P)/app/dang: No such file or directory\n", code: 1))
+        let cat = try runProcess(bin, ["cat", "-sn", P + "/app/abs"], environment: env)
+        XCTAssertEqual(cat, RunResult(out: "     1\tinside\n     2\t\n     3\tend\n", err: "", code: 0))
+    }
+}

@@ -37,7 +37,8 @@ func runCat(_ ctx: Context, _ args: [String]) throws -> Int32 {
         let fd: FileDescriptor
         if op == "-" { fd = .standardInput }
         else {
-            guard let opened = session.open(op, flags: O_RDONLY | O_NOATIME) else { continue }
+            guard let opened = session.open(op, flags: O_RDONLY | O_NOATIME, gnu: { "\(quotedName($0)): \($1.message)" })
+            else { continue }
             fd = opened.fd
         }
         defer { if op != "-" { fd.close() } }
@@ -60,8 +61,12 @@ func runCat(_ ctx: Context, _ args: [String]) throws -> Int32 {
             ctx.warn("\(op): \(error.message)")
         }
     }
+    filter.finish(ctx.out)
     return ExitCode.success
 }
+
+/// quotef(): a file name in GNU coreutils' messages (quoted only when needed).
+func quotedName(_ s: String) -> String { String(decoding: shellEscapeQuoted(Array(s.utf8)), as: UTF8.self) }
 
 /// cat's -n -b -s -E -T -v as GNU cat's state machine (cat.c): `newlines`
 /// is -1 inside a line, else the number of newlines just seen (0 at the
@@ -72,6 +77,9 @@ struct CatFilter {
     let active: Bool
     var newlines = 0
     var line = 0
+    /// -E without -v: a `\r` at the end of a read, shown as `^M` if a
+    /// newline follows (even in the next file), else written as it is.
+    var pendingCR = false
 
     init(_ p: ParsedArguments) {
         let all = p.has("show-all"), e = p.has("e"), t = p.has("t")
@@ -88,7 +96,13 @@ struct CatFilter {
     @inline(__always) private func plain(_ c: UInt8) -> Bool {
         if c == ASCII.newline { return false }
         if c == ASCII.tab { return !tabs }
+        if c == 0x0D && ends { return false }
         return !nonprinting || (c >= 0x20 && c < 0x7F)
+    }
+
+    /// After the last file: a `\r` still held is written as it is.
+    mutating func finish(_ o: OutputWriter) {
+        if pendingCR { o.byte(0x0D); pendingCR = false }
     }
 
     private mutating func lineNumber(_ o: OutputWriter) {
@@ -102,6 +116,10 @@ struct CatFilter {
         let n = b.count
         while i < n {
             let c = b[i]
+            if pendingCR {
+                pendingCR = false
+                if c == ASCII.newline { o.byte(0x5E); o.byte(0x4D) } else { o.byte(0x0D) }
+            }
             if c == ASCII.newline {
                 if newlines < 0 {
                     newlines = 0
@@ -126,6 +144,13 @@ struct CatFilter {
             var j = i
             while j < n && plain(b[j]) { j += 1 }
             if j > i { o.write(Bytes(rebasing: b[i..<j])); i = j; continue }
+            if c == 0x0D && !nonprinting {   // -E: \r\n as ^M$
+                if i + 1 == n { pendingCR = true }
+                else if b[i + 1] == ASCII.newline { o.byte(0x5E); o.byte(0x4D) }
+                else { o.byte(0x0D) }
+                i += 1
+                continue
+            }
             // One byte in ^ or M- notation.
             var ch = c
             if ch >= 0x80 { o.byte(0x4D); o.byte(0x2D); ch -= 0x80 }

@@ -3,7 +3,7 @@ import ToolboxCore
 let readlinkApplet = Applet(spec: AppletSpec(
     name: "readlink",
     summary: "Print a symbolic link's target, or (-f -e -m) the canonical path, resolved inside the container for /proc/PID/root paths",
-    usage: ["[-femnqsvz] [--verbose] FILE..."],
+    usage: ["[-femnqsvz] [--show-access] FILE..."],
     details: """
     Without -f/-e/-m, prints the link's text; a FILE that is not a symbolic link
     prints nothing and exits 1 (as GNU readlink). -f: every component but the
@@ -60,9 +60,14 @@ func runReadlink(_ ctx: Context, _ args: [String]) throws -> Int32 {
             case .none:
                 let opened = try session.opener.open(op, flags: O_PATH | O_NOFOLLOW)
                 defer { opened.fd.close() }
+                if let st = try? opened.fd.stat(), st.st_mode & S_IFMT != S_IFLNK { throw PathError(op, .invalidArgument) }
                 text = try session.opener.readLink(opened, subject: op)
             case .allButLast, .existing:
-                let r = try session.opener.canonicalize(op)
+                // A trailing slash allows a missing last component, as
+                // GNU's; an existing one must then be a directory.
+                var name = Substring(op)
+                while name.count > 1 && name.hasSuffix("/") { name = name.dropLast() }
+                let r = try session.opener.canonicalize(String(name))
                 defer { r.fd?.close() }
                 if let fd = r.fd {
                     // `FILE/` must be a directory (GNU: ENOTDIR).
@@ -85,8 +90,7 @@ func runReadlink(_ ctx: Context, _ args: [String]) throws -> Int32 {
                 ctx.out.flush(); ctx.warn(error.message)
             } else if verbose {
                 ctx.out.flush()
-                ctx.warn(String(decoding: shellEscapeQuoted(Array(op.utf8)), as: UTF8.self) + ": "
-                         + (mode == .none && error.errno == .invalidArgument ? "Invalid argument" : error.errno.message))
+                ctx.warn(quotedName(op) + ": " + error.errno.message)
             }
             status = ExitCode.failure
         }

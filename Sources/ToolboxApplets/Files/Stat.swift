@@ -64,7 +64,9 @@ func runStat(_ ctx: Context, _ args: [String]) throws -> Int32 {
         devicePieces = parseStatFormat(Array(defaultStatFormat(fileSystem: fileSystem, terse: terse, device: true).utf8), escapes: false, fileSystem: fileSystem)
     }
     let printer = StatPrinter(ctx: ctx, session: FileSession(ctx, verbose: p.has("verbose")),
-                              follow: p.has("dereference"), quoteNames: userFormat != nil,
+                              follow: p.has("dereference"),
+                              // GNU sets the quoting style only when the format contains "%N" as such.
+                              quoteNames: userFormat.map { containsDirectiveN($0) } ?? false,
                               trailer: userFormat != nil && !escapes ? [ASCII.newline] : [])
     for op in p.operands {
         if ctx.out.isBroken { break }
@@ -72,6 +74,10 @@ func runStat(_ ctx: Context, _ args: [String]) throws -> Int32 {
         if !ok { return ExitCode.failure }   // an invalid directive ends the run, as GNU's
     }
     return ExitCode.success
+}
+
+private func containsDirectiveN(_ f: [UInt8]) -> Bool {
+    f.indices.dropLast().contains { f[$0] == 0x25 && f[$0 + 1] == 0x4E }
 }
 
 /// Prints one file or file system through a parsed format.
