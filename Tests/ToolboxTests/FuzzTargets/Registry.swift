@@ -17,6 +17,7 @@ let fuzzTargets: [FuzzTarget] = [
     resolverFilesFuzzTarget,
     shellFuzzTarget,
     statFuzzTarget,
+    statformatFuzzTarget,
     statusFuzzTarget,
     tarFuzzTarget,
     tcpFuzzTarget,
