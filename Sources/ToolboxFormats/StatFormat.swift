@@ -9,6 +9,10 @@ public struct StatDirective: Equatable, Sendable {
     public var prefix: [UInt8]
     public var conversion: UInt8
     public var modifier: UInt8
+
+    public init(prefix: [UInt8], conversion: UInt8, modifier: UInt8) {
+        self.prefix = prefix; self.conversion = conversion; self.modifier = modifier
+    }
 }
 
 /// A parsed format: text, directives, and what GNU reports while printing.
