@@ -30,6 +30,7 @@ let statformatFuzzTarget = FuzzTarget(name: "statformat", seeds: []) { data in
     precondition(q.first == 0x27 || q.first == 0x22, "quoted")
     r += "quoted=\(q.count) quotef=\(qf.count)"
     if !huge, !bytes.contains(0) {
+        FuzzScratch.directory("statformat")
         FuzzScratch.write("statformat/f", "x")
         let f = "\(FuzzScratch.root)/statformat/f"
         let s = String(decoding: bytes, as: UTF8.self)
