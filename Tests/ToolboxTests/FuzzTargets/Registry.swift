@@ -5,6 +5,7 @@ let fuzzTargets: [FuzzTarget] = [
     cgroupFuzzTarget,
     cmdlineFuzzTarget,
     findFuzzTarget,
+    findFormatFuzzTarget,
     inflateFuzzTarget,
     netlinkFuzzTarget,
     optionsFuzzTarget,
