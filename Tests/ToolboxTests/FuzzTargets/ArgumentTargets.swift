@@ -53,7 +53,23 @@ let findFuzzTarget = FuzzTarget(name: "find", seeds: []) { data in
         args[k] = FuzzFindTree.path; k += 1
     }
     if k == 0 { args.insert(FuzzFindTree.path, at: 0) }
+    // Actions that run commands, read standard input or remove files become
+    // -true: a fuzzer must not run programs or empty the tree.
+    for j in args.indices where ["-exec", "-execdir", "-ok", "-okdir", "-delete"].contains(args[j]) { args[j] = "-true" }
     return fuzzDispatch(["find"] + args)
+}
+
+/// find -printf's format parser and -perm's mode parser (user input, but
+/// -printf output is built from container-chosen names by the same code).
+let findFormatFuzzTarget = FuzzTarget(name: "findformat", seeds: []) { data in
+    let bytes = Array(data)
+    var r: String
+    do throws(FindFormatError) {
+        let f = try FindFormat(parsing: bytes)
+        r = "pieces=\(f.pieces.count) warnings=\(f.warnings.count)"
+    } catch { r = "error: \(error.message)" }
+    r += " mode=" + (parseFileMode(bytes).map { String($0, radix: 8) } ?? "invalid")
+    return r
 }
 
 /// A tar archive read by `tar tv` (the list mode's code: TarReader, the pax

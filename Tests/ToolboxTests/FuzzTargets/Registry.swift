@@ -6,6 +6,7 @@ let fuzzTargets: [FuzzTarget] = [
     cmdlineFuzzTarget,
     dnsFuzzTarget,
     findFuzzTarget,
+    findFormatFuzzTarget,
     httpFuzzTarget,
     inflateFuzzTarget,
     limitsFuzzTarget,
