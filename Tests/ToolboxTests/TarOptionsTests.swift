@@ -112,6 +112,9 @@ final class TarOptionsTests: XCTestCase {
         _ = try sh(in: "printf 'a\\n\\nd/e\\nsp ace\\n' > '\(work)/list'")
         try same("TAR cf - -C src -T \(work)/list | tar tvf -", tree: false)
         try same("TAR cf - -C src l --files-from=\(work)/list | tar tf -", tree: false)
+        // The names go where -T is, with the -C in effect there.
+        try same("TAR cf - -C src --files-from=\(work)/list l | tar tf -", tree: false)
+        try same("mkdir -p OUT/d/e && TAR cf - -C src a -C d -T \(work)/list b | tar tf -", tree: false)
         try same("printf 'a\\nd/b\\n' | TAR cf - -C src -T - | tar tf -", tree: false)
         try same("printf 'a\\0sp ace\\0' | TAR cf - -C src --null -T - | tar tf -", tree: false)
         try same("printf './a\\n./d/b\\n' | TAR xf a.tar -C OUT -T -")

@@ -210,11 +210,16 @@ func runTar(_ ctx: Context, _ args: [String]) throws -> Int32 {
     var verbose = opts.count("verbose")
     var config = try tarConfig(ctx, opts, verbose: verbose > 0 && modes[0] == "create")
     config.verbose = verbose > 0
-    for f in opts.values("files-from") {
-        for name in try tarReadNameList(ctx, f, null: opts.has("null"), option: "-T") {
-            opts.operands.append(String(decoding: name, as: UTF8.self))
-            operandDirs.append(placed.final)
-        }
+    // -T names go where -T is among the operands (GNU), with its -C.
+    let lists = opts.values("files-from")
+    var inserted = 0
+    for (n, f) in lists.enumerated() {
+        let names = try tarReadNameList(ctx, f, null: opts.has("null"), option: "-T").map { String(decoding: $0, as: UTF8.self) }
+        let place = placed.lists.count == lists.count ? placed.lists[n] : (at: opts.operands.count - inserted, dir: placed.final)
+        let at = min(place.at + inserted, opts.operands.count)
+        opts.operands.insert(contentsOf: names, at: at)
+        operandDirs.insert(contentsOf: [String?](repeating: place.dir, count: names.count), at: at)
+        inserted += names.count
     }
     switch modes[0] {
     case "create":
@@ -288,9 +293,11 @@ func runTar(_ ctx: Context, _ args: [String]) throws -> Int32 {
 /// The directory in effect for each operand (nil: the current one) and
 /// after all options, from the -C/--directory options in command-line
 /// order. A relative -C is relative to the previous one (GNU tar chdirs).
-private func tarDirectories(_ argv: [String], options: [Option]) -> (operands: [String?], final: String?) {
+private func tarDirectories(_ argv: [String], options: [Option]) -> (operands: [String?], final: String?, lists: [(at: Int, dir: String?)]) {
     var dir: String? = nil
     var operands: [String?] = []
+    // Where each -T list goes: after the operands before it, with its -C.
+    var lists: [(at: Int, dir: String?)] = []
     func change(_ to: String) {
         if to.hasPrefix("/") || dir == nil { dir = to } else { dir = dir!.hasSuffix("/") ? dir! + to : dir! + "/" + to }
     }
@@ -306,6 +313,7 @@ private func tarDirectories(_ argv: [String], options: [Option]) -> (operands: [
             let isDir = !name.isEmpty && "directory".hasPrefix(name)
             let takesValue = options.contains { $0.argument != nil && $0.long == name }
                 || (!options.contains { $0.long == name } && options.contains { $0.argument != nil && ($0.long ?? "").hasPrefix(name) })
+            if name.count > 2 && "files-from".hasPrefix(name) { lists.append((operands.count, dir)) }
             if isDir || takesValue {
                 let v = inline ?? (i < argv.count ? argv[i] : nil)
                 if inline == nil { i += 1 }
@@ -318,10 +326,11 @@ private func tarDirectories(_ argv: [String], options: [Option]) -> (operands: [
             let v = j + 1 < letters.count ? String(letters[(j + 1)...]) : (i < argv.count ? argv[i] : nil)
             if j + 1 == letters.count { i += 1 }
             if c == "C", let v { change(v) }
+            if c == "T" { lists.append((operands.count, dir)) }
             break
         }
     }
-    return (operands, dir)
+    return (operands, dir, lists)
 }
 
 // MARK: - member names
