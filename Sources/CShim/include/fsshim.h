@@ -57,6 +57,7 @@ static inline int cshim_terminal_width(int fd) {
 }
 
 #define CSHIM_FNM_CASEFOLD (1 << 4)
+#define CSHIM_FNM_LEADING_DIR (1 << 3)
 #define CSHIM_PROC_SUPER_MAGIC 0x9fa0
 
 /// fstatfs(2)'s f_type, or -1 with errno set.

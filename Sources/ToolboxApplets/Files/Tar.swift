@@ -3,8 +3,9 @@ import ToolboxCore
 let tarApplet = Applet(spec: AppletSpec(
     name: "tar",
     summary: "Create, list and extract tar archives (ustar + pax; reads GNU tar archives); enough for kubectl cp",
-    usage: ["-c [-f ARCHIVE] [-C DIR] [-v] [--] FILE...", "-t [-f ARCHIVE] [-v] [MEMBER...]",
-            "-x [-f ARCHIVE] [-C DIR] [-v] [-m] [-p] [--no-same-owner] [MEMBER...]", "cf - -C DIR -- NAME  (old style)"],
+    usage: ["-c [-f ARCHIVE] [-C DIR] [-v] [-h] [-T LIST] [--exclude=PATTERN] [--] FILE...",
+            "-t [-f ARCHIVE] [-v] [--full-time] [--wildcards] [MEMBER...]",
+            "-x [-f ARCHIVE] [-C DIR] [-v] [-m] [-p] [-k] [--strip-components=N] [MEMBER...]", "cf - -C DIR -- NAME  (old style)"],
     details: """
     As GNU tar: the first argument may be a cluster of letters without a dash
     (`tar cf - -C DIR -- NAME`, `tar xf -`, `tar tvf x.tar`); ARCHIVE `-` (the
@@ -16,7 +17,13 @@ let tarApplet = Applet(spec: AppletSpec(
 
     Extraction never writes outside DIR: leading `/` is stripped, members with a
     `..` component are refused, and no symlink is followed below DIR (neither
-    one from the archive nor one that was there before). As root, owners
+    one from the archive nor one that was there before). With -P, absolute
+    names start at the root DIR is in and `..` never climbs above it: into
+    /proc/PID/root/... everything stays inside that container. -h follows
+    symlinks (ConfigMap and Secret volumes) by resolving the whole path, inside
+    the container for /proc/PID/root/...; a file reached twice is stored once,
+    then as a hard link. --exclude patterns match at any directory level,
+    `*` matches `/` (GNU's defaults). As root, owners
     (by user/group name in DIR's root's /etc/passwd, else by number) and modes
     are restored exactly; otherwise the umask applies. Nothing but -x writes;
     -c opens files with O_NOATIME where permitted, so access times stay unchanged.
@@ -43,10 +50,117 @@ let tarApplet = Applet(spec: AppletSpec(
         .flag(nil, "numeric-owner", "use numeric ids, not user and group names"),
         .flag("O", "to-stdout", "extract file contents to stdout instead of creating files"),
         .flag("z", "gzip", "filter the archive through gzip (built in); -t and -x also recognise gzip, bzip2, xz and zstd input by itself"),
+        .flag("j", "bzip2", "filter the archive through bzip2 (the external program)"),
+        .flag("J", "xz", "filter the archive through xz (the external program)"),
+        .flag(nil, "zstd", "filter the archive through zstd (the external program)"),
+        .flag("h", "dereference", "archive the files symlinks point to, not the links (resolved inside the container)"),
+        .value(nil, "exclude", "PATTERN", "skip names matching PATTERN (shell wildcards, at any directory level)"),
+        .value("X", "exclude-from", "FILE", "skip names matching the patterns in FILE, one a line"),
+        .value("T", "files-from", "FILE", "archive (or extract) the names in FILE, one a line; - is stdin"),
+        .flag(nil, "null", "-T and -X read names separated by NUL"),
+        .value(nil, "strip-components", "N", "drop N leading components of member names on extraction"),
+        .flag("k", "keep-old-files", "do not replace existing files; report them as errors"),
+        .flag(nil, "skip-old-files", "do not replace existing files; skip them silently"),
+        .flag(nil, "overwrite", "overwrite existing regular files in place (same inode)"),
+        .value(nil, "owner", "NAME[:UID]", "store NAME (and UID) as the owner of added files"),
+        .value(nil, "group", "NAME[:GID]", "store NAME (and GID) as the group of added files"),
+        .value(nil, "mtime", "DATE", "store DATE (@SECONDS, YYYY-MM-DD[ HH:MM[:SS]], or a file's mtime) as the mtime"),
+        .value(nil, "mode", "MODE", "change the stored modes as chmod MODE (octal or symbolic)"),
+        .flag("P", "absolute-names", "keep leading `/' and `..' in names; extracting, they stay inside DIR's root"),
+        .flag(nil, "wildcards", "MEMBER operands are shell patterns"),
+        .flag(nil, "no-wildcards", "MEMBER operands are names (the default)"),
+        .flag(nil, "full-time", "list times to the second (and fraction)"),
     ], permute: true), run: runTar)
 
 /// Letters whose option takes the next argument in old-style clusters.
-private let tarValueLetters: Set<Character> = ["f", "C"]
+private let tarValueLetters: Set<Character> = ["f", "C", "X", "T"]
+
+/// What the options ask of -c, -t and -x beyond the mode.
+struct TarConfig {
+    var excludes = TarExcludes()
+    var wildcards = false
+    /// GNU's hint about pattern characters, unless --no-wildcards was given.
+    var wildcardsHint = true
+    var stripComponents = 0
+    var dereference = false
+    var absoluteNames = false
+    var fullTime = false
+    var verbose = false
+    var oldFiles = TarOldFiles.replace
+    var ownerID: UInt32?, ownerName: String?
+    var groupID: UInt32?, groupName: String?
+    var mtime: (Int64, UInt32)?
+    var mode: TarModeSpec?
+    /// -j, -J, --zstd: the external (de)compressor.
+    var program: String?
+}
+
+/// What -x does with a name that exists: GNU's default (unlink, then
+/// create), -k, --skip-old-files, --overwrite.
+enum TarOldFiles { case replace, keep, skip, overwrite }
+
+/// Builds the configuration from the parsed options (lists read, dates
+/// and owners resolved); usage errors in GNU's words.
+private func tarConfig(_ ctx: Context, _ opts: ParsedArguments, verbose: Bool) throws -> TarConfig {
+    var c = TarConfig()
+    let null = opts.has("null")
+    c.excludes.patterns = opts.values("exclude").map { Array($0.utf8) }
+    for f in opts.values("exclude-from") { c.excludes.patterns += try tarReadNameList(ctx, f, null: null, option: "-X") }
+    c.wildcards = opts.order.last { $0 == "wildcards" || $0 == "no-wildcards" } == "wildcards"
+    c.wildcardsHint = !opts.has("no-wildcards")
+    if let s = opts.value("strip-components") {
+        guard let n = Int(s), n >= 0 else {
+            throw ToolError(exitCode: 2, message: "Invalid number of elements: '\(s)'\nTry 'tar --help' or 'tar --usage' for more information.")
+        }
+        c.stripComponents = n
+    }
+    c.dereference = opts.has("dereference")
+    c.program = opts.order.last { $0 == "bzip2" || $0 == "xz" || $0 == "zstd" }
+    c.absoluteNames = opts.has("absolute-names")
+    c.fullTime = opts.has("full-time")
+    c.verbose = verbose
+    switch opts.order.last(where: { $0 == "keep-old-files" || $0 == "skip-old-files" || $0 == "overwrite" }) {
+    case "keep-old-files": c.oldFiles = .keep
+    case "skip-old-files": c.oldFiles = .skip
+    case "overwrite": c.oldFiles = .overwrite
+    default: break
+    }
+    if opts.has("owner") || opts.has("group") {
+        let host = HostNames(ctx)
+        if let o = opts.value("owner") { (c.ownerID, c.ownerName) = try tarOwnerOption(o, names: host.users) }
+        if let g = opts.value("group") { (c.groupID, c.groupName) = try tarOwnerOption(g, names: host.groups) }
+    }
+    if let m = opts.value("mode") {
+        guard let spec = TarModeSpec(m) else {
+            throw ToolError(exitCode: 2, message: "Invalid mode given on option\ntar: Error is not recoverable: exiting now")
+        }
+        c.mode = spec
+    }
+    if let d = opts.value("mtime") {
+        if d.hasPrefix("/") || d.hasPrefix(".") {
+            guard let st = try? openUserPath(d, flags: O_PATH, procRoot: ctx.procfs.root).statAndClose() else {
+                throw ToolError(exitCode: 2, message: "\(d): Cannot stat: \(Errno.current.description)\ntar: Error is not recoverable: exiting now")
+            }
+            c.mtime = (Int64(st.st_mtim.tv_sec), UInt32(st.st_mtim.tv_nsec))
+        } else if let t = tarParseDate(d) {
+            c.mtime = t
+            let shown = tarFullTime(t.0, nanoseconds: t.1)
+            if verbose && shown != d { ctx.note("Option --mtime: Treating date '\(d)' as \(shown)") }
+        } else {
+            c.mtime = (Int64.min + 1, 0)
+            ctx.note("Substituting -9223372036854775807 for unknown date format '\(d)'")
+        }
+    }
+    return c
+}
+
+extension FileDescriptor {
+    /// fstat, then close (for a reference file).
+    func statAndClose() throws(Errno) -> Glibc_stat_t {
+        defer { close() }
+        return try stat()
+    }
+}
 
 @Sendable
 func runTar(_ ctx: Context, _ args: [String]) throws -> Int32 {
@@ -73,7 +187,7 @@ func runTar(_ ctx: Context, _ args: [String]) throws -> Int32 {
         if a == "--" { break }
         guard a.hasPrefix("-"), !a.hasPrefix("--"), a.count > 1 else { continue }
         for c in a.dropFirst() {
-            if "jJZ".contains(c) {
+            if c == "Z" {
                 throw ToolError.usage("-\(c): compression is not built in; pipe through gzip/xz (e.g. gzip -dc x.tgz | toolbox tar xf -)")
             }
             if tarValueLetters.contains(c) {
@@ -82,26 +196,39 @@ func runTar(_ ctx: Context, _ args: [String]) throws -> Int32 {
             }
         }
     }
-    let opts = try tarApplet.spec.parse(argv)
+    var opts = try tarApplet.spec.parse(argv)
     let modes = ["create", "list", "extract"].filter { opts.has($0) }
     if modes.isEmpty { throw ToolError.usage("you must specify one of the '-ctx' options") }
     if modes.count > 1 { throw ToolError.usage("you may not specify more than one '-ctx' option") }
     let archive = opts.value("file") ?? "-"
     // -C is positional, as in GNU tar: each applies to the operands after
     // it, relative to the previous one.
-    let placed = tarDirectories(argv)
-    let operandDirs: [String?] = placed.operands.count == opts.operands.count ? placed.operands
+    let placed = tarDirectories(argv, options: tarApplet.spec.options)
+    var operandDirs: [String?] = placed.operands.count == opts.operands.count ? placed.operands
         : [String?](repeating: placed.final, count: opts.operands.count)
     let directory = placed.final
     var verbose = opts.count("verbose")
+    var config = try tarConfig(ctx, opts, verbose: verbose > 0 && modes[0] == "create")
+    config.verbose = verbose > 0
+    // -T names go where -T is among the operands (GNU), with its -C.
+    let lists = opts.values("files-from")
+    var inserted = 0
+    for (n, f) in lists.enumerated() {
+        let names = try tarReadNameList(ctx, f, null: opts.has("null"), option: "-T").map { String(decoding: $0, as: UTF8.self) }
+        let place = placed.lists.count == lists.count ? placed.lists[n] : (at: opts.operands.count - inserted, dir: placed.final)
+        let at = min(place.at + inserted, opts.operands.count)
+        opts.operands.insert(contentsOf: names, at: at)
+        operandDirs.insert(contentsOf: [String?](repeating: place.dir, count: names.count), at: at)
+        inserted += names.count
+    }
     switch modes[0] {
     case "create":
-        if opts.operands.isEmpty { throw ToolError.usage("cowardly refusing to create an empty archive") }
+        if opts.operands.isEmpty && !opts.has("files-from") { throw ToolError.usage("cowardly refusing to create an empty archive") }
         if archive == "-" && isatty(1) == 1 && ctx.err !== ctx.out {
             throw ToolError.usage("refusing to write archive contents to terminal (missing -f option?)")
         }
         let c = try TarCreate(ctx, archive: archive, verbose: verbose, numericOwner: opts.has("numeric-owner"),
-                              gzip: opts.has("gzip"))
+                              gzip: opts.has("gzip"), config: config)
         for (op, dir) in zip(opts.operands, operandDirs) {
             if c.out.isBroken || c.out.failure != nil { break }
             c.add(operand: op, directory: dir)
@@ -118,16 +245,16 @@ func runTar(_ ctx: Context, _ args: [String]) throws -> Int32 {
             }
         }
         defer { if archive != "-" { fd.close() } }
-        let input = try TarInput(archive: fd, gzip: opts.has("gzip"))
+        let input = try TarInput(archive: fd, gzip: opts.has("gzip"), program: config.program)
         let reader = TarReader(input.fd, prefix: input.prefix)
         do {
         if modes[0] == "list" {
             verbose += 1
-            let l = TarListing(ctx, verbose: verbose, numericOwner: opts.has("numeric-owner"))
+            let l = TarListing(ctx, verbose: verbose, numericOwner: opts.has("numeric-owner"), fullTime: config.fullTime)
             let sanitizer = TarNameSanitizer(ctx)
-            try tarReadArchive(ctx, reader, members: opts.operands) { h, name in
+            try tarReadArchive(ctx, reader, members: opts.operands, config: config) { h, name in
                 l.list(h, name: name)
-                _ = sanitizer.safe(name)   // GNU says what extraction would strip
+                if !config.absoluteNames { _ = sanitizer.safe(name) }   // GNU says what extraction would strip
                 return true
             }
         } else {
@@ -135,11 +262,14 @@ func runTar(_ ctx: Context, _ args: [String]) throws -> Int32 {
             let x = try TarExtract(ctx, directory: directory ?? ".",
                                    sameOwner: (isRoot || opts.has("same-owner")) && !opts.has("no-same-owner") && !opts.has("o"),
                                    samePermissions: (isRoot || opts.has("preserve-permissions") || opts.has("same-permissions")) && !opts.has("no-same-permissions"),
-                                   touch: opts.has("touch"), numericOwner: opts.has("numeric-owner"))
+                                   touch: opts.has("touch"), numericOwner: opts.has("numeric-owner"), config: config)
             let toStdout = opts.has("to-stdout")
             // With -O the names go to stderr, like GNU tar's.
-            let l = verbose > 0 ? TarListing(ctx, verbose: verbose, numericOwner: opts.has("numeric-owner"), toStderr: toStdout) : nil
-            try tarReadArchive(ctx, reader, members: opts.operands) { h, name in
+            let l = verbose > 0 ? TarListing(ctx, verbose: verbose, numericOwner: opts.has("numeric-owner"), toStderr: toStdout, fullTime: config.fullTime) : nil
+            try tarReadArchive(ctx, reader, members: opts.operands, config: config) { h, name in
+                // Members with fewer components than --strip-components are
+                // skipped before they are listed (GNU).
+                if config.stripComponents > 0 && tarStrippedPrefix(name, config.stripComponents) == nil { return true }
                 l?.list(h, name: name)
                 if toStdout { return x.extractToStdout(h, name: name, reader: reader) }
                 return x.extract(h, name: name, reader: reader)
@@ -163,9 +293,11 @@ func runTar(_ ctx: Context, _ args: [String]) throws -> Int32 {
 /// The directory in effect for each operand (nil: the current one) and
 /// after all options, from the -C/--directory options in command-line
 /// order. A relative -C is relative to the previous one (GNU tar chdirs).
-private func tarDirectories(_ argv: [String]) -> (operands: [String?], final: String?) {
+private func tarDirectories(_ argv: [String], options: [Option]) -> (operands: [String?], final: String?, lists: [(at: Int, dir: String?)]) {
     var dir: String? = nil
     var operands: [String?] = []
+    // Where each -T list goes: after the operands before it, with its -C.
+    var lists: [(at: Int, dir: String?)] = []
     func change(_ to: String) {
         if to.hasPrefix("/") || dir == nil { dir = to } else { dir = dir!.hasSuffix("/") ? dir! + to : dir! + "/" + to }
     }
@@ -179,8 +311,10 @@ private func tarDirectories(_ argv: [String]) -> (operands: [String?], final: St
             let name = body.split(separator: "=", maxSplits: 1).first.map(String.init) ?? ""
             let inline = body.firstIndex(of: "=").map { String(body[body.index(after: $0)...]) }
             let isDir = !name.isEmpty && "directory".hasPrefix(name)
-            let isFile = !name.isEmpty && "file".hasPrefix(name)
-            if isDir || isFile {
+            let takesValue = options.contains { $0.argument != nil && $0.long == name }
+                || (!options.contains { $0.long == name } && options.contains { $0.argument != nil && ($0.long ?? "").hasPrefix(name) })
+            if name.count > 2 && "files-from".hasPrefix(name) { lists.append((operands.count, dir)) }
+            if isDir || takesValue {
                 let v = inline ?? (i < argv.count ? argv[i] : nil)
                 if inline == nil { i += 1 }
                 if isDir, let v { change(v) }
@@ -188,14 +322,15 @@ private func tarDirectories(_ argv: [String]) -> (operands: [String?], final: St
             continue
         }
         let letters = Array(a.dropFirst())
-        for (j, c) in letters.enumerated() where tarValueLetters.contains(c) {
+        for (j, c) in letters.enumerated() where tarValueLetters.contains(c) || options.contains(where: { $0.short == c && $0.argument != nil }) {
             let v = j + 1 < letters.count ? String(letters[(j + 1)...]) : (i < argv.count ? argv[i] : nil)
             if j + 1 == letters.count { i += 1 }
             if c == "C", let v { change(v) }
+            if c == "T" { lists.append((operands.count, dir)) }
             break
         }
     }
-    return (operands, dir)
+    return (operands, dir, lists)
 }
 
 // MARK: - member names
@@ -245,7 +380,7 @@ private func tarQuote(_ name: [UInt8]) -> [UInt8] {
 // MARK: - system call helpers over byte names
 
 @inline(__always)
-private func tarWithCName<R>(_ name: [UInt8], _ body: (UnsafePointer<CChar>) -> R) -> R {
+func tarWithCName<R>(_ name: [UInt8], _ body: (UnsafePointer<CChar>) -> R) -> R {
     var z = name
     z.append(0)
     return z.withUnsafeBufferPointer { p in
@@ -340,10 +475,14 @@ final class TarListing {
     let numericOwner: Bool
     /// GNU's running width of "user/group size" (starts at 19 and grows).
     private var ugsWidth = 19
+    /// GNU's running width of the time column (grows with --full-time fractions).
+    private var dateWidth = 16
     var out: OutputWriter
 
-    init(_ ctx: Context, verbose: Int, numericOwner: Bool, toStderr: Bool = false) {
-        self.ctx = ctx; self.verbose = verbose; self.numericOwner = numericOwner
+    let fullTime: Bool
+
+    init(_ ctx: Context, verbose: Int, numericOwner: Bool, toStderr: Bool = false, fullTime: Bool = false) {
+        self.ctx = ctx; self.verbose = verbose; self.numericOwner = numericOwner; self.fullTime = fullTime
         out = toStderr ? ctx.err : ctx.out
     }
 
@@ -369,7 +508,9 @@ final class TarListing {
         out.write(user); out.byte(0x2F); out.write(group); out.byte(ASCII.space)
         out.padded(size, width: ugsWidth - pad + size.utf8.count, leftAlign: false)
         out.byte(ASCII.space)
-        out.write(timeString(h.mtime))
+        let date = fullTime ? tarFullTime(h.mtime, nanoseconds: h.mtimeNanoseconds) : timeString(h.mtime)
+        if date.utf8.count > dateWidth { dateWidth = date.utf8.count }
+        out.padded(date, width: dateWidth, leftAlign: true)
         out.byte(ASCII.space)
         out.write(tarQuote(name))
         if h.typeflag == TarType.symlink {
@@ -418,7 +559,7 @@ final class TarListing {
 /// Reads every entry and hands those selected by `members` (all when
 /// empty) to `body`, with the name as GNU prints it. Archive damage ends
 /// the run with exit 1.
-private func tarReadArchive(_ ctx: Context, _ reader: TarReader, members: [String],
+private func tarReadArchive(_ ctx: Context, _ reader: TarReader, members: [String], config: TarConfig,
                  _ body: (TarHeader, [UInt8]) -> Bool) throws {
     let wanted = members.map { m -> [UInt8] in
         var b = Array(m.utf8)
@@ -434,12 +575,14 @@ private func tarReadArchive(_ ctx: Context, _ reader: TarReader, members: [Strin
                 while name.count > 1, name.last == 0x2F { name.removeLast() }
                 var hit = false
                 for (i, w) in wanted.enumerated() {
-                    if name == w || (name.count > w.count && name[w.count] == 0x2F && Array(name[0..<w.count]) == w) {
+                    if config.wildcards ? tarWildcardMatch(w, name)
+                        : name == w || (name.count > w.count && name[w.count] == 0x2F && Array(name[0..<w.count]) == w) {
                         found[i] = true; hit = true
                     }
                 }
                 if !hit { continue }
             }
+            if config.excludes.excludes(h.name) { continue }
             _ = body(h, h.name)
         }
         reader.finishRecord()
@@ -453,7 +596,13 @@ private func tarReadArchive(_ ctx: Context, _ reader: TarReader, members: [Strin
         case .system(let e): ctx.warn("Read error at byte \(reader.offset): \(e.description)")
         }
     }
+    var hinted = false
     for (i, w) in wanted.enumerated() where !found[i] {
+        if !config.wildcards && config.wildcardsHint && !hinted && tarHasWildcards(w) {
+            hinted = true
+            ctx.note("Pattern matching characters used in file names")
+            ctx.note("Use --wildcards to enable pattern matching, or --no-wildcards to suppress this warning")
+        }
         ctx.warn("\(String(decoding: w, as: UTF8.self)): Not found in archive")
     }
 }
@@ -484,9 +633,14 @@ final class TarCreate {
     private var currentRoot: ConfinedRoot?
 
     private var gzipWriter: TarGzipWriter?
+    private var programWriter: TarProgramWriter?
+    let config: TarConfig
+    private let umaskValue: UInt32
 
-    init(_ ctx: Context, archive: String, verbose: Int, numericOwner: Bool, gzip: Bool = false) throws {
-        self.ctx = ctx; self.numericOwner = numericOwner
+    init(_ ctx: Context, archive: String, verbose: Int, numericOwner: Bool, gzip: Bool = false, config: TarConfig = TarConfig()) throws {
+        self.ctx = ctx; self.numericOwner = numericOwner; self.config = config
+        let m = umask(0); umask(m)
+        umaskValue = UInt32(m)
         opener = PathOpener(procRoot: ctx.procfs.root)
         names = TarNames(ctx, verbose: verbose > 0)
         sanitizer = TarNameSanitizer(ctx)
@@ -509,7 +663,11 @@ final class TarCreate {
                 archiveIdentity = DevIno(st)
             }
         }
-        if gzip {   // tar writes into a pipe; a thread compresses into the archive
+        if let program = config.program {   // the compressor writes the archive
+            let p = try TarProgramWriter(program: program, dest: closeOut ?? .standardOutput)
+            programWriter = p
+            out = OutputWriter(.fd(p.writeFD))
+        } else if gzip {   // tar writes into a pipe; a thread compresses into the archive
             let g = try TarGzipWriter(dest: closeOut ?? .standardOutput, level: 6)
             gzipWriter = g
             out = OutputWriter(.fd(g.writeFD))
@@ -574,15 +732,20 @@ final class TarCreate {
 
     /// Fills the common header fields from a stat.
     func header(_ st: Glibc_stat_t, raw: [UInt8], path: String, type: UInt8) -> TarHeader {
-        var h = TarHeader(name: sanitizer.safe(raw))
+        var h = TarHeader(name: config.absoluteNames ? raw : sanitizer.safe(raw))
         h.typeflag = type
         h.mode = UInt32(st.st_mode) & 0o7777
-        h.uid = UInt64(st.st_uid); h.gid = UInt64(st.st_gid)
+        if let m = config.mode { h.mode = m.apply(h.mode, isDirectory: type == TarType.directory, umask: umaskValue) }
+        let uid = config.ownerID ?? UInt32(st.st_uid), gid = config.groupID ?? UInt32(st.st_gid)
+        h.uid = UInt64(uid); h.gid = UInt64(gid)
         h.mtime = Int64(st.st_mtim.tv_sec)
+        if let t = config.mtime { h.mtime = t.0 }
         if !numericOwner {
-            let t = names.tables(forRoot: currentRoot)
-            if let u = t.users.name(st.st_uid) { h.uname = Array(u.utf8) }
-            if let g = t.groups.name(st.st_gid) { h.gname = Array(g.utf8) }
+            // --owner=NAME names the owner as given; a number is looked up
+            // (GNU: in the host's tables; here in the tables of the files).
+            let t = names.tables(forRoot: config.ownerID != nil || config.groupID != nil ? nil : currentRoot)
+            if let u = config.ownerName ?? t.users.name(uid) { h.uname = Array(u.utf8) }
+            if let g = config.groupName ?? t.groups.name(gid) { h.gname = Array(g.utf8) }
         }
         return h
     }
@@ -596,16 +759,44 @@ final class TarCreate {
 
     func addEntry(_ dir: FileDescriptor, _ base: [UInt8], raw: [UInt8], path: String) {
         let shown = String(decoding: raw, as: UTF8.self)
-        let st: Glibc_stat_t
+        if config.excludes.excludes(raw) { return }
+        var st: Glibc_stat_t
         do { st = try tarLstat(dir, base) } catch {
             ctx.out.flush(); ctx.warn("\(shown): Cannot stat: \(error.description)"); return
         }
-        let fmt = UInt32(st.st_mode) & UInt32(S_IFMT)
+        var fmt = UInt32(st.st_mode) & UInt32(S_IFMT)
+        // -h: what the link resolves to, resolved as a whole path by the
+        // opener (inside the container under /proc/PID/root), then used
+        // through that descriptor only.
+        var followed: FileDescriptor? = nil
+        defer { followed?.close() }
+        if config.dereference && fmt == UInt32(S_IFLNK) {
+            do {
+                let o = try opener.open(path, flags: O_PATH)
+                followed = o.fd
+                st = try o.fd.stat()
+            } catch {
+                let reason = (error as? PathError).map { $0.detail ?? $0.errno.message } ?? ((error as? Errno)?.description ?? "\(error)")
+                ctx.out.flush(); ctx.warn("\(shown): Cannot stat: \(reason)"); return
+            }
+            fmt = UInt32(st.st_mode) & UInt32(S_IFMT)
+        }
+        /// Opens the entry (through the followed link's descriptor with -h).
+        func openEntry(_ flags: Int32) throws(Errno) -> FileDescriptor {
+            if followed != nil {
+                // The same path again, checked below to be the same inode.
+                do { return try opener.open(path, flags: (flags & ~O_NOFOLLOW) | O_NOATIME).fd } catch { throw error.errno }
+            }
+            return try tarOpenNoAtime(dir, base, flags)
+        }
         let key = DevIno(st)
         if key == archiveIdentity {
             ctx.note("\(shown): file is the archive; not dumped"); return
         }
-        if fmt != UInt32(S_IFDIR), st.st_nlink > 1, let first = links[key] {
+        // With -h, a file reached twice (through links) is stored once and
+        // then as a hard link to it, as GNU does.
+        let linkable = st.st_nlink > 1 || config.dereference
+        if fmt != UInt32(S_IFDIR), linkable, let first = links[key] {
             var h = header(st, raw: raw, path: path, type: TarType.hardLink)
             h.linkname = first
             emit(h)
@@ -614,7 +805,7 @@ final class TarCreate {
         switch fmt {
         case UInt32(S_IFREG):
             let fd: FileDescriptor
-            do { fd = try tarOpenNoAtime(dir, base, O_RDONLY | O_NOFOLLOW | O_NONBLOCK) } catch {
+            do { fd = try openEntry(O_RDONLY | O_NOFOLLOW | O_NONBLOCK) } catch {
                 ctx.out.flush(); ctx.warn("\(shown): Cannot open: \(error.description)"); return
             }
             defer { fd.close() }
@@ -624,7 +815,7 @@ final class TarCreate {
             }
             var h = header(fst, raw: raw, path: path, type: TarType.regular)
             h.size = UInt64(max(0, fst.st_size))
-            if fst.st_nlink > 1 { links[key] = h.name }
+            if fst.st_nlink > 1 || config.dereference { links[key] = h.name }
             emit(h)
             copyData(fd, size: h.size, shown: shown)
             // GNU tar's check: the file grew or was rewritten meanwhile.
@@ -634,7 +825,7 @@ final class TarCreate {
             }
         case UInt32(S_IFDIR):
             let fd: FileDescriptor
-            do { fd = try tarOpenNoAtime(dir, base, O_RDONLY | O_DIRECTORY | O_NOFOLLOW) } catch {
+            do { fd = try openEntry(O_RDONLY | O_DIRECTORY | O_NOFOLLOW) } catch {
                 ctx.out.flush(); ctx.warn("\(shown): Cannot open: \(error.description)"); return
             }
             addDirectory(fd: fd, st: st, raw: raw, path: path)
@@ -746,6 +937,7 @@ final class TarCreate {
         pad(Int(end))
         out.flush()
         try gzipWriter?.finish()
+        try programWriter?.finish()
         if let fd = closeOut {
             let failure = out.failure
             fd.close()
@@ -784,8 +976,14 @@ final class TarExtract {
     private var parentCache: (components: [[UInt8]], fd: FileDescriptor)?
     private let buffer: UnsafeMutableRawBufferPointer
 
-    init(_ ctx: Context, directory: String, sameOwner: Bool, samePermissions: Bool, touch: Bool, numericOwner: Bool) throws {
-        self.ctx = ctx; destPath = directory
+    let config: TarConfig
+    /// With -P: the destination's components below `dest`, which is then
+    /// the root DIR is in (the container's, or `/`).
+    private var destComponents: [[UInt8]] = []
+
+    init(_ ctx: Context, directory: String, sameOwner: Bool, samePermissions: Bool, touch: Bool, numericOwner: Bool,
+         config: TarConfig = TarConfig()) throws {
+        self.ctx = ctx; destPath = directory; self.config = config
         self.sameOwner = sameOwner; self.samePermissions = samePermissions
         self.touch = touch; self.numericOwner = numericOwner
         let opener = PathOpener(procRoot: ctx.procfs.root)
@@ -793,7 +991,18 @@ final class TarExtract {
         do { opened = try opener.open(directory, flags: O_PATH | O_DIRECTORY) } catch {
             throw ToolError.failure("\(directory): Cannot open: \(error.description)")
         }
-        dest = opened.fd
+        if config.absoluteNames {
+            // -P: names are taken from the root DIR is in, so `/etc/x` in a
+            // container's directory lands in the container's /etc.
+            let root: Int32
+            if let r = opened.root { root = fcntl(r.fd.rawValue, F_DUPFD_CLOEXEC, 0) } else { root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC) }
+            guard root >= 0 else { throw ToolError.failure("\(directory): Cannot open: \(Errno.current.description)") }
+            opened.fd.close()
+            dest = FileDescriptor(rawValue: root)
+            destComponents = Ustar.components(Array(opened.inner.utf8)) ?? []
+        } else {
+            dest = opened.fd
+        }
         let m = umask(0); umask(m)
         umaskValue = m
         sanitizer = TarNameSanitizer(ctx)
@@ -844,6 +1053,7 @@ final class TarExtract {
     /// (The parent cache stays valid: what is removed is inside the cached
     /// parent, and a member in another directory walks afresh.)
     private func remove(_ dir: FileDescriptor, _ name: [UInt8]) -> Bool {
+        if config.oldFiles == .keep { return false }   // -k: the EEXIST is reported
         if tarWithCName(name, { unlinkat(dir.rawValue, $0, 0) }) == 0 { return true }
         if errno == EISDIR || errno == EPERM {
             return tarWithCName(name, { unlinkat(dir.rawValue, $0, AT_REMOVEDIR) }) == 0
@@ -875,10 +1085,32 @@ final class TarExtract {
     }
 
     /// Extracts one member; false if it failed (already reported).
-    func extract(_ h: TarHeader, name raw: [UInt8], reader: TarReader) -> Bool {
+    /// The components of a member name below `dest`: without -P, nil for
+    /// a name with `..`; with -P, absolute names start at the root and `..`
+    /// is resolved in the text, never above the root.
+    func memberComponents(_ raw: [UInt8]) -> [[UInt8]]? {
+        if !config.absoluteNames { return Ustar.components(raw) }
+        if raw.contains(0) { return nil }
+        var out = raw.first == 0x2F ? [] : destComponents
+        for c in raw.split(separator: 0x2F, omittingEmptySubsequences: true) {
+            if c.elementsEqual([0x2E]) { continue }
+            if c.elementsEqual([0x2E, 0x2E]) { if !out.isEmpty { out.removeLast() }; continue }
+            out.append(Array(c))
+        }
+        return out
+    }
+
+    /// `name` without its first --strip-components components (nil: fewer).
+    func stripped(_ name: [UInt8]) -> [UInt8]? {
+        if config.stripComponents == 0 { return name }
+        return tarStrippedPrefix(name, config.stripComponents).map { Array(name[$0...]) }
+    }
+
+    func extract(_ h: TarHeader, name original: [UInt8], reader: TarReader) -> Bool {
+        guard let raw = stripped(original) else { return true }
         let shown = String(decoding: raw, as: UTF8.self)
-        _ = sanitizer.safe(raw)
-        guard let comps = Ustar.components(raw) else {
+        if !config.absoluteNames { _ = sanitizer.safe(raw) }
+        guard let comps = memberComponents(raw) else {
             ctx.out.flush(); ctx.warn("\(shown): Member name contains '..'")
             return false
         }
@@ -892,9 +1124,18 @@ final class TarExtract {
         }
         var h = h
         if h.typeflag == TarType.gnuDumpDir { h.typeflag = TarType.directory }
+        if config.oldFiles == .skip, comps.isEmpty ? !config.absoluteNames
+            : (try? parent(comps)).map({ (try? tarLstat($0, comps[comps.count - 1])) != nil }) == true {
+            if config.verbose {
+                var n = raw
+                while n.count > 1, n.last == 0x2F { n.removeLast() }
+                ctx.out.flush(); ctx.note("\(String(decoding: n, as: UTF8.self)): skipping existing file")
+            }
+            return true
+        }
         if comps.isEmpty {
             // `./` or `/`: the destination itself. Only a directory applies.
-            if h.typeflag == TarType.directory, let st = try? dest.stat() {
+            if h.typeflag == TarType.directory, !config.absoluteNames, config.oldFiles != .keep, let st = try? dest.stat() {
                 delayed.append(([], shown, h, DevIno(st)))
             }
             return true
@@ -909,6 +1150,8 @@ final class TarExtract {
             var r = tarWithCName(base) { mkdirat(dir.rawValue, $0, 0o700) }
             if r != 0 && errno == EEXIST {
                 if let st = try? tarLstat(dir, base), UInt32(st.st_mode) & UInt32(S_IFMT) == UInt32(S_IFDIR) {
+                    // -k: a directory that exists keeps its attributes (GNU).
+                    if config.oldFiles == .keep { return true }
                     r = 0
                 } else if remove(dir, base) {
                     r = tarWithCName(base) { mkdirat(dir.rawValue, $0, 0o700) }
@@ -935,12 +1178,12 @@ final class TarExtract {
             defer { fd.close() }
             setAttributes(fd, h, shown: shown, symlink: true)
         case TarType.hardLink:
-            let target = h.linkname
-            guard let tcomps = Ustar.components(target), !tcomps.isEmpty else {
+            let target = stripped(h.linkname) ?? h.linkname
+            guard let tcomps = memberComponents(target), !tcomps.isEmpty else {
                 ctx.out.flush(); ctx.warn("\(shown): Cannot hard link to '\(String(decoding: target, as: UTF8.self))': invalid link target")
                 return false
             }
-            _ = sanitizer.safe(target, what: "hard link targets")
+            if !config.absoluteNames { _ = sanitizer.safe(target, what: "hard link targets") }
             let tdir: FileDescriptor
             do { tdir = try openDirectory(tcomps.dropLast()[...], create: false) } catch {
                 fail(shown, "Cannot hard link to '\(String(decoding: target, as: UTF8.self))'", error); return false
@@ -1004,9 +1247,21 @@ final class TarExtract {
     private func extractFile(_ dir: FileDescriptor, _ base: [UInt8], _ h: TarHeader, shown: String, reader: TarReader) -> Bool {
         let flags = O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW
         var fd: FileDescriptor
-        do { fd = try tarOpen(dir, base, flags, mode: 0o600) } catch {
-            guard error == .exists, remove(dir, base) else { fail(shown, "Cannot open", error); return false }
-            do { fd = try tarOpen(dir, base, flags, mode: 0o600) } catch { fail(shown, "Cannot open", error); return false }
+        // --overwrite: a regular file with one link is rewritten in place
+        // (opened without following a symlink, checked, then truncated).
+        fd = FileDescriptor(rawValue: -1)
+        if config.oldFiles == .overwrite, let probe = try? tarOpen(dir, base, O_PATH | O_NOFOLLOW) {
+            if let st = try? probe.stat(), st.st_mode & S_IFMT == S_IFREG, st.st_nlink == 1,
+               let w = try? tarOpen(dir, base, O_WRONLY | O_NOFOLLOW | O_NONBLOCK) {
+                if let st2 = try? w.stat(), DevIno(st2) == DevIno(st), ftruncate(w.rawValue, 0) == 0 { fd = w } else { w.close() }
+            }
+            probe.close()
+        }
+        if fd.rawValue < 0 {
+            do { fd = try tarOpen(dir, base, flags, mode: 0o600) } catch {
+                guard error == .exists, remove(dir, base) else { fail(shown, "Cannot open", error); return false }
+                do { fd = try tarOpen(dir, base, flags, mode: 0o600) } catch { fail(shown, "Cannot open", error); return false }
+            }
         }
         defer { fd.close() }
         var ok = true

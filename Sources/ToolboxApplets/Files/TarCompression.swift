@@ -59,8 +59,9 @@ final class TarInput: @unchecked Sendable {
     private var gzipError: GzipError?
     private var readError: Errno?
 
-    /// Recognises the compression by magic number (`gzip` forces gzip).
-    init(archive: FileDescriptor, gzip: Bool) throws {
+    /// Recognises the compression by magic number (`gzip` forces gzip,
+    /// `program` (-j, -J, --zstd) that program).
+    init(archive: FileDescriptor, gzip: Bool, program forced: String? = nil) throws {
         fd = archive
         var head = [UInt8](repeating: 0, count: 6)
         var have = 0
@@ -73,7 +74,9 @@ final class TarInput: @unchecked Sendable {
         }
         head.removeLast(head.count - have)
         func starts(_ m: [UInt8]) -> Bool { head.count >= m.count && Array(head[0..<m.count]) == m }
-        if gzip || starts([0x1F, 0x8B]) {
+        if let forced {
+            try startProgram(forced, archive, head)
+        } else if gzip || starts([0x1F, 0x8B]) {
             startGzip(archive, head)
         } else if starts([0x42, 0x5A, 0x68]) {
             try startProgram("bzip2", archive, head)
@@ -86,7 +89,7 @@ final class TarInput: @unchecked Sendable {
         }
     }
 
-    private func makePipe() throws -> (FileDescriptor, FileDescriptor) {
+    static func makePipe() throws -> (FileDescriptor, FileDescriptor) {
         var fds: [Int32] = [0, 0]
         guard pipe(&fds) == 0 else { throw ToolError.failure("pipe", Errno.current) }
         for f in fds { _ = fcntl(f, F_SETFD, FD_CLOEXEC) }
@@ -120,7 +123,7 @@ final class TarInput: @unchecked Sendable {
     }
 
     /// The program's path on PATH, or nil.
-    private static func find(_ program: String) -> String? {
+    static func find(_ program: String) -> String? {
         let path = getenv("PATH").map { String(cString: $0) } ?? "/usr/bin:/bin"
         for dir in path.split(separator: ":") {
             let candidate = "\(dir)/\(program)"
@@ -134,17 +137,9 @@ final class TarInput: @unchecked Sendable {
         guard let exe = Self.find(name) else {
             throw ToolError(exitCode: 2, message: "\(name): Cannot exec: No such file or directory\ntar: Error is not recoverable: exiting now")
         }
-        let (inR, inW) = try makePipe()
-        let (outR, outW) = try makePipe()
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_adddup2(&actions, inR.rawValue, 0)
-        posix_spawn_file_actions_adddup2(&actions, outW.rawValue, 1)
-        let argv = [exe, "-dc"]
-        var cargs = argv.map { strdup($0) } + [nil]
-        defer { for p in cargs { free(p) } }
-        let rc = posix_spawn(&child, exe, &actions, nil, &cargs, environ)
+        let (inR, inW) = try Self.makePipe()
+        let (outR, outW) = try Self.makePipe()
+        let rc = tarSpawnFilter(exe, "-dc", stdin: inR, stdout: outW, pid: &child)
         inR.close(); outW.close()
         if rc != 0 {
             inW.close(); outR.close()
@@ -192,4 +187,56 @@ final class TarInput: @unchecked Sendable {
         }
         return nil
     }
+}
+
+/// `tar -cj`, `-cJ`, `--zstd -c`: tar writes into a pipe read by the
+/// external compressor, whose output is the archive (GNU tar does the same).
+final class TarProgramWriter {
+    let writeFD: FileDescriptor
+    private var child: pid_t = 0
+    let name: String
+
+    init(program: String, dest: FileDescriptor) throws {
+        name = program
+        guard let exe = TarInput.find(program) else {
+            throw ToolError(exitCode: 2, message: "\(program): Cannot exec: No such file or directory\ntar: Error is not recoverable: exiting now")
+        }
+        let (r, w) = try TarInput.makePipe()
+        let rc = tarSpawnFilter(exe, "-c", stdin: r, stdout: dest, pid: &child)
+        r.close()
+        if rc != 0 {
+            w.close()
+            throw ToolError(exitCode: 2, message: "\(program): Cannot exec: \(Errno(rc).description)\ntar: Error is not recoverable: exiting now")
+        }
+        writeFD = w
+    }
+
+    /// Closes the pipe and waits for the compressor (bounded: 60 s after
+    /// the end of input, then SIGKILL); its failure is GNU's report.
+    func finish() throws {
+        writeFD.close()
+        var status: Int32 = 0
+        var waited = 0
+        while waitpid(child, &status, WNOHANG) == 0 {
+            if waited >= 60_000 { kill(child, SIGKILL); _ = waitpid(child, &status, 0); break }
+            usleep(5_000); waited += 5
+        }
+        if status != 0 {
+            let code = (status & 0x7F) == 0 ? (status >> 8) & 0xFF : 128 + (status & 0x7F)
+            throw ToolError(exitCode: 2, message: "Child returned status \(code)\ntar: Error is not recoverable: exiting now")
+        }
+    }
+}
+
+/// Starts `exe option` with the given stdin and stdout (posix_spawn);
+/// 0 or the error number.
+private func tarSpawnFilter(_ exe: String, _ option: String, stdin: FileDescriptor, stdout: FileDescriptor, pid: inout pid_t) -> Int32 {
+    var actions = posix_spawn_file_actions_t()
+    posix_spawn_file_actions_init(&actions)
+    defer { posix_spawn_file_actions_destroy(&actions) }
+    posix_spawn_file_actions_adddup2(&actions, stdin.rawValue, 0)
+    posix_spawn_file_actions_adddup2(&actions, stdout.rawValue, 1)
+    var cargs: [UnsafeMutablePointer<CChar>?] = [strdup(exe), strdup(option), nil]
+    defer { for p in cargs { free(p) } }
+    return posix_spawn(&pid, exe, &actions, nil, &cargs, environ)
 }
