@@ -6,6 +6,7 @@ let fuzzTargets: [FuzzTarget] = [
     cmdlineFuzzTarget,
     findFuzzTarget,
     inflateFuzzTarget,
+    lsColorsFuzzTarget,
     netlinkFuzzTarget,
     optionsFuzzTarget,
     passwdFuzzTarget,
