@@ -21,13 +21,11 @@ public struct LsColors: Equatable, Sendable {
     /// `ln=target`: colour symlinks as the file they point to.
     public var linkAsTarget = false
 
+    /// Matched case-insensitively, the latest definition first (coreutils
+    /// 9.1; 9.2 made suffixes differing only in case exact).
     public struct Suffix: Equatable, Sendable {
         public var suffix: [UInt8]
         public var sequence: [UInt8]
-        /// Compare case-sensitively (another entry differs only in case).
-        public var exact = false
-        /// Shadowed by an earlier entry: never matches.
-        public var ignored = false
     }
 
     /// GNU's built-in colours (used when LS_COLORS is unset or empty).
@@ -137,26 +135,9 @@ public struct LsColors: Equatable, Sendable {
             for i in 0..<LsColorSlot.allCases.count where LsColorSlot.labels[2 * i] == l0 && LsColorSlot.labels[2 * i + 1] == l1 {
                 slot = i; break
             }
-            guard slot >= 0 else { return .failure(.unrecognizedPrefix([l0, l1])) }
-            guard let seq = funky(false) else { return .failure(.unparsable) }
+            // GNU 9.1 names the label also when its value is malformed.
+            guard slot >= 0, let seq = funky(false) else { return .failure(.unrecognizedPrefix([l0, l1])) }
             c.slots[slot] = seq
-        }
-        // Later definitions shadow earlier ones; entries that differ only in
-        // case are compared exactly unless they share a sequence (GNU).
-        let s = c.suffixes.count
-        for i in 0..<s {
-            var caseIgnored = false
-            for j in (i + 1)..<max(s, i + 1) where !c.suffixes[j].ignored && c.suffixes[i].suffix.count == c.suffixes[j].suffix.count {
-                if c.suffixes[i].suffix == c.suffixes[j].suffix { c.suffixes[j].ignored = true }
-                else if asciiCaseEqual(c.suffixes[i].suffix, c.suffixes[j].suffix) {
-                    if caseIgnored { c.suffixes[j].ignored = true }
-                    else if c.suffixes[i].sequence == c.suffixes[j].sequence {
-                        c.suffixes[j].ignored = true; caseIgnored = true
-                    } else {
-                        c.suffixes[i].exact = true; c.suffixes[j].exact = true
-                    }
-                }
-            }
         }
         if let l = c.slots[LsColorSlot.link.rawValue], l == Array("target".utf8) { c.linkAsTarget = true }
         return .success(c)
@@ -164,13 +145,6 @@ public struct LsColors: Equatable, Sendable {
 }
 
 @inline(__always) func asciiLower(_ b: UInt8) -> UInt8 { b >= 0x41 && b <= 0x5A ? b | 0x20 : b }
-
-/// c_strncasecmp over equal-length byte strings.
-func asciiCaseEqual(_ a: [UInt8], _ b: [UInt8]) -> Bool {
-    guard a.count == b.count else { return false }
-    for i in a.indices where asciiLower(a[i]) != asciiLower(b[i]) { return false }
-    return true
-}
 
 /// The `*SUFFIX` entries bucketed by their last byte (lower-cased), so a
 /// name is compared only with the suffixes that can match it; within a
@@ -182,14 +156,11 @@ public struct LsSuffixIndex {
     public init(_ c: LsColors) {
         suffixes = c.suffixes
         buckets = Array(repeating: [], count: 256)
-        for (i, s) in suffixes.enumerated() where !s.ignored {
+        for (i, s) in suffixes.enumerated() {
             if let last = s.suffix.last {
-                if s.exact { buckets[Int(last)].append(Int32(i)) }
-                else {
-                    let lo = asciiLower(last)
-                    buckets[Int(lo)].append(Int32(i))
-                    if lo >= 0x61 && lo <= 0x7A { buckets[Int(lo - 0x20)].append(Int32(i)) }
-                }
+                let lo = asciiLower(last)
+                buckets[Int(lo)].append(Int32(i))
+                if lo >= 0x61 && lo <= 0x7A { buckets[Int(lo - 0x20)].append(Int32(i)) }
             } else {
                 for b in 0..<256 { buckets[b].append(Int32(i)) }
             }
@@ -212,11 +183,7 @@ public struct LsSuffixIndex {
             if len > name.count { continue }
             let base = name.count - len
             var ok = true
-            if s.exact {
-                for k in 0..<len where name[base + k] != s.suffix[k] { ok = false; break }
-            } else {
-                for k in 0..<len where asciiLower(name[base + k]) != asciiLower(s.suffix[k]) { ok = false; break }
-            }
+            for k in 0..<len where asciiLower(name[base + k]) != asciiLower(s.suffix[k]) { ok = false; break }
             if ok { return Int(i) }
         }
         return nil

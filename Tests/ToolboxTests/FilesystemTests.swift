@@ -144,6 +144,11 @@ final class FilesystemLiveTests: XCTestCase {
         XCTAssertTrue(f.out.contains(" only-inside -> /app/run.sh*\n"), f.out)
         XCTAssertTrue(f.out.contains(" root-link -> //\n"), f.out)
         XCTAssertTrue(f.out.contains(" data/\n"), f.out)
+        // -L and colours follow links inside the container too.
+        let l = try toolbox(.full, ["ls", "-LF", proot + "/app"])
+        XCTAssertTrue(l.out.contains("\nonly-inside*\n"), l.out)
+        let c = try toolbox(.full, ["ls", "--color=always", "-l", proot + "/app"], env: ["LS_COLORS": "ex=32:or=31:ln=target"])
+        XCTAssertTrue(c.out.contains(" \u{1b}[32monly-inside\u{1b}[0m -> \u{1b}[32m/app/run.sh\u{1b}[0m\n"), c.out)
         try checkConfinedReads(.full)
     }
 

@@ -47,10 +47,10 @@ let lsApplet = Applet(spec: AppletSpec(
         .flag("f", nil, "like -aU, and no -l, -s or colour"),
         .flag("X", nil, "sort by extension"),
         .flag("v", nil, "natural sort of version numbers within names"),
-        .value(nil, "sort", "WORD", "none (-U), size (-S), time (-t), version (-v), extension (-X), name, width"),
+        .value(nil, "sort", "WORD", "none (-U), size (-S), time (-t), version (-v), extension (-X), width"),
         .flag("c", nil, "use the status change time (-l shows it, -t sorts by it; alone: sort by it)"),
         .flag("u", nil, "use the access time (as -c)"),
-        .value(nil, "time", "WORD", "atime/access/use (-u), ctime/status (-c), mtime/modification, birth/creation"),
+        .value(nil, "time", "WORD", "atime/access/use (-u), ctime/status (-c), birth/creation"),
         .value(nil, "time-style", "STYLE", "full-iso, long-iso, iso, locale, or +FORMAT (strftime with %N; a newline splits old/recent formats)"),
         .flag(nil, "full-time", "like -l --time-style=full-iso"),
         .flag(nil, "group-directories-first", "list directories (and links to them) before other files"),
@@ -231,7 +231,7 @@ func runLs(_ ctx: Context, _ args: [String]) throws -> Int32 {
         case "v": sortOpt = .version
         case "width": widthOpt = try lsWidth(v, "invalid line width")
         case "x": formatOpt = .across
-        case "B": o.ignore += ["*~", ".*~"]
+        case "ignore-backups": o.ignore += ["*~", ".*~"]
         case "C": formatOpt = .columns
         case "classify":
             let w = v.isEmpty ? 1 : try lsArgmatch(v, "--classify", lsWhen)
@@ -250,13 +250,14 @@ func runLs(_ ctx: Context, _ args: [String]) throws -> Int32 {
         case "X": sortOpt = .ext
         case "1": if formatOpt != .long { formatOpt = .one }
         case "sort":
-            sortOpt = try lsArgmatch(v, "--sort", [("none", LsSort.none), ("size", .size), ("time", .time), ("version", .version),
-                                                   ("extension", .ext), ("name", .name), ("width", .width)])
+            // coreutils 9.1's words (9.2 added "name").
+            sortOpt = try lsArgmatch(v, "--sort", [("none", LsSort.none), ("time", .time), ("size", .size), ("extension", .ext),
+                                                   ("version", .version), ("width", .width)])
         case "group-directories-first": o.dirsFirst = true
         case "time":
+            // coreutils 9.1's words (9.2 added "mtime", "modification").
             o.time = try lsArgmatch(v, "--time", [("atime", LsTime.atime), ("access", .atime), ("use", .atime), ("ctime", .ctime),
-                                                  ("status", .ctime), ("mtime", .mtime), ("modification", .mtime),
-                                                  ("birth", .birth), ("creation", .birth)])
+                                                  ("status", .ctime), ("birth", .birth), ("creation", .birth)])
             explicitTime = true
         case "format":
             formatOpt = try lsArgmatch(v, "--format", [("verbose", LsFormat.long), ("long", .long), ("commas", .commas),
@@ -340,7 +341,11 @@ func lsTimeFormats(_ option: String?) throws(ToolError) -> (old: String, recent:
     if style.hasPrefix("+") {
         style.removeFirst()
         let parts = style.split(separator: "\n", omittingEmptySubsequences: false)
-        if parts.count > 2 { throw ToolError(exitCode: ExitCode.usage, message: "invalid time style format '\(style)'") }
+        if parts.count > 2 {
+            var q: [UInt8] = []
+            style.withUTF8 { NameQuoter(.locale).quote($0, into: &q) }
+            throw ToolError(exitCode: ExitCode.usage, message: "invalid time style format \(String(decoding: q, as: UTF8.self))")
+        }
         return (String(parts[0]), String(parts.count == 2 ? parts[1] : parts[0]))
     }
     let table: [(String, Int)] = [("full-iso", 0), ("long-iso", 1), ("iso", 2), ("locale", 3)]
@@ -434,7 +439,7 @@ final class LsRun {
     /// Whether entries need lstat.
     var needStat: Bool {
         o.long || o.sort == .time || o.sort == .size || o.indicator != .none || o.blockSize || o.inode
-            || o.colors != nil || o.dirsFirst || o.deref == .always
+            || o.colors != nil || o.dirsFirst
     }
 
     func finish() {
@@ -1005,7 +1010,7 @@ final class LsRun {
             if o.inode { inoW = max(inoW, e[i].statOK ? digits(e[i].ino) : 1) }
             blocks &+= UInt64(max(0, e[i].blocks))
         }
-        if o.blockSize || o.long {
+        if o.blockSize {
             for x in order.map({ e[$0] }) + widthAlso { blkW = max(blkW, blocksText(x).utf8.count) }
         }
         if total {
