@@ -23,7 +23,7 @@ public struct Option: Sendable {
     /// A long option whose argument may be given inline only (`--color[=WHEN]`);
     /// without one its value is "". As a short option it takes no argument.
     public static func optionalValue(_ short: Character?, _ long: String, _ argument: String, _ help: String) -> Option {
-        Option(short: short, long: long, argument: "[" + argument + "]", help: help)
+        Option(short: short, long: long, argument: "[=" + argument + "]", help: help)
     }
 }
 
@@ -73,7 +73,7 @@ public struct AppletSpec: Sendable {
                     throw .usage("unrecognized option '--\(name)'\(tryHelp)")
                 }
                 let opt = options[index]
-                if opt.argument?.hasPrefix("[") == true {
+                if opt.argument?.hasPrefix("[=") == true {
                     // An optional argument (`--color[=WHEN]`): only inline.
                     result.add(opt.key, inline.map { String($0) } ?? "")
                 } else if let placeholder = opt.argument {
@@ -95,7 +95,7 @@ public struct AppletSpec: Sendable {
                     throw .usage("invalid option -- '\(c)'\(tryHelp)")
                 }
                 let opt = options[index]
-                if let placeholder = opt.argument, !placeholder.hasPrefix("[") {
+                if let placeholder = opt.argument, !placeholder.hasPrefix("[=") {
                     if j < letters.endIndex { result.add(opt.key, String(letters[j...])) }
                     else if i < arguments.count { result.add(opt.key, arguments[i]); i += 1 }
                     else { throw .usage("option requires an argument -- '\(c)' (\(placeholder))\(tryHelp)") }
@@ -141,7 +141,7 @@ public struct AppletSpec: Sendable {
             var left = "  "
             if let c = o.short { left += "-\(c)" + (o.long != nil ? ", " : "") } else { left += "    " }
             if let l = o.long {
-                left += "--\(l)" + (o.argument.map { $0.hasPrefix("[") ? "[=" + $0.dropFirst() : "=\($0)" } ?? "")
+                left += "--\(l)" + (o.argument.map { $0.hasPrefix("[=") ? $0 : "=\($0)" } ?? "")
             }
             else if let a = o.argument { left += " \(a)" }
             rows.append((left, o.help))
