@@ -40,11 +40,11 @@ public func modeString(_ mode: UInt32, into s: inout [UInt8]) {
 /// GNU human_readable with human_ceiling | human_autoscale | base 1024 and
 /// no "B"/"i" suffix, as `ls -h` prints sizes: 1023, 1.0K, 1.5K, 10K, 1.1M.
 /// `value` is in units of `unit` bytes (512 for block counts).
-public func humanSize(_ value: UInt64, unit: UInt64 = 1) -> String {
+/// With `base` 1000 (ls --si) the powers are of 1000 and kilo is `k`.
+public func humanSize(_ value: UInt64, unit: UInt64 = 1, base: UInt64 = 1024) -> String {
     // Work in bytes with exact remainders (values fit: sizes < 2^63).
     var amt = value &* unit
     if value != 0 && amt / value != unit { amt = UInt64.max }
-    let base: UInt64 = 1024
     var tenths: UInt64 = 0, rounding: UInt64 = 0, exponent = 0
     let suffixes: [Character] = ["K", "M", "G", "T", "P", "E", "Z", "Y"]
     var out = ""
@@ -77,7 +77,7 @@ public func humanSize(_ value: UInt64, unit: UInt64 = 1) -> String {
         }
     }
     var s = String(amt) + out
-    if exponent > 0 { s.append(suffixes[exponent - 1]) }
+    if exponent > 0 { s.append(base == 1000 && exponent == 1 ? "k" : suffixes[exponent - 1]) }
     return s
 }
 

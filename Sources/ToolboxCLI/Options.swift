@@ -20,6 +20,11 @@ public struct Option: Sendable {
     public static func value(_ short: Character?, _ long: String? = nil, _ argument: String, _ help: String) -> Option {
         Option(short: short, long: long, argument: argument, help: help)
     }
+    /// A long option whose argument may be given inline only (`--color[=WHEN]`);
+    /// without one its value is "". As a short option it takes no argument.
+    public static func optionalValue(_ short: Character?, _ long: String, _ argument: String, _ help: String) -> Option {
+        Option(short: short, long: long, argument: "[=" + argument + "]", help: help)
+    }
 }
 
 /// An applet's declaration: name, summary, usage line(s), option table.
@@ -68,7 +73,10 @@ public struct AppletSpec: Sendable {
                     throw .usage("unrecognized option '--\(name)'\(tryHelp)")
                 }
                 let opt = options[index]
-                if let placeholder = opt.argument {
+                if opt.argument?.hasPrefix("[=") == true {
+                    // An optional argument (`--color[=WHEN]`): only inline.
+                    result.add(opt.key, inline.map { String($0) } ?? "")
+                } else if let placeholder = opt.argument {
                     if let inline { result.add(opt.key, String(inline)) }
                     else if i < arguments.count { result.add(opt.key, arguments[i]); i += 1 }
                     else { throw .usage("option '--\(opt.long!)' requires an argument \(placeholder)\(tryHelp)") }
@@ -87,7 +95,7 @@ public struct AppletSpec: Sendable {
                     throw .usage("invalid option -- '\(c)'\(tryHelp)")
                 }
                 let opt = options[index]
-                if let placeholder = opt.argument {
+                if let placeholder = opt.argument, !placeholder.hasPrefix("[=") {
                     if j < letters.endIndex { result.add(opt.key, String(letters[j...])) }
                     else if i < arguments.count { result.add(opt.key, arguments[i]); i += 1 }
                     else { throw .usage("option requires an argument -- '\(c)' (\(placeholder))\(tryHelp)") }
@@ -132,7 +140,9 @@ public struct AppletSpec: Sendable {
         for o in options {
             var left = "  "
             if let c = o.short { left += "-\(c)" + (o.long != nil ? ", " : "") } else { left += "    " }
-            if let l = o.long { left += "--\(l)" + (o.argument.map { "=\($0)" } ?? "") }
+            if let l = o.long {
+                left += "--\(l)" + (o.argument.map { $0.hasPrefix("[=") ? $0 : "=\($0)" } ?? "")
+            }
             else if let a = o.argument { left += " \(a)" }
             rows.append((left, o.help))
         }

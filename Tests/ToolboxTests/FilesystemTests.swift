@@ -144,6 +144,12 @@ final class FilesystemLiveTests: XCTestCase {
         XCTAssertTrue(f.out.contains(" only-inside -> /app/run.sh*\n"), f.out)
         XCTAssertTrue(f.out.contains(" root-link -> //\n"), f.out)
         XCTAssertTrue(f.out.contains(" data/\n"), f.out)
+        // -L and colours follow links inside the container too.
+        let l = try toolbox(.full, ["ls", "-LF", proot + "/app"])
+        XCTAssertTrue(l.out.contains("\nonly-inside*\n"), l.out)
+        let c = try toolbox(.full, ["ls", "--color=always", "-l", proot + "/app"], env: ["LS_COLORS": "ex=32:or=31:ln=target"])
+        // (run.sh is setuid inside: GNU's su colour, for the link too with ln=target)
+        XCTAssertTrue(c.out.contains(" \u{1b}[37;41monly-inside\u{1b}[0m -> \u{1b}[37;41m/app/run.sh\u{1b}[0m\n"), c.out)
         try checkConfinedReads(.full)
     }
 

@@ -10,6 +10,7 @@ let fuzzTargets: [FuzzTarget] = [
     httpFuzzTarget,
     inflateFuzzTarget,
     limitsFuzzTarget,
+    lsColorsFuzzTarget,
     mountinfoFuzzTarget,
     netlinkFuzzTarget,
     optionsFuzzTarget,
