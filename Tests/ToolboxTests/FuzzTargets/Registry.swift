@@ -9,6 +9,7 @@ let fuzzTargets: [FuzzTarget] = [
     netlinkFuzzTarget,
     optionsFuzzTarget,
     passwdFuzzTarget,
+    rtnetlinkFuzzTarget,
     statFuzzTarget,
     statusFuzzTarget,
     tarFuzzTarget,
