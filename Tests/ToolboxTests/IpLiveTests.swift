@@ -170,7 +170,7 @@ final class IpLiveTests: XCTestCase {
         let target = Self.run("pgrep -P \(pid) sleep || echo \(pid)").out.split(separator: "\n").first.map(String.init) ?? "\(pid)"
         // Not `ip addr` in full: from B, iproute2 names the peer namespace A
         // (`link-netns NAME`, from /run/netns), which toolbox never does (docs/ip.md).
-        for args in [["-4", "addr"], ["route"], ["-j", "link"], ["-s", "link", "show", "dev", "lo"]] {
+        for args in [["-br", "addr"], ["route"], ["-j", "link"], ["-s", "link", "show", "dev", "lo"]] {
             let t = try runProcess("/usr/bin/nsenter", ["--net=/proc/\(target)/ns/net", "ip"] + args, environment: env)
             let o = try runProcess(try toolboxBinary(), ["ip", "--pid", target] + args, environment: env)
             XCTAssertEqual(o, t, "--pid \(target) \(args)")
