@@ -28,6 +28,7 @@ public let applets: [Applet] = [
     hostnameApplet,
     idApplet,
     inspectApplet,
+    ipApplet,
     killApplet,
     lessApplet,
     lsApplet,

@@ -83,8 +83,13 @@ public final class NetNamespace {
 
     /// The namespace of `/proc/PID/ns/net` under `procRoot`. When it is the
     /// caller's own namespace, nothing is entered.
-    public init(pid: Int32, procRoot: String = "/proc") throws(Errno) {
-        let t = try FileDescriptor.open("\(procRoot)/\(pid)/ns/net", O_RDONLY)
+    public convenience init(pid: Int32, procRoot: String = "/proc") throws(Errno) {
+        try self.init(path: "\(procRoot)/\(pid)/ns/net")
+    }
+
+    /// The namespace of a namespace file (/proc/PID/ns/net, /run/netns/NAME).
+    public init(path: String) throws(Errno) {
+        let t = try FileDescriptor.open(path, O_RDONLY)
         let o: FileDescriptor
         do { o = try FileDescriptor.open("/proc/self/ns/net", O_RDONLY) } catch { t.close(); throw error }
         let a = try t.stat(), b = try o.stat()

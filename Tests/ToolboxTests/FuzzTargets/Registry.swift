@@ -17,6 +17,7 @@ let fuzzTargets: [FuzzTarget] = [
     passwdFuzzTarget,
     procFilesFuzzTarget,
     resolverFilesFuzzTarget,
+    rtnetlinkFuzzTarget,
     shellFuzzTarget,
     statFuzzTarget,
     statformatFuzzTarget,
