@@ -330,7 +330,7 @@ final class NetstatStatistics {
             let lines = try netstatRead(netDir, "snmp6") { SNMPTable.parseLines($0) }
             var title = "", entries: [NetstatStatEntry] = [], on = true, first = true
             for (name, v) in lines {
-                if first || !name.contains(title) {
+                if first || !netstatContains(name, title) {
                     // cpytitle: up to and including the first '6'.
                     title = name.firstIndex(of: "6").map { String(name[...$0]) } ?? name
                     (entries, on) = table(title, v6: true)
@@ -346,4 +346,14 @@ final class NetstatStatistics {
             if bad { out.flush(); err.line("Problem while parsing /proc/net/netstat"); err.flush() }
         }
     }
+}
+
+/// strstr(3) != NULL, on bytes (String.contains(String) would link
+/// _StringProcessing).
+func netstatContains(_ s: String, _ part: String) -> Bool {
+    let a = Array(s.utf8), b = Array(part.utf8)
+    if b.isEmpty { return true }
+    if b.count > a.count { return false }
+    for i in 0...(a.count - b.count) where a[i..<(i + b.count)].elementsEqual(b) { return true }
+    return false
 }

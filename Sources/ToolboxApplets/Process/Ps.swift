@@ -258,7 +258,7 @@ func psList(_ s: String) -> [Substring] { s.split(whereSeparator: { $0 == "," ||
 
 /// The argument after `prev` is that option's value (not an operand).
 func psTakesValue(_ prev: String) -> Bool {
-    if prev.hasPrefix("--") { return !prev.contains("=") && ["--format", "--pid", "--user", "--sort"].contains(prev) }
+    if prev.hasPrefix("--") { return !prev.utf8.contains(0x3D) && ["--format", "--pid", "--user", "--sort"].contains(prev) }
     guard prev.hasPrefix("-"), prev.count >= 2 else { return false }
     // A short cluster: the first value letter takes the rest, or the next argument when last.
     for (i, c) in prev.dropFirst().enumerated() where "opuCgst".contains(c) { return i == prev.count - 2 }
