@@ -8,6 +8,8 @@
 #include <sys/socket.h>
 #include <netinet/in.h>
 #include <arpa/inet.h>
+#include <net/if.h>
+#include <sys/ioctl.h>
 
 /// Fills `out` for a 4- or 16-byte address and a port (host order);
 /// returns the length to pass to connect/sendto, 0 for a bad length.
@@ -59,4 +61,18 @@ static inline int cshim_set_linger(int fd, int onoff, int secs) {
     struct linger l = { onoff, secs };
     return setsockopt(fd, SOL_SOCKET, SO_LINGER, &l, sizeof l);
 }
+/// SIOCGIFFLAGS and SIOCGIFMTU of interface `name` on socket `fd` (any
+/// datagram socket of the namespace to ask); -1 and errno on failure.
+static inline int cshim_if_flags_mtu(int fd, const char *name, int *flags, int *mtu) {
+    struct ifreq r;
+    memset(&r, 0, sizeof r);
+    strncpy(r.ifr_name, name, IFNAMSIZ - 1);
+    if (ioctl(fd, SIOCGIFFLAGS, &r) < 0) return -1;
+    *flags = (unsigned short)r.ifr_flags;
+    memset(&r, 0, sizeof r);
+    strncpy(r.ifr_name, name, IFNAMSIZ - 1);
+    *mtu = ioctl(fd, SIOCGIFMTU, &r) < 0 ? 0 : r.ifr_mtu;
+    return 0;
+}
+
 #endif

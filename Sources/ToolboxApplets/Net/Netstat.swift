@@ -3,7 +3,8 @@ import ToolboxCore
 let netstatApplet = Applet(spec: AppletSpec(
     name: "netstat",
     summary: "Sockets (TCP, UDP, raw, unix) as net-tools netstat prints them, with owners and exact IPv6, from netlink sock_diag or /proc/net.",
-    usage: ["[-tuUwx] [-4|-6] [-l|-a] [-n] [-e] [-p] [-W] [--pid PID] [--source=auto|netlink|proc] [--json] [-v]"],
+    usage: ["[-tuUwx] [-4|-6] [-l|-a] [-n] [-e] [-p] [-W] [-c] [--pid PID] [--source=auto|netlink|proc] [--json] [-v]",
+            "-r [-n] [-e|-ee] [-4|-6] [-c] [--pid PID]", "-i [-a] [-c] [--pid PID]", "-g [-n] [-4|-6] [-c] [--pid PID]"],
     details: """
     With no protocol option, shows TCP, UDP, UDP-Lite, raw and unix sockets. Without -a or -l,
     only connected sockets; -l only listening ones; -a both. Addresses are exact: IPv6 in RFC 5952
@@ -13,7 +14,9 @@ let netstatApplet = Applet(spec: AppletSpec(
     cannot be read show '-'. --pid PID shows the network namespace of process PID (a debug
     container with hostPID). Sources: netlink sock_diag for TCP and UDP (the state filter runs in
     the kernel), the /proc/PID/net files for the rest and whenever netlink is refused (auto).
-    --json prints one JSON object per socket and line. See docs/netstat.md.
+    --json prints one JSON object per socket and line. -r (routes), -i (interfaces) and -g
+    (multicast groups) print net-tools' tables from /proc/net (or /proc/PID/net) without any
+    name lookup. -c repeats every second until interrupted. See docs/netstat.md.
     """,
     options: [
         .flag("t", "tcp", "TCP sockets"),
@@ -36,6 +39,11 @@ let netstatApplet = Applet(spec: AppletSpec(
         .value(nil, "source", "SOURCE", "auto (default), netlink or proc"),
         .flag(nil, "json", "one JSON object per socket and line"),
         .flag("v", "verbose", "report on stderr the source used and skipped malformed lines"),
+        .flag("r", "route", "the kernel routing table (IPv4; -6: IPv6; -e, -ee: other columns)"),
+        .flag("i", "interfaces", "the interface table (up interfaces; -a: all)"),
+        .flag("g", "groups", "multicast group memberships (igmp, igmp6)"),
+        .flag("s", "statistics", "protocol statistics (/proc/net/snmp, netstat; -6: snmp6)"),
+        .flag("c", "continuous", "repeat every second until interrupted"),
     ]), run: runNetstat)
 
 /// What to show and how, from the command line.
@@ -47,6 +55,14 @@ struct NetstatOptions {
     var extend = false, programs = false, wide = false, json = false, verbose = false
     var pid: Int32?
     var source = "auto"
+    enum Mode { case sockets, routes, interfaces, groups, statistics }
+    var mode = Mode.sockets
+    var continuous = false
+    /// net-tools' route layouts: 2 by default, 1 with -e, 3 with -ee.
+    var extendLevel = 2
+    var routeV4 = true, routeV6 = false
+    /// -s -6: /proc/net/snmp6 (net-tools parsesnmp6).
+    var statsV6 = false
 
     init(_ o: ParsedArguments) throws(ToolError) {
         tcp = o.has("tcp"); udp = o.has("udp"); udplite = o.has("udplite"); raw = o.has("raw"); unix = o.has("unix")
@@ -73,6 +89,15 @@ struct NetstatOptions {
             source = s
         }
         if !o.operands.isEmpty { throw .usage("unexpected operand '\(o.operands[0])'") }
+        let modes = [o.has("route"), o.has("interfaces"), o.has("groups"), o.has("statistics")].filter { $0 }.count
+        if modes > 1 { throw .usage("choose one of -r, -i, -g and -s") }
+        mode = o.has("route") ? .routes : o.has("interfaces") ? .interfaces : o.has("groups") ? .groups
+            : o.has("statistics") ? .statistics : .sockets
+        statsV6 = only6 && !only4
+        continuous = o.has("continuous")
+        let e = o.count("extend")
+        extendLevel = e == 0 ? 2 : e == 1 ? 1 : e + 1
+        if only4 || only6 { routeV4 = only4; routeV6 = only6 }
     }
 
     var inetTables: [InetTable] {
@@ -102,6 +127,29 @@ func runNetstat(_ ctx: Context, _ args: [String]) throws -> Int32 {
     } else {
         netDir = "\(root)/net"
     }
+    switch opts.mode {
+    case .routes: try netstatRepeat(ctx, opts) { try netstatRoutes(ctx, opts, netDir: netDir) }
+    case .interfaces:
+        let t = NetstatInterfaceTable()
+        try netstatRepeat(ctx, opts) { try t.print(ctx, opts, netDir: netDir) }
+    case .groups:
+        // net-tools: -4 or -6 turn the inet socket tables on, listed before the groups.
+        try netstatRepeat(ctx, opts) {
+            if opts.v4 != opts.v6 { _ = try netstatSockets(ctx, opts, netDir: netDir) }
+            try netstatGroups(ctx, opts, netDir: netDir)
+        }
+    case .statistics: try NetstatStatistics(ctx, opts: opts).print(netDir: netDir)
+    case .sockets:
+        var status = ExitCode.success
+        try netstatRepeat(ctx, opts) { status = try netstatSockets(ctx, opts, netDir: netDir) }
+        return status
+    }
+    return ExitCode.success
+}
+
+/// One listing of the sockets (the default mode).
+func netstatSockets(_ ctx: Context, _ opts: NetstatOptions, netDir: String) throws -> Int32 {
+    let root = ctx.procfs.root
     let chain = openSources(ctx, opts, netDir: netDir)
 
     // -p: the fd scan runs on a second thread while the sockets are read.

@@ -3,15 +3,20 @@ import ToolboxCore
 let psApplet = Applet(spec: AppletSpec(
     name: "ps",
     summary: "List processes like procps ps, with user names and container ids as each process's own container sees them",
-    usage: ["[-ef] [-o KEYS] [-p PIDS] [-u USERS] [--sort KEYS] [--forest] [-L] [--json]", "aux"],
+    usage: ["[-efFljyLN] [-o KEYS] [-p PIDS] [-u USERS] [-C NAMES] [-g SESS|GROUPS] [-s SESS] [-t TTYS] [--sort KEYS] [--forest] [--json] [PID...]", "aux"],
     details: """
     Forms: `ps` (your processes on this terminal), `ps -e` / `-A` (all), `ps -f` (full),
-    `ps -ef`, `ps aux` (BSD letters a, u, x, w, f, h without a dash), `ps -o pid,user,args`.
+    `ps -ef`, `ps aux` (BSD letters a, u, x, w, f, h without a dash), `ps -o pid,user,args`,
+    `ps -l`, `-j`, `-F`, `-ly` (procps's column sets). Bare PID operands (`ps 1234`, `ps 1 2`,
+    `-PGID`, `+SID`) select as -p does and, as in procps, switch to BSD defaults (STAT, BSD
+    TIME, full command line). Selections (-p -u -C -g -s -t, operands) add up; -N inverts.
+    On a terminal the last column is cut at the width (COLUMNS, else the terminal's; -w: at
+    least 132, -ww: never), never on a pipe.
     -o takes a comma list of keys; `key=HEADER` renames the column (up to the next
     comma), `key:WIDTH` sets its width. Keys: pid ppid pgid sid tgid lwp
     uid ruid user ruser gid rgid group rgroup tty tname stat s time bsdtime etime etimes
-    stime start_time start args cmd command comm ucmd rss vsz %cpu %mem c nlwp ni pri
-    wchan container.
+    stime start_time start args cmd command comm ucmd rss vsz sz %cpu %mem c nlwp ni pri
+    opri f psr addr_1 wchan container.
     User and group names come from /etc/passwd and /etc/group inside each process's own
     root (/proc/PID/root); ids without a name print in full, never truncated.
     `container` is the 12-character container id from /proc/PID/cgroup (containerd,
@@ -22,6 +27,15 @@ let psApplet = Applet(spec: AppletSpec(
         .flag("e", nil, "select every process"),
         .flag("A", nil, "select every process (same as -e)"),
         .flag("f", nil, "full format: UID PID PPID C STIME TTY TIME CMD"),
+        .flag("F", nil, "extra full format: adds SZ RSS PSR"),
+        .flag("l", nil, "long format: F S UID PID PPID C PRI NI ADDR SZ WCHAN"),
+        .flag("j", nil, "jobs format: adds PGID SID"),
+        .flag("y", nil, "with -l: RSS instead of ADDR, no F column"),
+        .flag("N", "deselect", "invert the selection"),
+        .value("C", nil, "NAMES", "select by command name (comm; comma list)"),
+        .value("g", nil, "SESS|GROUPS", "select by session ids, or else by effective group names"),
+        .value("s", nil, "SESS", "select by session ids"),
+        .value("t", nil, "TTYS", "select by terminal (pts/1, tty2, ttyS0, console, - for none)"),
         .value("o", "format", "KEYS", "output the given keys (comma list; key=HEADER, key:WIDTH)"),
         .value("p", "pid", "PIDS", "select these process ids (comma or space list)"),
         .value("u", "user", "USERS", "select processes whose effective user is one of these (names or ids)"),
@@ -29,7 +43,7 @@ let psApplet = Applet(spec: AppletSpec(
         .flag(nil, "forest", "show the process tree with \\_ branches"),
         .value(nil, "sort", "KEYS", "sort by keys; -key sorts descending"),
         .flag("L", nil, "show threads (LWP, NLWP columns with -f)"),
-        .flag("w", nil, "wide output (accepted; output to a pipe is never cut)"),
+        .flag("w", nil, "wide output on a terminal: at least 132 columns; twice: unlimited"),
         .flag(nil, "no-headers", "print no header line"),
         .flag(nil, "no-heading", "print no header line"),
         .flag(nil, "json", "print one JSON object per process (JSON lines) with the selected keys"),
@@ -43,6 +57,7 @@ enum PsKey: Sendable {
     case pid, ppid, pgid, sid, tgid, lwp, uid, ruid, user, ruser, gid, rgid, group, rgroup
     case tty, stat, state, time, bsdtime, etime, etimes, stime, start, args, comm
     case rss, vsz, pcpu, pmem, c, nlwp, ni, pri, wchan, container
+    case flag, addr, sz, opri, psr
 }
 
 enum PsAlign { case right, left, user, unlimited, wchan }
@@ -61,6 +76,7 @@ struct PsKeyInfo {
 let psKeyTable: [PsKeyInfo] = [
     PsKeyInfo(name: "%cpu", key: .pcpu, header: "%CPU", width: 4, align: .right),
     PsKeyInfo(name: "%mem", key: .pmem, header: "%MEM", width: 4, align: .right),
+    PsKeyInfo(name: "addr_1", key: .addr, header: "ADDR", width: 1, align: .left),
     PsKeyInfo(name: "args", key: .args, header: "COMMAND", width: 27, align: .unlimited),
     PsKeyInfo(name: "bsdtime", key: .bsdtime, header: "TIME", width: 6, align: .right),
     PsKeyInfo(name: "c", key: .c, header: "C", width: 2, align: .right),
@@ -75,12 +91,15 @@ let psKeyTable: [PsKeyInfo] = [
     PsKeyInfo(name: "etimes", key: .etimes, header: "ELAPSED", width: 7, align: .right),
     PsKeyInfo(name: "euid", key: .uid, header: "EUID", width: 5, align: .right),
     PsKeyInfo(name: "euser", key: .user, header: "EUSER", width: 8, align: .user),
+    PsKeyInfo(name: "f", key: .flag, header: "F", width: 1, align: .right),
+    PsKeyInfo(name: "flags", key: .flag, header: "F", width: 1, align: .right),
     PsKeyInfo(name: "gid", key: .gid, header: "GID", width: 5, align: .right),
     PsKeyInfo(name: "group", key: .group, header: "GROUP", width: 8, align: .user),
     PsKeyInfo(name: "lwp", key: .lwp, header: "LWP", width: 5, align: .right, pidWidth: true),
     PsKeyInfo(name: "ni", key: .ni, header: "NI", width: 3, align: .right),
     PsKeyInfo(name: "nice", key: .ni, header: "NI", width: 3, align: .right),
     PsKeyInfo(name: "nlwp", key: .nlwp, header: "NLWP", width: 4, align: .right),
+    PsKeyInfo(name: "opri", key: .opri, header: "PRI", width: 3, align: .right),
     PsKeyInfo(name: "pcpu", key: .pcpu, header: "%CPU", width: 4, align: .right),
     PsKeyInfo(name: "pgid", key: .pgid, header: "PGID", width: 5, align: .right, pidWidth: true),
     PsKeyInfo(name: "pgrp", key: .pgid, header: "PGRP", width: 5, align: .right, pidWidth: true),
@@ -88,6 +107,7 @@ let psKeyTable: [PsKeyInfo] = [
     PsKeyInfo(name: "pmem", key: .pmem, header: "%MEM", width: 4, align: .right),
     PsKeyInfo(name: "ppid", key: .ppid, header: "PPID", width: 5, align: .right, pidWidth: true),
     PsKeyInfo(name: "pri", key: .pri, header: "PRI", width: 3, align: .right),
+    PsKeyInfo(name: "psr", key: .psr, header: "PSR", width: 3, align: .right),
     PsKeyInfo(name: "rgid", key: .rgid, header: "RGID", width: 5, align: .right),
     PsKeyInfo(name: "rgroup", key: .rgroup, header: "RGROUP", width: 8, align: .user),
     PsKeyInfo(name: "rss", key: .rss, header: "RSS", width: 5, align: .right),
@@ -104,6 +124,7 @@ let psKeyTable: [PsKeyInfo] = [
     PsKeyInfo(name: "stat", key: .stat, header: "STAT", width: 4, align: .left),
     PsKeyInfo(name: "state", key: .state, header: "S", width: 1, align: .left),
     PsKeyInfo(name: "stime", key: .stime, header: "STIME", width: 5, align: .right),
+    PsKeyInfo(name: "sz", key: .sz, header: "SZ", width: 5, align: .right),
     PsKeyInfo(name: "tgid", key: .tgid, header: "TGID", width: 5, align: .right, pidWidth: true),
     PsKeyInfo(name: "thcount", key: .nlwp, header: "THCNT", width: 5, align: .right),
     PsKeyInfo(name: "tid", key: .lwp, header: "TID", width: 5, align: .right, pidWidth: true),
@@ -176,8 +197,9 @@ func parsePsFormat(_ spec: String, pidWidth: Int) throws(ToolError) -> [PsColumn
         guard let info = psKeyInfo(String(token)) else { throw .usage("unknown key '\(token)' in -o (see toolbox ps --help)") }
         var w = width ?? (info.pidWidth ? max(info.width, pidWidth) : info.width)
         let h = header ?? info.header
-        if width == nil, h.utf8.count > w { w = h.utf8.count }
-        if width != nil, h.utf8.count > w { w = h.utf8.count }
+        // A header given (or a width) widens the column to fit it; procps's
+        // own headers may be wider than their column (ADDR).
+        if header != nil || width != nil, h.utf8.count > w { w = h.utf8.count }
         cols.append(PsColumn(info: info, header: h, width: w, jsonName: String(token)))
     }
     return cols
@@ -202,15 +224,62 @@ struct PsOptions {
     var verbose = false
     var bsd = false
     var bsdA = false, bsdX = false, bsdU = false
+    /// procps prefer_bsd_defaults: BSD letters or PID operands.
+    var preferBSD = false
+    /// -l, -F, -j, -y (procps FF_Ul, FM_F, FM_j, FM_y).
+    var long = false, extraFull = false, jobs = false, lModifierY = false
+    var negate = false
+    var commands: [String] = []
+    var sessions: [Int32] = []
+    var pgrps: [Int32] = []
+    var egids: [UInt32] = []
+    /// -t: device numbers as /proc/PID/stat's tty_nr (0 = no terminal).
+    var ttys: [UInt32] = []
+    /// -w count (procps w_count).
+    var wide = 0
+
+    /// Any list selection (procps selection_list).
+    var hasList: Bool {
+        !pids.isEmpty || !users.isEmpty || !commands.isEmpty || !sessions.isEmpty || !pgrps.isEmpty
+            || !egids.isEmpty || !ttys.isEmpty
+    }
 }
 
-func parsePsArguments(_ args: [String]) throws(ToolError) -> PsOptions {
+/// procps parse_pid: a decimal (or 0x hex, 0 octal) number in 1...2^31-1.
+func parsePsPID(_ f: Substring) throws(ToolError) -> Int32 {
+    var t = f, radix = 10
+    if t.hasPrefix("0x") || t.hasPrefix("0X") { t = t.dropFirst(2); radix = 16 } else if t.count > 1, t.hasPrefix("0") { t = t.dropFirst(); radix = 8 }
+    guard !t.isEmpty, let v = Int64(t, radix: radix) else { throw .usage("process ID list syntax error: '\(f)'") }
+    guard v >= 1, v <= 0x7fff_ffff else { throw .usage("process ID out of range: '\(f)'") }
+    return Int32(v)
+}
+
+func psList(_ s: String) -> [Substring] { s.split(whereSeparator: { $0 == "," || $0 == " " || $0 == "\t" }) }
+
+/// The argument after `prev` is that option's value (not an operand).
+func psTakesValue(_ prev: String) -> Bool {
+    if prev.hasPrefix("--") { return !prev.utf8.contains(0x3D) && ["--format", "--pid", "--user", "--sort"].contains(prev) }
+    guard prev.hasPrefix("-"), prev.count >= 2 else { return false }
+    // A short cluster: the first value letter takes the rest, or the next argument when last.
+    for (i, c) in prev.dropFirst().enumerated() where "opuCgst".contains(c) { return i == prev.count - 2 }
+    return false
+}
+
+func parsePsArguments(_ args: [String], hostRoot: String = "", groups: IDNames? = nil) throws(ToolError) -> PsOptions {
     var o = PsOptions()
     var rest: [String] = []
+    var trailing: [String] = []
     for (i, a) in args.enumerated() {
+        if !trailing.isEmpty { trailing.append(a); continue }
+        let afterValueOption = i > 0 && psTakesValue(args[i - 1])
+        // procps parse_trailing_pids: from the first PID (or -PGID, +SID)
+        // operand on, every argument is one.
+        if !afterValueOption, let f = a.utf8.first,
+           ASCII.isDigit(f) || f == 0x2B || (f == 0x2D && a.utf8.count > 1 && ASCII.isDigit(a.utf8[a.utf8.index(after: a.utf8.startIndex)])) {
+            trailing.append(a); continue
+        }
         // BSD letters without a dash: aux, ax, axu, x, u, auxf, auxww, h.
-        if !a.hasPrefix("-"), !a.isEmpty, a.allSatisfy({ "auxwfh".contains($0) }),
-           i == 0 || !["-o", "-p", "-u", "--sort", "--format", "--pid", "--user"].contains(args[i - 1]) {
+        if !a.hasPrefix("-"), !a.isEmpty, a.allSatisfy({ "auxwfh".contains($0) }), !afterValueOption {
             o.bsd = true
             for c in a {
                 switch c {
@@ -219,6 +288,7 @@ func parsePsArguments(_ args: [String]) throws(ToolError) -> PsOptions {
                 case "x": o.bsdX = true
                 case "f": o.forest = true
                 case "h": o.noHeaders = true
+                case "w": o.wide += 1
                 default: break
                 }
             }
@@ -228,18 +298,44 @@ func parsePsArguments(_ args: [String]) throws(ToolError) -> PsOptions {
     }
     let p = try psApplet.spec.parse(rest)
     if let op = p.operands.first { throw .usage("unexpected operand '\(op)'") }
+    o.preferBSD = o.bsd || !trailing.isEmpty
+    for t in trailing {
+        let f = t.utf8.first
+        let v = try parsePsPID(f == 0x2B || f == 0x2D ? t.dropFirst() : Substring(t))
+        if f == 0x2B { o.sessions.append(v) } else if f == 0x2D { o.pgrps.append(v) } else { o.pids.append(v) }
+    }
     o.all = p.has("e") || p.has("A")
-    o.full = p.has("f")
+    o.extraFull = p.has("F")
+    o.full = p.has("f") || o.extraFull
+    o.long = p.has("l")
+    o.jobs = p.has("j")
+    o.lModifierY = p.has("y")
+    if o.lModifierY && !o.long { throw .usage("modifier -y without format -l makes no sense") }
+    o.negate = p.has("deselect")
+    o.wide += p.count("w")
     o.formats = p.values("format")
     for list in p.values("pid") {
-        for f in list.split(whereSeparator: { $0 == "," || $0 == " " }) {
+        for f in psList(list) {
             guard let v = Int32(f), v > 0 else { throw .usage("process ID list syntax error: '\(f)'") }
             o.pids.append(v)
         }
     }
-    for list in p.values("user") {
-        o.users += list.split(whereSeparator: { $0 == "," || $0 == " " }).map(String.init)
+    for list in p.values("user") { o.users += psList(list).map(String.init) }
+    for list in p.values("C") { o.commands += psList(list).map(String.init) }
+    for list in p.values("s") { for f in psList(list) { o.sessions.append(try parsePsPID(f)) } }
+    for list in p.values("g") {
+        // procps: a list of session ids, or else of effective group names/ids.
+        let items = psList(list)
+        var sess: [Int32] = []
+        for f in items { guard let v = try? parsePsPID(f) else { sess = []; break }; sess.append(v) }
+        if !sess.isEmpty { o.sessions += sess; continue }
+        for f in items {
+            if let v = UInt32(f) { o.egids.append(v) } else if let v = groups?.id(String(f)) { o.egids.append(v) } else {
+                throw .usage("list of session leaders OR effective group IDs was invalid: '\(f)'")
+            }
+        }
     }
+    for list in p.values("t") { for f in psList(list) { o.ttys.append(try psTerminal(String(f), hostRoot: hostRoot)) } }
     o.unixForest = p.has("H") && !p.has("forest") && !o.forest
     o.forest = o.forest || p.has("H") || p.has("forest")
     for s in p.values("sort") {
@@ -251,6 +347,49 @@ func parsePsArguments(_ args: [String]) throws(ToolError) -> PsOptions {
     o.containers = p.has("containers")
     o.verbose = p.has("verbose")
     return o
+}
+
+/// procps parse_tty: the device number of /dev/pts/T, /dev/T, /dev/ttyT,
+/// /dev/ptyT or /dev/Tnsole (T absolute: as is); `-` and `?` mean none.
+func psTerminal(_ t: String, hostRoot: String) throws(ToolError) -> UInt32 {
+    let candidates = t.hasPrefix("/") ? [t] : ["/dev/pts/\(t)", "/dev/\(t)", "/dev/tty\(t)", "/dev/pty\(t)", "/dev/\(t)nsole"]
+    for c in candidates {
+        guard let st = try? fileStatus(hostRoot + c) else { continue }
+        guard st.st_mode & S_IFMT == S_IFCHR else { throw .usage("list member was not a TTY: '\(t)'") }
+        return UInt32(truncatingIfNeeded: st.st_rdev)
+    }
+    if t == "-" || t == "?" { return 0 }
+    throw .usage("TTY could not be found: '\(t)'")
+}
+
+/// procps generate_sysv_list (sortformat.c): the column set of -f, -l, -j,
+/// -F, -y, -L and of the BSD defaults, built back to front as procps does.
+func psSysvFormat(_ o: PsOptions) -> String {
+    var k: [String] = []
+    if o.preferBSD {
+        k.append(o.full || o.long ? "cmd" : "args"); k.append("bsdtime")
+        if !o.long { k.append("stat") }
+    } else {
+        k.append(o.full ? "cmd" : "ucmd"); k.append("time")
+    }
+    k.append("tname")
+    if o.full { k.append("stime") }
+    if o.extraFull {
+        k.append("psr")
+        if !(o.long && o.lModifierY) { k.append("rss") }
+    }
+    if o.long { k.append("wchan") }
+    if o.extraFull || o.long { k.append("sz") }
+    if o.long { k.append(o.lModifierY ? "rss" : "addr_1"); k.append("ni"); k.append("opri") }
+    if o.threads && o.full { k.append("nlwp") }
+    if o.full || o.long { k.append("c") }
+    if o.threads { k.append("lwp") }
+    if o.jobs { k.append("sid"); k.append("pgid") }
+    if o.full || o.long { k.append("ppid") }
+    k.append("pid")
+    if o.full { k.append("uid_hack") } else if o.long { k.append("uid") }
+    if o.long { k.append("s"); if !o.lModifierY { k.append("f") } }
+    return k.reversed().joined(separator: ",")
 }
 
 // MARK: - System values
@@ -316,7 +455,9 @@ struct PsClock {
 
 @Sendable
 func runPs(_ ctx: Context, _ args: [String]) throws -> Int32 {
-    var o = try parsePsArguments(args)
+    let hostRoot = ctx.hostRoot
+    let names = RootNames(procfs: ctx.procfs, hostRoot: hostRoot)
+    var o = try parsePsArguments(args, hostRoot: hostRoot, groups: names.hostNames.groups)
     let clock = PsClock(ctx.procfs)
 
     // Columns.
@@ -327,12 +468,8 @@ func runPs(_ ctx: Context, _ args: [String]) throws -> Int32 {
         cols = try parsePsFormat("container,pid,user,stime,time,args", pidWidth: clock.pidWidth)
     } else if o.bsd && o.bsdU {
         cols = try parsePsFormat("user,pid,%cpu,%mem,vsz,rss,tname,stat,start_time,bsdtime,args", pidWidth: clock.pidWidth)
-    } else if o.bsd {
-        cols = try parsePsFormat("pid,tname,stat,bsdtime,args", pidWidth: clock.pidWidth)
-    } else if o.full {
-        cols = try parsePsFormat(o.threads ? "uid_hack,pid,ppid,lwp,c,nlwp,stime,tname,time,cmd" : "uid_hack,pid,ppid,c,stime,tname,time,cmd", pidWidth: clock.pidWidth)
     } else {
-        cols = try parsePsFormat(o.threads ? "pid,lwp,tname,time,ucmd" : "pid,tname,time,ucmd", pidWidth: clock.pidWidth)
+        cols = try parsePsFormat(psSysvFormat(o), pidWidth: clock.pidWidth)
     }
     if cols.isEmpty { throw ToolError.usage("empty format list") }
     if o.containers {
@@ -341,7 +478,7 @@ func runPs(_ ctx: Context, _ args: [String]) throws -> Int32 {
     }
     // Without -f (and outside BSD and -o), args/cmd print the command name
     // as procps does (it does not read cmdline then).
-    let argsAreFull = o.full || o.bsd || !o.formats.isEmpty || o.containers
+    let argsAreFull = o.full || o.preferBSD || !o.formats.isEmpty || o.containers
     let commIsFull = o.full
 
     // What to read.
@@ -364,7 +501,7 @@ func runPs(_ ctx: Context, _ args: [String]) throws -> Int32 {
         default: break
         }
         switch k {
-        case .ruid, .rgid, .ruser, .rgroup, .stat, .rss, .pmem, .vsz: needs.insert(.status)
+        case .ruid, .rgid, .ruser, .rgroup, .stat, .rss, .pmem, .vsz, .sz: needs.insert(.status)
         default: break
         }
     }
@@ -376,22 +513,38 @@ func runPs(_ ctx: Context, _ args: [String]) throws -> Int32 {
         throw ToolError.failure("\(ctx.procfs.root)", error)
     }
     let selectAll = o.all || (o.bsdA && o.bsdX)
-    let onlyPids: Set<Int32>? = (!selectAll && o.users.isEmpty && !o.bsd && !o.pids.isEmpty) ? Set(o.pids) : nil
+    let simple = o.bsdA || o.bsdX
+    let onlyPids: Set<Int32>? = (!selectAll && !simple && !o.negate && !o.pids.isEmpty && o.users.isEmpty
+        && o.commands.isEmpty && o.sessions.isEmpty && o.pgrps.isEmpty && o.egids.isEmpty && o.ttys.isEmpty) ? Set(o.pids) : nil
     table.scan(only: onlyPids)
 
-    let names = RootNames(procfs: ctx.procfs, hostRoot: ctx.hostRoot)
-    let hostUsers = names.hostNames.users
-
-    // Selection (procps ORs the selections).
+    // Selection: procps want_this_proc (select.c): the simple selection
+    // (BSD a/x, or the default) or any list, then -N.
     let pidSet = Set(o.pids)
+    let hostUsers = names.hostNames.users
     var selected: [Int] = []
     selected.reserveCapacity(table.entries.count)
     for (i, e) in table.entries.enumerated() {
-        var want: Bool
-        if selectAll {
-            want = true
-        } else if !o.pids.isEmpty || !o.users.isEmpty || o.bsdA || o.bsdX {
-            want = pidSet.contains(e.stat.pid)
+        var want = selectAll
+        if !want, simple || !o.hasList {
+            if simple {
+                want = o.bsdA ? e.stat.ttyNr != 0 : e.euid == clock.myEUID
+            } else {
+                want = e.euid == clock.myEUID && (o.preferBSD ? e.stat.ttyNr != 0 : e.stat.ttyNr == clock.myTTY)
+            }
+        }
+        if !want, o.hasList {
+            let s = e.stat
+            want = pidSet.contains(e.tgid) || o.sessions.contains(s.session) || o.pgrps.contains(s.pgrp)
+                || o.egids.contains(e.egid) || o.ttys.contains(UInt32(bitPattern: s.ttyNr))
+            if !want, !o.commands.isEmpty {
+                let c = table.bytes(e.commOffset, e.commCount)
+                for name in o.commands {
+                    // procps: a 15-byte comm (the kernel's cut) matches a longer name's first 15.
+                    let n = name.utf8
+                    if c.elementsEqual(n.prefix(63)) || (c.count == 15 && n.count >= 15 && c.elementsEqual(n.prefix(15))) { want = true; break }
+                }
+            }
             if !want, !o.users.isEmpty {
                 let n = names.names(root: e.root, in: table).users
                 for u in o.users {
@@ -399,11 +552,8 @@ func runPs(_ ctx: Context, _ args: [String]) throws -> Int32 {
                     if n.name(e.euid) == u || hostUsers.id(u) == e.euid { want = true; break }
                 }
             }
-            if !want, o.bsdA, !o.bsdX { want = e.stat.ttyNr != 0 }
-            if !want, o.bsdX, !o.bsdA { want = e.euid == clock.myEUID }
-        } else {
-            want = e.euid == clock.myEUID && e.stat.ttyNr == clock.myTTY
         }
+        if o.negate { want = !want }
         if want { selected.append(i) }
     }
 
@@ -448,7 +598,7 @@ func runPs(_ ctx: Context, _ args: [String]) throws -> Int32 {
             for (i, _) in order { w = max(w, r.cellWidth(rows[i], cols[c].info.key)) }
             cols[c].width = w
         }
-        r.setScreen(cols)
+        r.setScreen(cols, wide: o.wide)
         if !o.noHeaders && cols.contains(where: { !$0.header.isEmpty }) { r.row(nil, cols, prefix: []) }
         for (i, p) in order {
             if ctx.out.isBroken { break }
@@ -486,6 +636,8 @@ final class PsRenderer {
     /// Names rendered per (root, id), so a name is not re-encoded per row.
     var userCache: [UInt64: [UInt8]] = [:]
     var groupCache: [UInt64: [UInt8]] = [:]
+    var ttyNames: [UInt32: [UInt8]] = [:]
+    var ttyDrivers: [TtyDriver]?
 
     init(ctx: Context, table: ProcessTable, names: RootNames, clock: PsClock, argsAreFull: Bool, commIsFull: Bool) {
         self.ctx = ctx; self.table = table; self.names = names; self.clock = clock
@@ -512,24 +664,44 @@ final class PsRenderer {
         utf8 = u
     }
 
-    /// procps check_header_width: on a terminal the last column is cut at
-    /// the screen width (a multiple of it when the fixed columns need more).
-    func setScreen(_ cols: [PsColumn]) {
-        guard isatty(1) == 1 else { return }
-        var cols80 = 0
-        if let p = getenv("COLUMNS"), let v = Int(String(cString: p)), v > 0 { cols80 = v }
-        if cols80 == 0 {
+    /// procps set_screen_size, choose_dimensions and check_header_width:
+    /// on a terminal the width is the terminal's (stdout, stderr, stdin,
+    /// /dev/tty; else 80); COLUMNS overrides it, on a pipe too (as procps);
+    /// -w makes it at least 132, -ww unlimited. The last column is cut at
+    /// that width (a multiple of it when the fixed columns need more).
+    func setScreen(_ cols: [PsColumn], wide: Int) {
+        let unlimited = 131072   // procps OUTBUF_SIZE
+        var sc = unlimited
+        if isatty(1) == 1 {
+            sc = 80
             var ws = winsize()
-            if ioctl(1, UInt(TIOCGWINSZ), &ws) == 0, ws.ws_col > 0 { cols80 = Int(ws.ws_col) }
+            var found = false
+            for fd: Int32 in [1, 2, 0] where ioctl(fd, UInt(TIOCGWINSZ), &ws) == 0 && ws.ws_col > 0 && ws.ws_row > 0 {
+                found = true; break
+            }
+            if !found {
+                let fd = open("/dev/tty", O_NOCTTY | O_NONBLOCK | O_RDONLY)
+                if fd >= 0 {
+                    if ioctl(fd, UInt(TIOCGWINSZ), &ws) == 0 && ws.ws_col > 0 && ws.ws_row > 0 { found = true }
+                    close(fd)
+                }
+            }
+            if found { sc = Int(ws.ws_col) }
         }
-        if cols80 == 0 { cols80 = 80 }
+        if let p = getenv("COLUMNS"), p.pointee != 0 {
+            var end: UnsafeMutablePointer<CChar>?
+            let t = strtol(p, &end, 0)
+            if end?.pointee == 0, t > 0, t < unlimited { sc = t }
+        }
+        if wide > 0 && sc < 132 { sc = 132 }
+        if wide > 1 || sc >= unlimited { return }
         var total = 0
         for (i, c) in cols.enumerated() {
             total += (i == cols.count - 1 && c.info.align == .unlimited) ? 3 : c.width
             if i > 0 { total += 1 }
         }
-        var active = cols80
-        while active < total { active += cols80 }
+        var active = sc
+        while active < total && active < unlimited / 2 { active += sc }
         screenCols = active
     }
 
@@ -684,13 +856,40 @@ final class PsRenderer {
         case 5 where minor == 0: text("tty")
         case 188: text("ttyUSB"); dec(minor)
         case 204 where minor >= 64: text("ttyAMA"); dec(minor - 64)
-        default: cell.append(0x3F)
+        default:
+            if let n = ttyNames[v] { cell.append(contentsOf: n); return }
+            let n = driverTTYName(major: major, minor: minor) ?? [0x3F]
+            ttyNames[v] = n
+            cell.append(contentsOf: n)
         }
+    }
+
+    /// procps driver_name (devname.c): the /proc/tty/drivers entry for the
+    /// device (searched last line first, as procps does), named /dev/NAMEminor
+    /// or /dev/NAME, when that file is this very device.
+    func driverTTYName(major: UInt32, minor: UInt32) -> [UInt8]? {
+        if ttyDrivers == nil {
+            let buf = ReadBuffer(capacity: 16384)
+            ttyDrivers = (try? buf.contents(of: "\(table.procfs.root)/tty/drivers")).map { b in b.withUnsafeBufferPointer { TtyDriver.parse($0) } } ?? []
+        }
+        guard let d = ttyDrivers?.last(where: { $0.major == major && $0.minorFirst <= minor && minor <= $0.minorLast }) else { return nil }
+        var candidates: [String] = [d.name + String(minor)]
+        if !d.devfs { candidates.append(d.name) }
+        for name in candidates {
+            guard let st = try? fileStatus("\(ctx.hostRoot)/dev/\(name)") else { continue }
+            let r = UInt64(st.st_rdev)
+            let maj = UInt32((r >> 8) & 0xfff) | UInt32(truncatingIfNeeded: (r >> 32) & ~0xfff)
+            let mnr = UInt32(r & 0xff) | UInt32(truncatingIfNeeded: (r >> 12) & ~0xff)
+            return maj == major && mnr == minor ? Array(name.utf8) : nil
+        }
+        return nil
     }
 
     func rssKB(_ e: ProcessTable.Entry) -> UInt64 {
         e.vmRSS >= 0 ? UInt64(e.vmRSS) : UInt64(max(e.stat.rss, 0)) &* clock.pageKB
     }
+
+    func vszKB(_ e: ProcessTable.Entry) -> UInt64 { e.vmSize >= 0 ? UInt64(e.vmSize) : e.stat.vsize / 1024 }
 
     func cpuTicks(_ e: ProcessTable.Entry) -> UInt64 { e.stat.utime &+ e.stat.stime }
 
@@ -782,7 +981,7 @@ final class PsRenderer {
             cell.append(contentsOf: prefix)
             if commIsFull { args(e) } else { comm(e) }
         case .rss: dec(rssKB(e))
-        case .vsz: dec(e.vmSize >= 0 ? UInt64(e.vmSize) : s.vsize / 1024)
+        case .vsz: dec(vszKB(e))
         case .pcpu:
             let p = pcpuPermille(e)
             if p > 999 { dec(p / 10) } else { dec(p / 10); cell.append(0x2E); dec(p % 10) }
@@ -802,6 +1001,11 @@ final class PsRenderer {
         case .ni:
             if s.policy != 0 && s.policy != 3 && s.policy != -1 { cell.append(0x2D) } else { dec(s.nice) }
         case .pri: dec(39 &- s.priority)
+        case .opri: dec(60 &+ s.priority)
+        case .flag: dec((s.flags >> 6) & 7)
+        case .addr: cell.append(0x2D)
+        case .sz: dec(vszKB(e) / max(clock.pageKB, 1))
+        case .psr: dec(s.processor)
         case .wchan:
             var w = table.bytes(e.wchanOffset, e.wchanCount)
             while let l = w.last, l == ASCII.newline || l == 0 { w = w.dropLast() }
@@ -841,7 +1045,8 @@ final class PsRenderer {
             render(e, k, prefix: [])
             while let f = cell.first, f == ASCII.space { cell.removeFirst() }
             switch k {
-            case .pid, .tgid, .lwp, .ppid, .pgid, .sid, .uid, .ruid, .gid, .rgid, .rss, .vsz, .nlwp, .etimes, .pri:
+            case .pid, .tgid, .lwp, .ppid, .pgid, .sid, .uid, .ruid, .gid, .rgid, .rss, .vsz, .nlwp, .etimes, .pri,
+                 .opri, .flag, .sz, .psr:
                 out.write(cell)
             case .ni:
                 if cell == [0x2D] { out.write("null" as StaticString) } else { out.write(cell) }
@@ -892,11 +1097,15 @@ final class PsRenderer {
         case .etime, .etimes: return cmp(elapsed(a), elapsed(b))
         case .stime, .start: return cmp(a.stat.startTime, b.stat.startTime)
         case .rss, .pmem: return cmp(rssKB(a), rssKB(b))
-        case .vsz: return cmp(a.stat.vsize, b.stat.vsize)
+        case .vsz, .sz: return cmp(a.stat.vsize, b.stat.vsize)
+        case .flag: return cmp(a.stat.flags, b.stat.flags)
+        case .psr: return cmp(a.stat.processor, b.stat.processor)
+        case .addr: return 0
         case .pcpu, .c: return cmp(pcpuPermille(a), pcpuPermille(b))
         case .nlwp: return cmp(a.stat.numThreads, b.stat.numThreads)
         case .ni: return cmp(a.stat.nice, b.stat.nice)
         case .pri: return cmp(b.stat.priority, a.stat.priority)
+        case .opri: return cmp(a.stat.priority, b.stat.priority)
         case .user, .ruser, .group, .rgroup, .args, .comm, .wchan, .container:
             let x = textOf(a, k), y = textOf(b, k)
             return x.lexicographicallyPrecedes(y) ? -1 : (y.lexicographicallyPrecedes(x) ? 1 : 0)
