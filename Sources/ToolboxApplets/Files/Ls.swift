@@ -28,6 +28,7 @@ let lsApplet = Applet(spec: AppletSpec(
         .flag("1", nil, "one entry per line (the default when the output is not a terminal)"),
         .flag("C", nil, "entries in columns (the default on a terminal; width from COLUMNS or the terminal)"),
         .flag("F", "classify", "append an indicator: / directory, * executable, @ symlink, | fifo, = socket"),
+        .flag(nil, "json", "one JSON array of the entries -l would list (docs/json.md)"),
         verboseOption,
     ]), run: runLs)
 
@@ -105,8 +106,11 @@ func runLs(_ ctx: Context, _ args: [String]) throws -> Int32 {
         if width == 0 { width = Int(cshim_terminal_width(1)) }
         o.columns = width > 0 ? width : 80
     }
+    if p.has("json") { o.long = true; o.columns = 0 }   // what -l reads (stat, link targets)
     let ls = LsRun(ctx, o, FileSession(ctx, verbose: p.has("verbose")))
+    if p.has("json") { ls.json = JSONTable(ctx.out) }
     ls.run(p.operands.isEmpty ? ["."] : p.operands)
+    ls.json?.finish()
     return ExitCode.success
 }
 
@@ -125,6 +129,8 @@ final class LsRun {
     var nowNs = 0
     /// Directories being listed by -R (see `maxDirectoryNesting`).
     var nesting = 0
+    /// --json: every listing's entries go to this one array (FileJSON.swift).
+    var json: JSONTable?
 
     init(_ ctx: Context, _ o: LsOptions, _ s: FileSession) {
         self.ctx = ctx; self.o = o; session = s; out = ctx.out
@@ -184,7 +190,7 @@ final class LsRun {
             fileRoots.append(opened.root)
             opened.fd.close()
         }
-        needHeaders = operands.count > 1 || o.recursive
+        needHeaders = json == nil && (operands.count > 1 || o.recursive)
         if !files.entries.isEmpty {
             let order = sorted(files)
             // Names for the file operands: of the first operand's root (they rarely mix).
@@ -294,7 +300,7 @@ final class LsRun {
         }
         printedSomething = true
         let names = session.idNames(root)
-        emit(list, order, names: names, total: o.long)
+        emit(list, order, names: names, total: o.long, dir: display)
         if o.recursive {
             for i in order {
                 let e = list.entries[i]
@@ -388,7 +394,8 @@ final class LsRun {
         return order
     }
 
-    func emit(_ list: LsList, _ order: [Int], names: (users: IDNames, groups: IDNames), total: Bool, widthAlso: [LsEntry] = []) {
+    func emit(_ list: LsList, _ order: [Int], names: (users: IDNames, groups: IDNames), total: Bool, widthAlso: [LsEntry] = [], dir: String? = nil) {
+        if let json { emitJSON(json, list, order, names: names, dir: dir); return }
         let e = list.entries
         var inoW = 0
         if o.inode { for i in order { inoW = max(inoW, digits(e[i].ino)) } }

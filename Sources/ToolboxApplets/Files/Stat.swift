@@ -3,7 +3,7 @@ import ToolboxCore
 let statApplet = Applet(spec: AppletSpec(
     name: "stat",
     summary: "Show file status in GNU stat's default format; paths through /proc/PID/root are resolved inside that container",
-    usage: ["[-L] [--verbose] FILE..."],
+    usage: ["[-L] [--json] [--verbose] FILE..."],
     details: """
     The output is GNU stat's default format (coreutils 9), with Birth from statx(2).
     Under /proc/PID/root user and group names come from the container's own
@@ -11,6 +11,7 @@ let statApplet = Applet(spec: AppletSpec(
     """,
     options: [
         .flag("L", "dereference", "follow symbolic links"),
+        .flag(nil, "json", "one JSON array: an object per FILE with every field shown (docs/json.md)"),
         verboseOption,
     ]), run: runStat)
 
@@ -21,6 +22,8 @@ func runStat(_ ctx: Context, _ args: [String]) throws -> Int32 {
     let session = FileSession(ctx, verbose: p.has("verbose"))
     let follow = p.has("dereference")
     let tty = ctx.out.isTerminal
+    let json = p.has("json") ? JSONTable(ctx.out) : nil
+    defer { json?.finish() }
     for op in p.operands {
         if ctx.out.isBroken { break }
         guard let opened = session.open(op, flags: O_PATH | (follow ? 0 : O_NOFOLLOW),
@@ -36,10 +39,11 @@ func runStat(_ ctx: Context, _ args: [String]) throws -> Int32 {
         let names = session.idNames(opened.root)
         let mode = UInt32(sx.stx_mode)
         // GNU stat 9.1's default format prints the names unquoted.
-        var fileLine = op
+        var fileLine = op, target: String?
         if mode & S_IFMT == S_IFLNK, let t = try? session.opener.readLink(opened, subject: op) {
-            fileLine += " -> " + t
+            fileLine += " -> " + t; target = t
         }
+        if let json { statJSONRow(json, path: op, target: target, sx, names); continue }
         let o = ctx.out
         o.write("  File: ")
         // On a terminal, control characters as `?` (names and link targets
