@@ -24,18 +24,20 @@ extension Shell {
                 if pendingSignalCount.pointee != 0 { runPendingTraps() }
             }
             status = s
-        case .and(let l, let r):
+        case .andOr(let first, let rest):
+            // set -e ignores every command of the list but the last
             errexitSuppressed += 1
-            let s = try eval(l)
+            var s = try eval(first)
             errexitSuppressed -= 1
-            if skip != .none { return s }
-            status = s == 0 ? try eval(r) : s
-        case .or(let l, let r):
-            errexitSuppressed += 1
-            let s = try eval(l)
-            errexitSuppressed -= 1
-            if skip != .none { return s }
-            status = s != 0 ? try eval(r) : s
+            for (i, step) in rest.enumerated() {
+                if skip != .none { return s }
+                guard step.and == (s == 0) else { continue }
+                let last = i == rest.count - 1
+                if !last { errexitSuppressed += 1 }
+                s = try eval(step.node)
+                if !last { errexitSuppressed -= 1 }
+            }
+            status = s
         case .pipeline(let stages, let negated):
             if negated { errexitSuppressed += 1 }
             var s: Int32

@@ -76,8 +76,10 @@ final class CaseItem {
 indirect enum Node {
     case simple(SimpleCommand)
     case pipeline([Node], negated: Bool)
-    case and(Node, Node)
-    case or(Node, Node)
+    /// `a && b || c ...`: a flat list (evaluated left to right; `true` in
+    /// `rest` means `&&`), so a script's chain length never becomes the depth
+    /// of a recursion in eval or in the tree's release.
+    case andOr(Node, [(and: Bool, node: Node)])
     case sequence([Node])
     case background(Node)
     case subshell(Node, [Redirection])

@@ -604,15 +604,15 @@ final class Parser {
     }
 
     private func andOr() throws(ShellSyntaxError) -> Node {
-        var left = try pipeline()
+        let first = try pipeline()
+        var rest: [(and: Bool, node: Node)] = []
         while true {
             let t = try peekToken()
             if t == .andIf || t == .orIf {
                 consume()
                 try skipNewlines()
-                let right = try pipeline()
-                left = t == .andIf ? .and(left, right) : .or(left, right)
-            } else { return left }
+                rest.append((t == .andIf, try pipeline()))
+            } else { return rest.isEmpty ? first : .andOr(first, rest) }
         }
     }
 

@@ -613,6 +613,21 @@ final class JSONOutputTests: XCTestCase {
 
     // MARK: the writer
 
+    /// Issue 10: one JSON escaper. A `\\u00` control escape written anywhere
+    /// but ToolboxCLI/JSON.swift is a second one (the two that existed
+    /// disagreed on DEL and `\n`).
+    func testOneJSONEscaperInTheSources() throws {
+        let sources = packageRoot.appendingPathComponent("Sources")
+        let files = FileManager.default.enumerator(atPath: sources.path)!.compactMap { $0 as? String }.filter { $0.hasSuffix(".swift") }
+        XCTAssertGreaterThan(files.count, 100)
+        var escapers: [String] = []
+        for f in files {
+            let text = try String(contentsOf: sources.appendingPathComponent(f), encoding: .utf8)
+            if text.contains(#"\\u00"#) { escapers.append(f) }
+        }
+        XCTAssertEqual(escapers, ["ToolboxCLI/JSON.swift"])
+    }
+
     /// The escaper on every byte class, in-process: quotes, backslashes,
     /// controls by name and by number, DEL, C1, valid multi-byte UTF-8 kept,
     /// overlong/surrogate/truncated sequences as \udcXX.

@@ -127,6 +127,24 @@ final class ShellDifferentialTests: XCTestCase {
         }
     }
 
+    /// A script controls how long its `&&`/`||` chains are: 300,000 links
+    /// once overflowed the stack (a left-nested tree, walked and released
+    /// recursively; dash crashes too). The list is flat now.
+    func testLongAndOrChainsRunWithoutCrashing() throws {
+        let toolbox = try toolboxBinary()
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("shchain-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let path = dir.appendingPathComponent("chain.sh")
+        let script = "true" + String(repeating: " && true", count: 300_000) + " && echo and-done\n"
+            + "false" + String(repeating: " || false", count: 300_000) + " || echo or-done\n"
+        try script.write(to: path, atomically: true, encoding: .utf8)
+        let r = try Self.run([toolbox, "sh", path.path], in: dir)
+        XCTAssertFalse(r.signaled, "toolbox sh died of a signal")
+        XCTAssertEqual(String(decoding: r.out, as: UTF8.self), "and-done\nor-done\n")
+        XCTAssertEqual(r.status, 0)
+    }
+
     /// `ps -ef | cat | ls` style pipelines run applets after fork without
     /// execve: strace sees exactly one execve (the shell's own).
     func testPipelineOfAppletsDoesNotExec() throws {

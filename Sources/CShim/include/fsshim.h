@@ -14,6 +14,7 @@
 #include <fcntl.h>
 #include <errno.h>
 #include <stdio.h>
+#include <string.h>
 
 #ifndef SYS_statx
 #define SYS_statx 332
@@ -100,6 +101,32 @@ static inline int cshim_fd_utimens(int fd, const struct timespec t[2]) {
 /// fchown of the descriptor's object (a symlink itself when it is one).
 static inline int cshim_fd_chown(int fd, unsigned uid, unsigned gid) {
     return fchownat(fd, "", uid, gid, CSHIM_AT_EMPTY_PATH);
+}
+
+
+/* stat -f: the statfs(2) fields GNU stat prints (f_fsid as its two words). */
+#include <sys/xattr.h>
+struct cshim_statfs {
+    long type, bsize, namelen, frsize;
+    unsigned long long blocks, bfree, bavail, files, ffree;
+    unsigned fsid0, fsid1;
+};
+/// fstatfs(2) of a descriptor (O_PATH ones too, Linux 3.12). 0 or -1/errno.
+static inline int cshim_fstatfs(int fd, struct cshim_statfs *o) {
+    struct statfs s;
+    if (fstatfs(fd, &s) != 0) return -1;
+    o->type = (long)s.f_type; o->bsize = (long)s.f_bsize; o->namelen = (long)s.f_namelen; o->frsize = (long)s.f_frsize;
+    o->blocks = s.f_blocks; o->bfree = s.f_bfree; o->bavail = s.f_bavail; o->files = s.f_files; o->ffree = s.f_ffree;
+    int w[2]; memcpy(w, &s.f_fsid, sizeof w);
+    o->fsid0 = (unsigned)w[0]; o->fsid1 = (unsigned)w[1];
+    return 0;
+}
+/// getxattr(2) of the object a descriptor (O_PATH ones too) refers to,
+/// through /proc/self/fd/N. Returns the value's length or -1/errno.
+static inline long cshim_fd_getxattr(int fd, const char *name, void *buf, size_t n) {
+    char p[40];
+    if (cshim_fd_path(fd, p, sizeof p) != 0) { errno = ENAMETOOLONG; return -1; }
+    return (long)getxattr(p, name, buf, n);
 }
 
 #endif

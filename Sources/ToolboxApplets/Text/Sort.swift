@@ -170,14 +170,27 @@ func runSort(_ ctx: Context, _ args: [String]) throws -> Int32 {
     }
 
     if plain && !unique {
-        let rev = global.reverse
-        mergeSort(&lines) { x, y in
-            if x.prefix != y.prefix { return rev ? x.prefix > y.prefix : x.prefix < y.prefix }
-            let m = min(x.count, y.count)
-            var d = m > 8 ? Int(memcmp(base + x.start + 8, base + y.start + 8, m - 8)) : 0
-            if d == 0 { d = x.count - y.count }
-            return rev ? d > 0 : d < 0
+        // Whole lines in byte order: lines that compare equal are equal bytes,
+        // so order among them cannot show and any sort will do. Radix on the
+        // 8-byte prefix, then the comparator within runs of equal prefixes.
+        radixSortByPrefix(&lines)
+        var i = 0
+        while i < lines.count {
+            var j = i + 1
+            while j < lines.count && lines[j].prefix == lines[i].prefix { j += 1 }
+            if j - i > 1 {
+                var run = Array(lines[i..<j])
+                mergeSort(&run) { x, y in
+                    let m = min(x.count, y.count)
+                    var d = m > 8 ? Int(memcmp(base + x.start + 8, base + y.start + 8, m - 8)) : 0
+                    if d == 0 { d = x.count - y.count }
+                    return d < 0
+                }
+                for k in 0..<run.count { lines[i + k] = run[k] }
+            }
+            i = j
         }
+        if global.reverse { lines.reverse() }
     } else {
         // Lines are under 4 GiB each: the first key's bounds fit the prefix field.
         let packed = lines.allSatisfy { $0.count < 1 << 32 }
@@ -264,6 +277,36 @@ final class SortInput {
             i = end + 1
         }
         return lines
+    }
+}
+
+/// LSD radix sort of `a` by `prefix`, 16 bits per pass, low digits first;
+/// a pass whose digit is the same for every line is skipped.
+func radixSortByPrefix(_ a: inout [SortLine]) {
+    let n = a.count
+    if n < 2 { return }
+    var tmp = a
+    var counts = [Int](repeating: 0, count: 65536)
+    var inA = true
+    a.withUnsafeMutableBufferPointer { pa in
+        tmp.withUnsafeMutableBufferPointer { pt in
+            counts.withUnsafeMutableBufferPointer { c in
+                for shift in stride(from: UInt64(0), to: 64, by: 16) {
+                    let src = inA ? pa : pt, dst = inA ? pt : pa
+                    for i in 0..<65536 { c[i] = 0 }
+                    for i in 0..<n { c[Int((src[i].prefix >> shift) & 0xFFFF)] += 1 }
+                    if c[Int((src[0].prefix >> shift) & 0xFFFF)] == n { continue }
+                    var sum = 0
+                    for i in 0..<65536 { let k = c[i]; c[i] = sum; sum += k }
+                    for i in 0..<n {
+                        let d = Int((src[i].prefix >> shift) & 0xFFFF)
+                        dst[c[d]] = src[i]; c[d] += 1
+                    }
+                    inA.toggle()
+                }
+                if !inA { for i in 0..<n { pa[i] = pt[i] } }
+            }
+        }
     }
 }
 

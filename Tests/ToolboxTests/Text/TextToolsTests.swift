@@ -74,6 +74,30 @@ final class SortTests: XCTestCase {
             assertSameAsGNU("sort", c, in: f)
         }
     }
+
+    /// Whole-line byte order goes through a radix pass on each line's first
+    /// 8 bytes, then the comparator inside runs of equal prefixes: lines that
+    /// share long prefixes, are shorter than 8 bytes, empty, hold NUL or bytes
+    /// over 0x7F must still come out as GNU orders them.
+    func testPlainByteOrderOnAwkwardLinesMatchesGNU() throws {
+        let f = try TextFixture()
+        var bytes: [UInt8] = []
+        var x: UInt64 = 7
+        func next() -> UInt64 { x = x &* 6364136223846793005 &+ 1442695040888963407; return x >> 33 }
+        let stems: [[UInt8]] = [Array("prefix12".utf8), Array("prefix1".utf8), [], [0xFF, 0xFE], [0, 0, 0], Array("a".utf8)]
+        for _ in 0..<30000 {
+            bytes += stems[Int(next() % UInt64(stems.count))]
+            for _ in 0..<Int(next() % 12) {
+                let c = UInt8(truncatingIfNeeded: next())
+                bytes.append(c == 10 ? 11 : (next() % 3 == 0 ? c : 0x61 + c % 3))
+            }
+            bytes.append(10)
+        }
+        FileManager.default.createFile(atPath: f.dir + "/awkward", contents: Data(bytes))
+        for c: [String] in [["awkward"], ["-r", "awkward"], ["-u", "awkward"], ["-s", "awkward"]] {
+            assertSameAsGNU("sort", c, in: f)
+        }
+    }
 }
 
 final class UniqTests: XCTestCase {

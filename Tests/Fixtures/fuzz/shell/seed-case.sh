@@ -1,0 +1,1 @@
+for w in apple banana cherry; do case $w in a*) echo A;; b*|c*) echo BC;; esac; done

@@ -1,0 +1,1 @@
+true() { echo fn; }; true; command true; echo $?

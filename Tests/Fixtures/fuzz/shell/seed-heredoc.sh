@@ -1,0 +1,4 @@
+x=$(cat <<E
+in here
+E
+); echo "$x"
