@@ -252,7 +252,7 @@ final class NetstatFixtureTests: XCTestCase {
         let r = runToolbox(["netstat", "-tanv"], procRoot: procRoot)
         XCTAssertEqual(r.err, "netstat: from \(procRoot)/net: tcp tcp6\nnetstat: \(procRoot)/net/tcp6: 2 malformed lines skipped\n")
         XCTAssertEqual(r.code, 0)
-        let j = runToolbox(["netstat", "-tl", "--json"], procRoot: procRoot)
+        let j = runToolbox(["netstat", "-tl", "--jsonl"], procRoot: procRoot)
         let lines = j.out.split(separator: "\n")
         // Every field of the three listeners (tcp line 0; tcp6 lines 0 and the
         // hand-written fe80:: one, uid 65534, 5 bytes queued).
@@ -273,7 +273,7 @@ final class NetstatFixtureTests: XCTestCase {
                 else { XCTAssertEqual(o[k] as? String, v as? String, "\(k) in \(line)") }
             }
         }
-        let ux = runToolbox(["netstat", "-xa", "--json"], procRoot: procRoot)
+        let ux = runToolbox(["netstat", "-xa", "--jsonl"], procRoot: procRoot)
         // Every field of every row, from the fixture's lines (refcount, flags
         // __SO_ACCEPTCON -> ACC, type 1/2/5, state 01-03, inode, path).
         let want: [(Int, [String], String, String, Int, String)] = [

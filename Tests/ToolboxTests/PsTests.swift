@@ -169,8 +169,10 @@ final class PsFixtureTests: XCTestCase {
         try "/pause\u{0}".write(toFile: dir + "/proc/1/cmdline", atomically: false, encoding: .utf8)
         let r = ps(["-e", "--json", "-o", "pid,user,args,container"])
         XCTAssertEqual(r.out, """
-        {"pid":1,"user":"croot","args":"/pause","container":"0123456789ab","infra":true}
-        {"pid":8,"user":"root","args":"[a) (b]","container":null}
+        [
+        {"pid":1,"user":"croot","args":"/pause","container":"0123456789ab","infra":true},
+        {"pid":8,"user":"root","args":"[a) (b]","container":null,"infra":false}
+        ]
 
         """)
         XCTAssertEqual(ps(["-p", "1", "-o", "container"]).out, "CONTAINER\n0123456789ab(infra)\n")
@@ -229,10 +231,13 @@ final class PsFixtureTests: XCTestCase {
                 5 2135039823346-00:18:36 3074457345618258:36 00:00 1550575216 12:18:36 0.0  0 18446744073709551612 18014398509481983 99.9 -9223372036854775769 -20 9223372036854775807 S<sl+
 
             """),
+            // JSON: CPU seconds to the tick (2^64-2 ticks at 100 Hz, as TIME above).
             (["-e", "--json", "-o", "pid,time,rss,pri,nlwp"], """
-            {"pid":1,"time":"00:00:03","rss":1000,"pri":19,"nlwp":3}
-            {"pid":5,"time":"2135039823346-00:18:36","rss":18446744073709551612,"pri":-9223372036854775769,"nlwp":9223372036854775807}
-            {"pid":8,"time":"00:00:00","rss":0,"pri":14,"nlwp":1}
+            [
+            {"pid":1,"time":3.00,"rss":1000,"pri":19,"nlwp":3},
+            {"pid":5,"time":184467440737095516.14,"rss":18446744073709551612,"pri":-9223372036854775769,"nlwp":9223372036854775807},
+            {"pid":8,"time":0.00,"rss":0,"pri":14,"nlwp":1}
+            ]
 
             """),
         ]
@@ -413,13 +418,13 @@ final class PsDifferentialTests: XCTestCase {
     }
 
     func testJSONLines() throws {
-        let t = try runProcess(toolboxBinary(), ["ps", "--json", "-p", "\(Self.chrootPid),\(Self.bigUIDPid)", "-o", "pid,user,uid,args"])
+        let t = try runProcess(toolboxBinary(), ["ps", "--jsonl", "-p", "\(Self.chrootPid),\(Self.bigUIDPid)", "-o", "pid,user,uid,args"])
         let objs = try t.out.split(separator: "\n").map { try JSONSerialization.jsonObject(with: Data($0.utf8)) as! [String: Any] }
         XCTAssertEqual(objs.count, 2)
         var byPid: [Int32: [String: Any]] = [:]
         for o in objs { byPid[(o["pid"] as! NSNumber).int32Value] = o }
         XCTAssertEqual(byPid[Self.chrootPid]?["user"] as? String, "inchroot")
-        XCTAssertEqual(byPid[Self.bigUIDPid]?["user"] as? String, "1000640000")
+        XCTAssertTrue(byPid[Self.bigUIDPid]?["user"] is NSNull)   // no name: null, the id is in uid
         XCTAssertEqual((byPid[Self.bigUIDPid]?["uid"] as? NSNumber)?.uint32Value, 1000640000)
         XCTAssertEqual(byPid[Self.chrootPid]?["args"] as? String, "/bin/busybox sleep 1003")
     }

@@ -70,6 +70,7 @@ let lsApplet = Applet(spec: AppletSpec(
         .flag("N", "literal", "names as they are (--quoting-style=literal)"),
         .flag("q", "hide-control-chars", "nongraphic characters as ? (the default on a terminal)"),
         .flag(nil, "show-control-chars", "nongraphic characters as they are (the default elsewhere)"),
+        .flag(nil, "json", "one JSON array of the entries -l would list (docs/json.md)"),
         verboseOption,
     ]), run: runLs)
 
@@ -277,6 +278,7 @@ func runLs(_ ctx: Context, _ args: [String]) throws -> Int32 {
         default: break
         }
     }
+    if p.has("json") { formatOpt = .long; color = false }   // what -l reads (stat, link targets)
     o.all = ignoreMode == 2; o.almostAll = ignoreMode == 1
     o.recursive = o.recursive && !o.directory
     o.utf8 = localeIsUTF8()
@@ -328,8 +330,10 @@ func runLs(_ ctx: Context, _ args: [String]) throws -> Int32 {
     if o.dirsFirst { o.checkSymlinkMode = true }
     o.deref = derefOpt ?? ((o.directory || o.indicator == .classify || o.long) ? .never : .commandLineDirs)
     let ls = LsRun(ctx, o, FileSession(ctx, verbose: p.has("verbose")))
+    if p.has("json") { ls.json = JSONTable(ctx.out) }
     ls.run(p.operands.isEmpty ? ["."] : p.operands)
     ls.finish()
+    ls.json?.finish()
     return ExitCode.success
 }
 
@@ -426,6 +430,8 @@ final class LsRun {
     let normColored: Bool
     var timeBuf = [Int8](repeating: 0, count: 1024)
     var expectedTimeWidth = -1
+    /// --json: every listing's entries go to this one array (FileJSON.swift).
+    var json: JSONTable?
 
     init(_ ctx: Context, _ o: LsOptions, _ s: FileSession) {
         self.ctx = ctx; self.o = o; session = s; out = ctx.out
@@ -509,7 +515,7 @@ final class LsRun {
             fileRoots.append(opened.root)
             opened.fd.close()
         }
-        needHeaders = operands.count > 1 || o.recursive
+        needHeaders = json == nil && (operands.count > 1 || o.recursive)
         if !files.entries.isEmpty {
             someQuoted = o.alignQuotes && (anyQuoted(files) || anyQuoted(dirs))
             let order = sorted(files)
@@ -666,7 +672,7 @@ final class LsRun {
         }
         printedSomething = true
         let names = session.idNames(root)
-        emit(list, order, names: names, total: o.long || o.blockSize)
+        emit(list, order, names: names, total: o.long || o.blockSize, dir: display)
         if o.recursive {
             for i in order {
                 let e = list.entries[i]
@@ -1002,7 +1008,8 @@ final class LsRun {
         return String((b * 512 + o.blockUnit - 1) / o.blockUnit)
     }
 
-    func emit(_ list: LsList, _ order: [Int], names: (users: IDNames, groups: IDNames), total: Bool, widthAlso: [LsEntry] = []) {
+    func emit(_ list: LsList, _ order: [Int], names: (users: IDNames, groups: IDNames), total: Bool, widthAlso: [LsEntry] = [], dir: String? = nil) {
+        if let json { emitJSON(json, list, order, names: names, dir: dir); return }
         let e = list.entries
         var inoW = 0, blkW = 0
         var blocks: UInt64 = 0

@@ -3,7 +3,7 @@ import ToolboxCore
 let statApplet = Applet(spec: AppletSpec(
     name: "stat",
     summary: "Show file or file system status as GNU stat does; paths through /proc/PID/root are resolved inside that container",
-    usage: ["[-Lft] [-c FORMAT | --printf=FORMAT] [--verbose] FILE..."],
+    usage: ["[-Lft] [-c FORMAT | --printf=FORMAT] [--json] [--verbose] FILE..."],
     details: """
     The default output is GNU stat's (coreutils 9), with Birth from statx(2).
     FORMAT takes GNU's directives with printf flags, width and precision
@@ -22,6 +22,7 @@ let statApplet = Applet(spec: AppletSpec(
         .value("c", "format", "FORMAT", "use FORMAT instead of the default; a newline follows each file"),
         .value(nil, "printf", "FORMAT", "like --format, but interpret backslash escapes and add no newline"),
         .flag("t", "terse", "print the information in terse form"),
+        .flag(nil, "json", "one JSON array: an object per FILE with every field shown (docs/json.md)"),
         verboseOption,
     ]), run: runStat)
 
@@ -63,11 +64,16 @@ func runStat(_ ctx: Context, _ args: [String]) throws -> Int32 {
         pieces = parseStatFormat(Array(defaultStatFormat(fileSystem: fileSystem, terse: terse, device: false).utf8), escapes: false, fileSystem: fileSystem)
         devicePieces = parseStatFormat(Array(defaultStatFormat(fileSystem: fileSystem, terse: terse, device: true).utf8), escapes: false, fileSystem: fileSystem)
     }
+    if p.has("json") && (fileSystem || terse || userFormat != nil) {
+        throw ToolError.usage("--json cannot be combined with -f, -t, -c or --printf")
+    }
     let printer = StatPrinter(ctx: ctx, session: FileSession(ctx, verbose: p.has("verbose")),
                               follow: p.has("dereference"),
                               // GNU sets the quoting style only when the format contains "%N" as such.
                               quoteNames: userFormat.map { containsDirectiveN($0) } ?? false,
                               trailer: userFormat != nil && !escapes ? [ASCII.newline] : [])
+    if p.has("json") { printer.json = JSONTable(ctx.out) }
+    defer { printer.json?.finish() }
     for op in p.operands {
         if ctx.out.isBroken { break }
         let ok = fileSystem ? printer.fileSystem(op, pieces) : printer.file(op, pieces, devicePieces)
@@ -89,6 +95,8 @@ private final class StatPrinter {
     let quoteNames: Bool
     let trailer: [UInt8]
     let tty: Bool
+    /// --json: the files' rows (FileJSON.swift).
+    var json: JSONTable?
 
     init(ctx: Context, session: FileSession, follow: Bool, quoteNames: Bool, trailer: [UInt8]) {
         self.ctx = ctx; self.session = session; self.follow = follow
@@ -160,6 +168,12 @@ private final class StatPrinter {
             sx = statxFromStat(st)
         }
         let mode = UInt32(sx.stx_mode)
+        if let json {
+            var target: String? = nil
+            if mode & S_IFMT == S_IFLNK, let opened { target = try? session.opener.readLink(opened, subject: op) }
+            statJSONRow(json, path: op, target: target, sx, session.idNames(opened?.root))
+            return true
+        }
         let type = mode & S_IFMT
         let isDevice = type == S_IFCHR || type == S_IFBLK
         var names: (users: IDNames, groups: IDNames)? = nil

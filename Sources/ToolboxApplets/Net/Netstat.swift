@@ -3,7 +3,7 @@ import ToolboxCore
 let netstatApplet = Applet(spec: AppletSpec(
     name: "netstat",
     summary: "Sockets (TCP, UDP, raw, unix) as net-tools netstat prints them, with owners and exact IPv6, from netlink sock_diag or /proc/net.",
-    usage: ["[-tuUwx] [-4|-6] [-l|-a] [-n] [-e] [-p] [-W] [-c] [--pid PID] [--source=auto|netlink|proc] [--json] [-v]",
+    usage: ["[-tuUwx] [-4|-6] [-l|-a] [-n] [-e] [-p] [-W] [-c] [--pid PID] [--source=auto|netlink|proc] [--json|--jsonl] [-v]",
             "-r [-n] [-e|-ee] [-4|-6] [-c] [--pid PID]", "-i [-a] [-c] [--pid PID]", "-g [-n] [-4|-6] [-c] [--pid PID]"],
     details: """
     With no protocol option, shows TCP, UDP, UDP-Lite, raw and unix sockets. Without -a or -l,
@@ -14,7 +14,7 @@ let netstatApplet = Applet(spec: AppletSpec(
     cannot be read show '-'. --pid PID shows the network namespace of process PID (a debug
     container with hostPID). Sources: netlink sock_diag for TCP and UDP (the state filter runs in
     the kernel), the /proc/PID/net files for the rest and whenever netlink is refused (auto).
-    --json prints one JSON object per socket and line. -r (routes), -i (interfaces) and -g
+    --json prints one JSON array of the sockets (docs/json.md); --jsonl one object per line. -r (routes), -i (interfaces) and -g
     (multicast groups) print net-tools' tables from /proc/net (or /proc/PID/net) without any
     name lookup. -c repeats every second until interrupted. See docs/netstat.md.
     """,
@@ -37,7 +37,8 @@ let netstatApplet = Applet(spec: AppletSpec(
         .flag("W", "wide", "never truncate addresses"),
         .value("N", "pid", "PID", "read the network namespace of process PID (/proc/PID/net)"),
         .value(nil, "source", "SOURCE", "auto (default), netlink or proc"),
-        .flag(nil, "json", "one JSON object per socket and line"),
+        .flag(nil, "json", "one JSON array of the sockets (docs/json.md)"),
+        .flag(nil, "jsonl", "the --json objects as JSON Lines: one per socket and line"),
         .flag("v", "verbose", "report on stderr the source used and skipped malformed lines"),
         .flag("r", "route", "the kernel routing table (IPv4; -6: IPv6; -e, -ee: other columns)"),
         .flag("i", "interfaces", "the interface table (up interfaces; -a: all)"),
@@ -52,7 +53,7 @@ struct NetstatOptions {
     var v4 = true, v6 = true
     var listening = false, all = false
     var numericHosts = false, numericPorts = false, numericUsers = false
-    var extend = false, programs = false, wide = false, json = false, verbose = false
+    var extend = false, programs = false, wide = false, json = false, jsonLines = false, verbose = false
     var pid: Int32?
     var source = "auto"
     enum Mode { case sockets, routes, interfaces, groups, statistics }
@@ -77,7 +78,7 @@ struct NetstatOptions {
         numericHosts = n || o.has("numeric-hosts"); numericPorts = n || o.has("numeric-ports")
         numericUsers = n || o.has("numeric-users")
         extend = o.has("extend"); programs = o.has("programs"); wide = o.has("wide")
-        json = o.has("json"); verbose = o.has("verbose")
+        json = o.has("json") || o.has("jsonl"); jsonLines = o.has("jsonl"); verbose = o.has("verbose")
         if let p = o.value("pid") {
             guard let v = Int32(p), v > 0 else { throw .usage("'\(p)' is not a process id") }
             pid = v
@@ -209,6 +210,7 @@ func netstatSockets(_ ctx: Context, _ opts: NetstatOptions, netDir: String) thro
         if !opts.json { printer.unixHeader() }
         printer.unix(unixRows)
     }
+    printer.json?.finish()
     if opts.verbose {
         ctx.out.flush()
         for (what, e) in chain.fallbacks {
@@ -268,10 +270,12 @@ final class SocketPrinter {
     /// On a terminal, control characters in socket paths, program names and
     /// user names (all chosen by the containers) print as `?`, as ls does.
     private let tty: Bool
+    /// --json, --jsonl (NetstatJSON.swift).
+    let json: JSONTable?
     /// User names: with --pid, the target container's /etc/passwd (read
     /// confined to /proc/PID/root, with a borrowed uid when needed; numbers
     /// when its root cannot be opened), else the debugger's.
-    private lazy var users: IDNames = {
+    lazy var users: IDNames = {
         if let pid = opts.pid { return containerIDNames(procfs: ctx.procfs, pid: pid).users }
         return IDNames.load(ctx.hostRoot + "/etc/passwd") ?? IDNames()
     }()
@@ -279,6 +283,7 @@ final class SocketPrinter {
     init(ctx: Context, opts: NetstatOptions, owners: SocketOwners?) {
         self.ctx = ctx; self.out = ctx.out; self.opts = opts; self.owners = owners
         tty = !opts.json && ctx.out.isTerminal
+        json = opts.json ? JSONTable(ctx.out, lines: opts.jsonLines) : nil
         if let owners {
             ownerText = owners.owners.map { o in
                 let t = Array("\(o.pid)/\(o.name)".utf8)
@@ -450,76 +455,5 @@ final class SocketPrinter {
         case 4: return "DISCONNECTING"
         default: return "UNKNOWN"
         }
-    }
-
-    // MARK: JSON
-
-    func jsonString(_ bytes: [UInt8]) {
-        out.byte(0x22)
-        for b in bytes {
-            switch b {
-            case 0x22: out.write("\\\"")
-            case 0x5c: out.write("\\\\")
-            case 0x0a: out.write("\\n")
-            case 0x00..<0x20, 0x7f:
-                out.write("\\u00"); out.hex(UInt64(b), digits: 2)
-            default: out.byte(b)
-            }
-        }
-        out.byte(0x22)
-    }
-
-    func jsonOwner(_ inode: UInt64) {
-        guard opts.programs else { return }
-        if let o = owners?.ownerIndex(of: inode), let owner = owners?.owners[o] {
-            out.write(",\"pid\":"); out.decimal(owner.pid)
-            out.write(",\"program\":"); jsonString(Array(owner.name.utf8))
-        } else {
-            out.write(",\"pid\":null,\"program\":null")
-        }
-    }
-
-    func jsonInet(_ table: InetTable, _ s: InetSocket) {
-        out.write("{\"proto\":\""); out.write(table.label)
-        out.write("\",\"recv_q\":"); out.decimal(s.rxQueue)
-        out.write(",\"send_q\":"); out.decimal(s.txQueue)
-        var a = AddressText(); a.append(s.local)
-        out.write(",\"local_address\":\""); a.withBytes { out.write($0) }
-        out.write("\",\"local_port\":"); out.decimal(s.localPort)
-        var r = AddressText(); r.append(s.remote)
-        out.write(",\"foreign_address\":\""); r.withBytes { out.write($0) }
-        out.write("\",\"foreign_port\":"); out.decimal(s.remotePort)
-        out.write(",\"state\":\"")
-        switch table.proto {
-        case .tcp:
-            let st = Int(s.state)
-            out.write(st < InetSocket.tcpStateNames.count ? InetSocket.tcpStateNames[st] : "UNKNOWN")
-        case .udp, .udplite: out.write(s.state == 1 ? "ESTABLISHED" : s.state == 7 ? "CLOSE" : "UNKNOWN")
-        case .raw: out.decimal(s.state)
-        }
-        out.write("\",\"uid\":"); out.decimal(s.uid)
-        out.write(",\"user\":"); jsonString(userName(s.uid))
-        out.write(",\"inode\":"); out.decimal(s.inode)
-        jsonOwner(s.inode)
-        out.write("}\n")
-    }
-
-    func jsonUnix(_ s: UnixSocket) {
-        out.write("{\"proto\":\"unix\",\"refcnt\":")
-        if let r = s.refCount { out.decimal(r) } else { out.write("null") }
-        out.write(",\"flags\":[")
-        var sep = false
-        for (bit, name) in [(UnixSocket.acceptCon, "ACC"), (1 << 17, "W"), (1 << 18, "N")] as [(UInt32, String)]
-            where s.flags & bit != 0 {
-            if sep { out.byte(ASCII.comma) }
-            out.write("\"\(name)\""); sep = true
-        }
-        out.write("],\"type\":\""); out.write(unixType(s.type))
-        out.write("\",\"state\":\""); out.write(unixState(s))
-        out.write("\",\"inode\":"); out.decimal(s.inode)
-        out.write(",\"path\":")
-        if s.path.isEmpty { out.write("null") } else { jsonString(s.path) }
-        jsonOwner(s.inode)
-        out.write("}\n")
     }
 }

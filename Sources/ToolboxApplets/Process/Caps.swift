@@ -3,7 +3,7 @@ import ToolboxCore
 let capsApplet = Applet(spec: AppletSpec(
     name: "caps",
     summary: "Decode capability masks; show a process's capabilities and what they allow (capsh --decode, getpcaps)",
-    usage: ["", "--decode MASK", "PID..."],
+    usage: ["[--json]", "[--json] --decode MASK", "[--json] PID..."],
     details: """
     With no operand, shows this process: uid/gid, the five capability sets decoded,
     NoNewPrivs and Seccomp, then what the effective set allows when debugging
@@ -13,11 +13,13 @@ let capsApplet = Applet(spec: AppletSpec(
     """,
     options: [
         .value("d", "decode", "MASK", "print the capabilities in a hex mask, like capsh --decode"),
+        .flag(nil, "json", "one JSON array: per process its ids and five sets (names and hex), or per MASK (docs/json.md)"),
     ]), run: runCaps)
 
 @Sendable
 func runCaps(_ ctx: Context, _ args: [String]) throws -> Int32 {
     let opts = try capsApplet.spec.parse(args)
+    if opts.has("json") { return try runCapsJSON(ctx, opts) }
     let decodes = opts.values("decode")
     if !decodes.isEmpty {
         if !opts.operands.isEmpty { throw ToolError.usage("--decode takes no PID operands") }

@@ -101,7 +101,7 @@ final class InspectSection {
         lines.append("  \(key): cannot read: \(why)")
     }
     var jsonValue: JSON {
-        .object(json + [("errors", .array(problems.map { .string($0) }))])
+        .object(stableMembers + [("errors", .array(problems.map { .string($0) }))])
     }
 }
 

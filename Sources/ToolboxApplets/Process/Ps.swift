@@ -3,7 +3,7 @@ import ToolboxCore
 let psApplet = Applet(spec: AppletSpec(
     name: "ps",
     summary: "List processes like procps ps, with user names and container ids as each process's own container sees them",
-    usage: ["[-efFljyLN] [-o KEYS] [-p PIDS] [-u USERS] [-C NAMES] [-g SESS|GROUPS] [-s SESS] [-t TTYS] [--sort KEYS] [--forest] [--json] [PID...]", "aux"],
+    usage: ["[-efFljyLN] [-o KEYS] [-p PIDS] [-u USERS] [-C NAMES] [-g SESS|GROUPS] [-s SESS] [-t TTYS] [--sort KEYS] [--forest] [--json|--jsonl] [PID...]", "aux"],
     details: """
     Forms: `ps` (your processes on this terminal), `ps -e` / `-A` (all), `ps -f` (full),
     `ps -ef`, `ps aux` (BSD letters a, u, x, w, f, h without a dash), `ps -o pid,user,args`,
@@ -46,7 +46,8 @@ let psApplet = Applet(spec: AppletSpec(
         .flag("w", nil, "wide output on a terminal: at least 132 columns; twice: unlimited"),
         .flag(nil, "no-headers", "print no header line"),
         .flag(nil, "no-heading", "print no header line"),
-        .flag(nil, "json", "print one JSON object per process (JSON lines) with the selected keys"),
+        .flag(nil, "json", "one JSON array of the selected processes, a member per key (docs/json.md)"),
+        .flag(nil, "jsonl", "the --json objects as JSON Lines: one per process and line"),
         .flag(nil, "containers", "all processes grouped by container: CONTAINER PID USER STIME TIME CMD"),
         .flag(nil, "verbose", "say when names come from this container's files instead of the process's own"),
     ]), run: runPs)
@@ -158,8 +159,6 @@ struct PsColumn {
     var info: PsKeyInfo
     var header: String
     var width: Int
-    /// The JSON member name (the key as typed).
-    var jsonName: String
 }
 
 /// Parses one -o argument: `a,b,c`, `key=HEADER` (up to the next comma, as
@@ -200,7 +199,7 @@ func parsePsFormat(_ spec: String, pidWidth: Int) throws(ToolError) -> [PsColumn
         // A header given (or a width) widens the column to fit it; procps's
         // own headers may be wider than their column (ADDR).
         if header != nil || width != nil, h.utf8.count > w { w = h.utf8.count }
-        cols.append(PsColumn(info: info, header: h, width: w, jsonName: String(token)))
+        cols.append(PsColumn(info: info, header: h, width: w))
     }
     return cols
 }
@@ -219,7 +218,7 @@ struct PsOptions {
     var sort: [String] = []
     var threads = false
     var noHeaders = false
-    var json = false
+    var json = false, jsonLines = false
     var containers = false
     var verbose = false
     var bsd = false
@@ -343,7 +342,7 @@ func parsePsArguments(_ args: [String], hostRoot: String = "", groups: IDNames? 
     }
     o.threads = p.has("L")
     o.noHeaders = o.noHeaders || p.has("no-headers") || p.has("no-heading")
-    o.json = p.has("json")
+    o.json = p.has("json") || p.has("jsonl"); o.jsonLines = p.has("jsonl")
     o.containers = p.has("containers")
     o.verbose = p.has("verbose")
     return o
@@ -586,10 +585,7 @@ func runPs(_ ctx: Context, _ args: [String]) throws -> Int32 {
     }
 
     if o.json {
-        for (i, _) in order {
-            if ctx.out.isBroken { break }
-            r.json(rows[i], cols)
-        }
+        r.writeJSON(rows, order, cols, lines: o.jsonLines)
     } else {
         // User/group columns widen to the longest name: never truncated.
         // So does the container column (`<id>(infra)` is 19 wide).
@@ -1029,52 +1025,6 @@ final class PsRenderer {
         let argv0 = a.prefix(while: { $0 != 0 })
         return argv0.elementsEqual("/pause".utf8) || argv0.elementsEqual("/usr/bin/pod".utf8)
             || argv0.elementsEqual("/usr/bin/catatonit".utf8)
-    }
-
-    // MARK: JSON
-
-    func json(_ e: ProcessTable.Entry, _ cols: [PsColumn]) {
-        let out = ctx.out
-        out.byte(0x7B)
-        for (i, c) in cols.enumerated() {
-            if i > 0 { out.byte(ASCII.comma) }
-            jsonString(Array(c.jsonName.utf8))
-            out.byte(ASCII.colon)
-            cell.removeAll(keepingCapacity: true)
-            let k = c.info.key
-            render(e, k, prefix: [])
-            while let f = cell.first, f == ASCII.space { cell.removeFirst() }
-            switch k {
-            case .pid, .tgid, .lwp, .ppid, .pgid, .sid, .uid, .ruid, .gid, .rgid, .rss, .vsz, .nlwp, .etimes, .pri,
-                 .opri, .flag, .sz, .psr:
-                out.write(cell)
-            case .ni:
-                if cell == [0x2D] { out.write("null" as StaticString) } else { out.write(cell) }
-            case .container:
-                if e.container < 0 { out.write("null" as StaticString) } else {
-                    jsonString(Array(table.containers[Int(e.container)].shortID.utf8))
-                    out.write(isInfra(e) ? ",\"infra\":true" as StaticString : ",\"infra\":false")
-                }
-            default:
-                jsonString(cell)
-            }
-        }
-        out.byte(0x7D); out.byte(ASCII.newline)
-    }
-
-    func jsonString(_ b: [UInt8]) {
-        let out = ctx.out
-        out.byte(0x22)
-        for c in b {
-            switch c {
-            case 0x22: out.write("\\\"" as StaticString)
-            case 0x5C: out.write("\\\\" as StaticString)
-            case 0..<0x20:
-                out.write("\\u00" as StaticString); out.hex(UInt64(c), digits: 2)
-            default: out.byte(c)
-            }
-        }
-        out.byte(0x22)
     }
 
     // MARK: order
