@@ -182,7 +182,7 @@ func runTop(_ ctx: Context, _ args: [String]) throws -> Int32 {
             if frame > 0 { out.byte(ASCII.newline) }
             func line(_ s: String) {
                 // A cut line ends in `+`, as procps marks it.
-                if s.utf8.count <= width { out.line(s) } else { out.line(String(decoding: Array(s.utf8.prefix(width - 1)), as: UTF8.self) + "+") }
+                if s.utf8.count <= width { out.line(s) } else { out.line(String(decoding: Array(s.utf8.prefix(width - 2)), as: UTF8.self) + "+") }
             }
             line("top - " + ((try? uptimeSummary(ctx, now: wallEpoch, uptime: upSecs)) ?? ""))
             line("Tasks: \(cfmt("%3d", running + sleeping + stopped + zombie)) total, \(cfmt("%3d", running)) running, \(cfmt("%3d", sleeping)) sleeping, \(cfmt("%3d", stopped)) stopped, \(cfmt("%3d", zombie)) zombie")
