@@ -21,6 +21,8 @@ public final class ProcessTable {
         public static let root = Needs(rawValue: 4)
         public static let cgroup = Needs(rawValue: 8)
         public static let wchan = Needs(rawValue: 16)
+        /// Sizes in pages from /proc/PID/statm (top's VIRT, RES, SHR).
+        public static let statm = Needs(rawValue: 32)
     }
 
     public struct Entry {
@@ -41,6 +43,8 @@ public final class ProcessTable {
         /// VmRSS and VmSize from status in kB (-1: status not read).
         public var vmRSS: Int64 = -1
         public var vmSize: Int64 = -1
+        /// statm's size, resident and shared (file + shmem) in pages; -1 when not read.
+        public var pagesSize: Int64 = -1, pagesResident: Int64 = -1, pagesShared: Int64 = -1
     }
 
     public struct RootID: Hashable, Sendable {
@@ -293,6 +297,12 @@ public final class ProcessTable {
         if needs.contains(.cgroup), let b = readInto(pid, "/cgroup"), let c = ContainerRef.parse(b) {
             if let i = containerIndex[c.id] { e.container = i } else {
                 e.container = Int32(containers.count); containerIndex[c.id] = e.container; containers.append(c)
+            }
+        }
+        if needs.contains(.statm), let b = readInto(pid, "/statm") {
+            var sc = ByteScanner(b)
+            if let size = sc.uint(), let res = sc.uint(), let shr = sc.uint(), size <= UInt64(Int64.max) {
+                e.pagesSize = Int64(size); e.pagesResident = Int64(min(res, size)); e.pagesShared = Int64(min(shr, size))
             }
         }
         if needs.contains(.wchan), let b = readInto(pid, "/wchan") {

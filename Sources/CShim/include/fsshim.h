@@ -20,6 +20,15 @@
 #define SYS_statx 332
 #endif
 
+/// getxattr(2) by raw system call (lsof's socket protocol name:
+/// `system.sockprotoname`). Returns the length or -1 with errno set.
+static inline long cshim_getxattr(const char *path, const char *name, void *value, unsigned long size) {
+    return syscall(SYS_getxattr, path, name, value, size);
+}
+/// gnu_dev_major/minor of a dev_t (sys/sysmacros.h's encoding).
+static inline unsigned cshim_dev_major(unsigned long long d) { return (unsigned)(((d >> 32) & 0xfffff000u) | ((d >> 8) & 0xfffu)); }
+static inline unsigned cshim_dev_minor(unsigned long long d) { return (unsigned)(((d >> 12) & 0xffffff00u) | (d & 0xffu)); }
+
 /// getdents64(2): fills `buf` with struct linux_dirent64 records
 /// (u64 ino, s64 off, u16 reclen, u8 type, char name[]). Returns bytes, 0 at end, -1/errno.
 static inline long cshim_getdents64(int fd, void *buf, unsigned long size) {

@@ -33,10 +33,17 @@ func runUptime(_ ctx: Context, _ args: [String]) throws -> Int32 {
         ctx.out.line(prettyUptime(secs))
         return ExitCode.success
     }
+    ctx.out.line(" " + (try uptimeSummary(ctx, now: now, uptime: secs)))
+    return ExitCode.success
+}
+
+/// `HH:MM:SS up 4:20,  0 user,  load average: 0.52, 0.58, 0.59` (procps
+/// sprint_uptime: uptime prints it after a space, top after `top - `).
+func uptimeSummary(_ ctx: Context, now: Int, uptime secs: Int) throws -> String {
     var load: [Double] = [0, 0, 0]
     let f = try procText(ctx, "loadavg").split(separator: " ")
     for i in 0..<3 where i < f.count { load[i] = strictDouble(String(f[i])) ?? 0 }
-    var s = String(decoding: formatTime(timespec(tv_sec: now, tv_nsec: 0), " %H:%M:%S "), as: UTF8.self)
+    var s = String(decoding: formatTime(timespec(tv_sec: now, tv_nsec: 0), "%H:%M:%S "), as: UTF8.self)
     s += "up "
     let days = secs / 86400, hours = secs / 3600 % 24, minutes = secs / 60 % 60
     if days > 0 { s += "\(days) \(days != 1 ? "days" : "day"), " }
@@ -45,8 +52,7 @@ func runUptime(_ ctx: Context, _ args: [String]) throws -> Int32 {
     let users = countUsers(ctx.hostRoot)
     s += (users < 10 ? " " : "") + "\(users) \(users > 1 ? "users" : "user"),  load average: "
     s += load.map { fixed2($0) }.joined(separator: ", ")
-    ctx.out.line(s)
-    return ExitCode.success
+    return s
 }
 
 /// `up 2 weeks, 3 days, 4 hours, 5 minutes` (procps 4 sprint_uptime

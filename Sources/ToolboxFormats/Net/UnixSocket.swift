@@ -15,6 +15,9 @@ public struct UnixSocket: Equatable, Sendable {
     public var inode: UInt64
     /// The bound path as bytes (empty when unbound).
     public var path: [UInt8]
+    /// The `Num` column: the socket's kernel address as /proc/net/unix
+    /// prints it (hashed, %pK), which lsof shows as DEVICE; 0 from unix_diag.
+    public var address: UInt64 = 0
 
     public static let acceptCon: UInt32 = 1 << 16
 
@@ -41,8 +44,11 @@ public struct UnixSocket: Equatable, Sendable {
             guard line[s.position] == ASCII.space else { return nil }
             path = Array(Bytes(rebasing: line[(s.position + 1)...]))
         }
-        return UnixSocket(refCount: UInt32(ref), flags: UInt32(flags), type: UInt16(type), state: UInt8(st),
-                          inode: inode, path: path)
+        var u = UnixSocket(refCount: UInt32(ref), flags: UInt32(flags), type: UInt16(type), state: UInt8(st),
+                           inode: inode, path: path)
+        var n = ByteScanner(num)
+        u.address = n.hex() ?? 0
+        return u
     }
 
     /// Calls `body` for every socket line of /proc/net/unix and returns the

@@ -1,0 +1,26 @@
+# Holds a known set of descriptors for the lsof differential tests, in
+# the directory given as argv[1]; prints its pid and the TCP port, then sleeps.
+import os, socket, sys, time
+d = sys.argv[1]
+os.chdir(d)
+f = open(d + '/file.txt', 'w'); f.write('hello'); f.flush()
+r = open(d + '/file.txt', 'r')
+rw = open(d + '/rw.bin', 'w+b'); rw.write(b'x' * 4096); rw.flush()
+dl = open(d + '/deleted.txt', 'w'); dl.write('y' * 100); dl.flush(); os.unlink(d + '/deleted.txt')
+pr, pw = os.pipe()
+z = open('/dev/zero', 'rb')
+t = socket.socket(); t.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); t.bind(('127.0.0.1', 0)); t.listen()
+c = socket.create_connection(t.getsockname()); a, _ = t.accept()
+u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); u.bind(('127.0.0.1', 0))
+uc = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); uc.connect(u.getsockname())
+t6 = socket.socket(socket.AF_INET6); t6.bind(('::1', 0)); t6.listen()
+any4 = socket.socket(); any4.bind(('0.0.0.0', 0)); any4.listen()
+us = socket.socket(socket.AF_UNIX); us.bind(d + '/sock'); us.listen()
+ucl = socket.socket(socket.AF_UNIX); ucl.connect(d + '/sock'); ua, _ = us.accept()
+ud = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+sp = socket.socketpair()
+nl = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, 0)
+unbound = socket.socket()
+dd = os.open(d, os.O_RDONLY)
+print(os.getpid(), t.getsockname()[1], u.getsockname()[1], flush=True)
+time.sleep(600)
