@@ -72,6 +72,13 @@ final class IpLiveTests: XCTestCase {
             if run("ip -n \(nsA) -br link show dev \(a)").out.contains(" UP ") { break }
             usleep(100_000)
         }
+        // ... and let duplicate address detection finish on the link-local
+        // addresses: a `tentative` flag that clears between the two runs
+        // made `ip -6 addr` differ (once in CI).
+        for _ in 0..<100 {
+            if !run("ip -n \(nsA) -6 addr").out.contains("tentative") { break }
+            usleep(100_000)
+        }
     }
 
     override class func tearDown() {

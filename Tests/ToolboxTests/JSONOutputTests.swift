@@ -15,7 +15,7 @@ import XCTest
 let jsonSchemas: [String: [String]] = [
     "ps": ["pid", "ppid", "pgid", "sid", "tgid", "lwp", "uid", "ruid", "user", "ruser", "gid", "rgid", "group", "rgroup",
            "tty", "stat", "state", "time", "etime", "start_time", "args", "comm", "rss", "vsz", "pcpu", "pmem", "c",
-           "nlwp", "ni", "pri", "wchan", "container", "infra"],
+           "nlwp", "ni", "pri", "wchan", "flags", "addr", "sz", "opri", "psr", "container", "infra"],
     "ps default": ["pid", "tty", "time", "comm"],
     "ps -f": ["user", "pid", "ppid", "c", "start_time", "tty", "time", "args"],
     "ps aux": ["user", "pid", "pcpu", "pmem", "vsz", "rss", "tty", "stat", "start_time", "time", "args"],

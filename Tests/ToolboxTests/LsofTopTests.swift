@@ -75,8 +75,11 @@ final class LsofTopTests: XCTestCase {
         try both("lsof", ["-a", "-c", "nosuchcommand", "-p", pid])
         try both("lsof", ["-a", "-u", "root", "-p", pid])
         try both("lsof", ["-a", "-u", "0", "-p", pid, "-t"])
-        try both("lsof", ["+D", dir])
-        try both("lsof", ["-t", "+D", dir])
+        // +D with -a -p: Debian's lsof also lists other processes' unix
+        // sockets bound to /proc/self/fd/N/... paths (conmon's attach socket),
+        // resolving /proc/self as itself: an lsof artifact, not a file under DIR.
+        try both("lsof", ["-a", "-p", pid, "+D", dir])
+        try both("lsof", ["-t", "-a", "-p", pid, "+D", dir])
         try both("lsof", [dir + "/file.txt"])
     }
 

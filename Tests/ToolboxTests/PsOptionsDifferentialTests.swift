@@ -54,6 +54,7 @@ final class PsOptionsDifferentialTests: XCTestCase {
         // controlling one; it prints `name pid` lines, then waits.
         let script = """
         import os, pty, sys, time
+        sys.stderr = open(sys.argv[0] + ".err", "w", buffering=1)
         master, slave = pty.openpty()
         names = [os.ttyname(slave), "/dev/tty5", "/dev/ttyS0"]
         for n in names:
@@ -66,16 +67,25 @@ final class PsOptionsDifferentialTests: XCTestCase {
         print("done", flush=True)
         time.sleep(1000)
         """
-        try script.write(toFile: tmp + "/tty.py", atomically: false, encoding: .utf8)
+        try script.write(toFile: tmp + "/ttyholder.py", atomically: false, encoding: .utf8)
         let pipe = Pipe()
-        try spawn(try which("python3"), [tmp + "/tty.py"], stdout: pipe.fileHandleForWriting)
+        try spawn(try which("python3"), [tmp + "/ttyholder.py"], stdout: pipe.fileHandleForWriting)
+        // Our copy of the write end goes, so python's exit is an EOF; every
+        // read waits at most until the deadline (a blocking read here once
+        // hung the suite for the sleeps' 1000 s).
+        try pipe.fileHandleForWriting.close()
         var text = ""
         let deadline = Date().addingTimeInterval(10)
+        let fd = pipe.fileHandleForReading.fileDescriptor
+        var buf = [UInt8](repeating: 0, count: 4096)
         while !text.contains("done\n"), Date() < deadline {
-            let d = pipe.fileHandleForReading.availableData
-            if d.isEmpty { break }
-            text += String(decoding: d, as: UTF8.self)
+            var pfd = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+            if poll(&pfd, 1, 200) <= 0 { continue }
+            let n = read(fd, &buf, buf.count)
+            if n <= 0 { break }
+            text += String(decoding: buf[0..<n], as: UTF8.self)
         }
+        if !text.contains("done\n") { setupError = "the terminal holder (python3 ttyholder.py) printed only \(text.debugDescription), stderr: \((try? String(contentsOfFile: tmp + "/ttyholder.py.err", encoding: .utf8)) ?? "")" }
         for line in text.split(separator: "\n") {
             let f = line.split(separator: " ")
             if f.count == 2, let p = Int32(f[1]) { ttyPids[String(f[0])] = p; if f[0].hasPrefix("pts/") { ptsName = String(f[0]) } }

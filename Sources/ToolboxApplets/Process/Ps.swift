@@ -77,6 +77,7 @@ struct PsKeyInfo {
 let psKeyTable: [PsKeyInfo] = [
     PsKeyInfo(name: "%cpu", key: .pcpu, header: "%CPU", width: 4, align: .right),
     PsKeyInfo(name: "%mem", key: .pmem, header: "%MEM", width: 4, align: .right),
+    PsKeyInfo(name: "addr", key: .addr, header: "ADDR", width: 4, align: .right),
     PsKeyInfo(name: "addr_1", key: .addr, header: "ADDR", width: 1, align: .left),
     PsKeyInfo(name: "args", key: .args, header: "COMMAND", width: 27, align: .unlimited),
     PsKeyInfo(name: "bsdtime", key: .bsdtime, header: "TIME", width: 6, align: .right),

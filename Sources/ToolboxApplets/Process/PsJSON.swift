@@ -52,7 +52,7 @@ extension PsKey {
         case .pri: return "pri"
         case .wchan: return "wchan"
         case .container: return "container"
-        case .flag: return "f"
+        case .flag: return "flags"
         case .addr: return "addr"
         case .sz: return "sz"
         case .opri: return "opri"
