@@ -67,23 +67,9 @@ func runProcess(_ executable: String, _ args: [String], stdin: Data? = nil, envi
     let outData = o.fileHandleForReading.readDataToEndOfFile()
     group.wait()
     let errData = errBox.data
+    p.waitUntilExit()
     return RunResult(out: String(decoding: outData, as: UTF8.self), err: String(decoding: errData, as: UTF8.self),
-                     code: reapStatus(p))
-}
-
-/// The child's exit status (the signal number when a signal ended it, as
-/// Foundation reports it). Foundation's waitUntilExit() sometimes never
-/// returns for a child that has already exited (seen here twice, the suite
-/// hung); so the test reaps the child itself, and only when Foundation's own
-/// SIGCHLD handling got there first does it wait, bounded, for its record.
-func reapStatus(_ p: Process) -> Int32 {
-    var st: Int32 = 0
-    var r: Int32
-    repeat { r = waitpid(p.processIdentifier, &st, 0) } while r < 0 && errno == EINTR
-    if r == p.processIdentifier { return st & 0x7f == 0 ? (st >> 8) & 0xff : st & 0x7f }
-    let deadline = Date().addingTimeInterval(10)
-    while p.isRunning && Date() < deadline { usleep(1000) }
-    return p.terminationStatus
+                     code: p.terminationStatus)
 }
 
 /// Runs a shell command line.
