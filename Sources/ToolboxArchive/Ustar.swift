@@ -26,7 +26,7 @@ public enum TarType {
     public static let paxGlobal: UInt8 = 0x67      // 'g': records for all later entries
     public static let gnuLongName: UInt8 = 0x4C    // 'L': GNU, data is the next entry's name
     public static let gnuLongLink: UInt8 = 0x4B    // 'K': GNU, data is the next entry's link name
-    public static let gnuSparse: UInt8 = 0x53      // 'S': GNU old sparse file (not supported)
+    public static let gnuSparse: UInt8 = 0x53      // 'S': GNU old sparse file
     public static let gnuDumpDir: UInt8 = 0x44     // 'D': GNU incremental directory (data: a name list)
     public static let gnuVolume: UInt8 = 0x56      // 'V': GNU volume label
     public static let gnuMultiVolume: UInt8 = 0x4D // 'M': GNU continuation of a file (not supported)
@@ -50,6 +50,13 @@ public struct TarHeader: Equatable, Sendable {
     public var gname: [UInt8] = []
     public var devmajor: UInt32 = 0
     public var devminor: UInt32 = 0
+    /// A sparse file (GNU 'S' or pax GNU.sparse.*): the data regions as
+    /// offset, length pairs; the archive data is their bytes in order and
+    /// `size` is the file's real size (the reader sets it so).
+    public var sparseMap: [UInt64]?
+    /// Pax sparse records seen: GNU.sparse.major (1: the map opens the data) and realsize.
+    public var sparseMajor = 0
+    public var sparseRealSize: UInt64?
 
     public init(name: [UInt8]) { self.name = name }
     public init(name: String) { self.name = Array(name.utf8) }
@@ -226,10 +233,11 @@ public enum Ustar {
     /// data (h.size bytes, padded to a block) follows the returned blocks.
     public static func encode(_ h: TarHeader) -> [UInt8] {
         var records: [(String, [UInt8])] = []
-        let split = splitName(h.name)
+        // A GNU sparse header has no prefix field: longer names go in pax.
+        let split = h.sparseMap != nil && h.name.count > 100 ? nil : splitName(h.name)
         if split == nil { records.append(("path", h.name)) }
         if h.linkname.count > 100 { records.append(("linkpath", h.linkname)) }
-        if octal(h.size, width: 12) == nil { records.append(("size", Array(String(h.size).utf8))) }
+        if h.sparseMap == nil, octal(h.size, width: 12) == nil { records.append(("size", Array(String(h.size).utf8))) }
         if octal(h.uid, width: 8) == nil { records.append(("uid", Array(String(h.uid).utf8))) }
         if octal(h.gid, width: 8) == nil { records.append(("gid", Array(String(h.gid).utf8))) }
         if h.uname.count > 32 { records.append(("uname", h.uname)) }
@@ -248,8 +256,56 @@ public enum Ustar {
             out += data
             out += [UInt8](repeating: 0, count: padding(UInt64(data.count)))
         }
-        out += ustarBlock(h)
+        out += h.sparseMap.map { gnuSparseBlocks(h, $0) } ?? ustarBlock(h)
         return out
+    }
+
+    /// GNU tar's old sparse member ('S', its default format with -S): a
+    /// header with 4 map entries and the real size, then extension blocks
+    /// of 21 entries. `size` is the real size; the stored size is the sum
+    /// of the region lengths.
+    static func gnuSparseBlocks(_ h: TarHeader, _ map: [UInt64]) -> [UInt8] {
+        var g = h
+        g.typeflag = TarType.gnuSparse
+        g.size = stride(from: 1, to: map.count, by: 2).reduce(0) { $0 + map[$1] }
+        if g.name.count > 100 { g.name = Array(g.name.prefix(100)) }
+        var b = ustarBlock(g)
+        func number(_ v: UInt64, _ at: Int) {
+            let f = octal(v, width: 12) ?? base256(Int64(clamping: v), width: 12)
+            for i in 0..<12 { b[at + i] = f[i] }
+        }
+        for i in 257..<265 { b[i] = Array("ustar  \0".utf8)[i - 257] }
+        for i in 345..<512 { b[i] = 0 }
+        if octal(g.size, width: 12) == nil { number(g.size, sizeField.0) }
+        number(h.size, 483)
+        var blocks: [[UInt8]] = [b]
+        var at = 386, limit = 482
+        for i in stride(from: 0, to: map.count - 1, by: 2) {
+            if at + 24 > limit {
+                blocks[blocks.count - 1][limit] = 1
+                blocks.append([UInt8](repeating: 0, count: blockSize))
+                b = blocks[blocks.count - 1]; at = 0; limit = 504
+            }
+            number(map[i], at); number(map[i + 1], at + 12)
+            at += 24
+            blocks[blocks.count - 1] = b
+        }
+        let sum = blocks[0].withUnsafeBufferPointer { checksums($0).0 }
+        var ck = octal(sum, width: 7)!
+        ck.append(ASCII.space)
+        for i in 0..<8 { blocks[0][checksumField.0 + i] = ck[i] }
+        return blocks.flatMap { $0 }
+    }
+
+    /// The (offset, length) entries of a GNU sparse header or extension
+    /// block, appended to `map` until an empty one.
+    static func sparseEntries(_ block: Bytes, at: Int, count: Int, into map: inout [UInt64]) {
+        for i in 0..<count {
+            let o = at + i * 24
+            guard block[o] != 0, let off = parseNumber(Bytes(rebasing: block[o..<(o + 12)])),
+                  let len = parseNumber(Bytes(rebasing: block[(o + 12)..<(o + 24)])), off >= 0, len >= 0 else { return }
+            map += [UInt64(off), UInt64(len)]
+        }
     }
 
     /// `DIR/PaxHeaders/BASE`, cut to 100 bytes (GNU tar's default name
@@ -368,6 +424,18 @@ public enum Ustar {
         return .header(h, gnu: gnu)
     }
 
+    /// A sparse map the extractor can follow: pairs, regions in order
+    /// inside the real size, lengths adding up to the stored data.
+    public static func validSparseMap(_ m: [UInt64], real: UInt64, stored: UInt64) -> Bool {
+        guard m.count % 2 == 0, real <= UInt64(Int64.max) else { return false }
+        var end: UInt64 = 0, sum: UInt64 = 0
+        for i in stride(from: 0, to: m.count, by: 2) {
+            guard m[i] >= end, m[i + 1] <= real, m[i] <= real - m[i + 1] else { return false }
+            end = m[i] + m[i + 1]; sum += m[i + 1]
+        }
+        return sum == stored
+    }
+
     /// Parses pax extended header data into (key, value) records, or nil
     /// if a record is malformed.
     public static func parsePax(_ data: Bytes) -> [(String, [UInt8])]? {
@@ -412,6 +480,14 @@ public enum Ustar {
             case "gname": h.gname = value
             case "mtime":
                 if let t = parsePaxTime(text) { h.mtime = t.0; h.mtimeNanoseconds = t.1 }
+            // GNU's pax sparse formats 0.0 (offset/numbytes records), 0.1 (map) and 1.0 (map in the data).
+            case "GNU.sparse.name": h.name = value
+            case "GNU.sparse.major": h.sparseMajor = Int(text) ?? 0
+            case "GNU.sparse.size", "GNU.sparse.realsize": h.sparseRealSize = UInt64(text)
+            case "GNU.sparse.offset", "GNU.sparse.numbytes", "GNU.sparse.map":
+                var m = h.sparseMap ?? []
+                for part in text.split(separator: ",", omittingEmptySubsequences: false) { m.append(UInt64(part) ?? .max) }
+                h.sparseMap = m
             default: break
             }
         }
@@ -565,6 +641,21 @@ public final class TarReader {
                     }
                     continue
                 default:
+                    if h.typeflag == TarType.gnuSparse {
+                        let b = raw.assumingMemoryBound(to: UInt8.self)
+                        var map: [UInt64] = []
+                        Ustar.sparseEntries(b, at: 386, count: 4, into: &map)
+                        h.sparseRealSize = Ustar.parseNumber(Bytes(rebasing: b[483..<495])).map { UInt64(max(0, $0)) }
+                        var extended = b[482] != 0
+                        while extended {
+                            guard let e = try take(Ustar.blockSize), map.count < 1 << 20 else { throw .badHeader(offset: headerOffset) }
+                            let eb = e.assumingMemoryBound(to: UInt8.self)
+                            Ustar.sparseEntries(eb, at: 0, count: 21, into: &map)
+                            extended = eb[504] != 0
+                        }
+                        h.sparseMap = map
+                        h.typeflag = TarType.regular
+                    }
                     if let n = longName { h.name = n }
                     if let l = longLink { h.linkname = l }
                     Ustar.apply(globalRecords, to: &h)
@@ -572,10 +663,39 @@ public final class TarReader {
                     remaining = h.hasData ? h.size : 0
                     // Hard links and the like may carry a size but no data.
                     remainingPadding = h.hasData ? Ustar.padding(h.size) : 0
+                    if h.sparseMajor == 1 && h.hasData { h.sparseMap = try readSparseMap(headerOffset) }
+                    if h.sparseMap != nil {
+                        // The listing and extraction see the file's own size.
+                        guard let real = h.sparseRealSize, let m = h.sparseMap, Ustar.validSparseMap(m, real: real, stored: remaining) else {
+                            throw .badHeader(offset: headerOffset)
+                        }
+                        h.size = real
+                    }
                     return h
                 }
             }
         }
+    }
+
+    /// GNU pax sparse 1.0: decimal numbers, one a line (the count, then
+    /// offset and length pairs), padded to a block, at the start of the data.
+    private func readSparseMap(_ at: UInt64) throws(TarReadError) -> [UInt64] {
+        var numbers: [UInt64] = [], n: UInt64 = 0, digits = 0, consumed = 0
+        var want = 1
+        while numbers.count < want || consumed % Ustar.blockSize != 0 {
+            let c = try readData(max: Ustar.blockSize - consumed % Ustar.blockSize)
+            if c.isEmpty { throw .badHeader(offset: at) }
+            consumed += c.count
+            for b in c where numbers.count < want {
+                if b == 0x0A, digits > 0 {
+                    numbers.append(n); n = 0; digits = 0
+                    if numbers.count == 1 { guard n < 1 << 20, numbers[0] < 1 << 20 else { throw .badHeader(offset: at) }; want = 1 + 2 * Int(numbers[0]) }
+                } else if b >= 0x30 && b <= 0x39 && digits < 19 {
+                    n = n * 10 + UInt64(b - 0x30); digits += 1
+                } else { throw .badHeader(offset: at) }
+            }
+        }
+        return Array(numbers.dropFirst())
     }
 
     /// Reads `n` bytes plus block padding into a new array.

@@ -53,12 +53,15 @@ let tarApplet = Applet(spec: AppletSpec(
         .flag("j", "bzip2", "filter the archive through bzip2 (the external program)"),
         .flag("J", "xz", "filter the archive through xz (the external program)"),
         .flag(nil, "zstd", "filter the archive through zstd (the external program)"),
+        .flag("S", "sparse", "store the holes of sparse files as holes (found with SEEK_HOLE; GNU's 'S' members)"),
         .flag("h", "dereference", "archive the files symlinks point to, not the links (resolved inside the container)"),
         .value(nil, "exclude", "PATTERN", "skip names matching PATTERN (shell wildcards, at any directory level)"),
         .value("X", "exclude-from", "FILE", "skip names matching the patterns in FILE, one a line"),
         .value("T", "files-from", "FILE", "archive (or extract) the names in FILE, one a line; - is stdin"),
         .flag(nil, "null", "-T and -X read names separated by NUL"),
         .value(nil, "strip-components", "N", "drop N leading components of member names on extraction"),
+        .value(nil, "transform", "EXPRESSION", "change names with sed's s/REGEX/REPLACEMENT/[gixN rRsShH] (;-separated)"),
+        .value(nil, "xform", "EXPRESSION", "same as --transform"),
         .flag("k", "keep-old-files", "do not replace existing files; report them as errors"),
         .flag(nil, "skip-old-files", "do not replace existing files; skip them silently"),
         .flag(nil, "overwrite", "overwrite existing regular files in place (same inode)"),
@@ -82,7 +85,9 @@ struct TarConfig {
     /// GNU's hint about pattern characters, unless --no-wildcards was given.
     var wildcardsHint = true
     var stripComponents = 0
+    var transform: TarTransform?
     var dereference = false
+    var sparse = false
     var absoluteNames = false
     var fullTime = false
     var verbose = false
@@ -114,7 +119,10 @@ private func tarConfig(_ ctx: Context, _ opts: ParsedArguments, verbose: Bool) t
         }
         c.stripComponents = n
     }
+    let xforms = opts.occurrences.compactMap { $0.key == "transform" || $0.key == "xform" ? $0.value : nil }
+    if !xforms.isEmpty { c.transform = try TarTransform(xforms) }
     c.dereference = opts.has("dereference")
+    c.sparse = opts.has("sparse")
     c.program = opts.order.last { $0 == "bzip2" || $0 == "xz" || $0 == "zstd" }
     c.absoluteNames = opts.has("absolute-names")
     c.fullTime = opts.has("full-time")
@@ -253,7 +261,7 @@ func runTar(_ ctx: Context, _ args: [String]) throws -> Int32 {
             let l = TarListing(ctx, verbose: verbose, numericOwner: opts.has("numeric-owner"), fullTime: config.fullTime)
             let sanitizer = TarNameSanitizer(ctx)
             try tarReadArchive(ctx, reader, members: opts.operands, config: config) { h, name in
-                l.list(h, name: name)
+                l.list(config.transformedLink(h), name: name)
                 if !config.absoluteNames { _ = sanitizer.safe(name) }   // GNU says what extraction would strip
                 return true
             }
@@ -269,10 +277,11 @@ func runTar(_ ctx: Context, _ args: [String]) throws -> Int32 {
             try tarReadArchive(ctx, reader, members: opts.operands, config: config) { h, name in
                 // Members with fewer components than --strip-components are
                 // skipped before they are listed (GNU).
-                if config.stripComponents > 0 && tarStrippedPrefix(name, config.stripComponents) == nil { return true }
-                l?.list(h, name: name)
-                if toStdout { return x.extractToStdout(h, name: name, reader: reader) }
-                return x.extract(h, name: name, reader: reader)
+                let (th, tname) = config.transformed(h, name)
+                if config.stripComponents > 0 && tarStrippedPrefix(tname, config.stripComponents) == nil { return true }
+                l?.list(th, name: name)
+                if toStdout { return x.extractToStdout(th, name: tname, reader: reader) }
+                return x.extract(th, name: tname, reader: reader)
             }
             x.finish()
         }
@@ -288,6 +297,49 @@ func runTar(_ ctx: Context, _ args: [String]) throws -> Int32 {
         ctx.note("Exiting with failure status due to previous errors")
     }
     return ctx.exitStatus
+}
+
+/// The data regions of a file as offset, length pairs (GNU tar's
+/// sparse_scan_file_seek: a trailing hole ends the map with (size, 0)), or
+/// nil when SEEK_HOLE finds none.
+func tarDataRegions(_ fd: FileDescriptor, size: UInt64) -> [UInt64]? {
+    var map: [UInt64] = [], offset: off_t = 0
+    while map.count < 1 << 20 {
+        let data = lseek(fd.rawValue, offset, 3 /* SEEK_DATA */)
+        if data < 0 || UInt64(data) >= size {
+            guard data >= 0 || errno == ENXIO else { return nil }
+            map += [size, 0]; break
+        }
+        let hole = min(off_t(size), lseek(fd.rawValue, data, 4 /* SEEK_HOLE */))
+        if hole <= data { return nil }
+        if offset == 0 && data == 0 && UInt64(hole) == size { return nil }
+        map += [UInt64(data), UInt64(hole - data)]
+        offset = hole
+        if UInt64(hole) == size { break }
+    }
+    return map
+}
+
+/// Hands each piece of the member's data to `put` with its offset in the
+/// file (for a sparse member, the offsets of its map); the first write
+/// error is returned once the data is consumed.
+func tarSparseData(_ h: TarHeader, _ reader: TarReader, _ put: (UnsafeRawBufferPointer, UInt64) throws(Errno) -> Void) throws(TarReadError) -> Errno? {
+    let map = h.sparseMap ?? [0, h.size]
+    var i = 0, offset: UInt64 = 0, left: UInt64 = 0
+    var failure: Errno?
+    while true {
+        var chunk = try reader.readData()
+        if chunk.count == 0 { return failure }
+        while chunk.count > 0 {
+            while left == 0 && i + 1 < map.count { offset = map[i]; left = map[i + 1]; i += 2 }
+            let n = Int(min(UInt64(chunk.count), max(left, 1)))
+            if failure == nil && left > 0 {
+                do throws(Errno) { try put(UnsafeRawBufferPointer(rebasing: chunk[0..<n]), offset) } catch { failure = error }
+            }
+            offset += UInt64(n); left -= min(left, UInt64(n))
+            chunk = UnsafeRawBufferPointer(rebasing: chunk[n...])
+        }
+    }
 }
 
 /// The directory in effect for each operand (nil: the current one) and
@@ -621,6 +673,8 @@ final class TarCreate {
     let names: TarNames
     let sanitizer: TarNameSanitizer
     private var links: [DevIno: [UInt8]] = [:]
+    /// The name header() made before --transform (hard links point to it).
+    private var storedName: [UInt8] = []
     private var archiveIdentity: DevIno?
     private let buffer: UnsafeMutableRawBufferPointer
     private var written: UInt64 = 0
@@ -732,7 +786,8 @@ final class TarCreate {
 
     /// Fills the common header fields from a stat.
     func header(_ st: Glibc_stat_t, raw: [UInt8], path: String, type: UInt8) -> TarHeader {
-        var h = TarHeader(name: config.absoluteNames ? raw : sanitizer.safe(raw))
+        storedName = config.absoluteNames ? raw : sanitizer.safe(raw)
+        var h = TarHeader(name: config.transform?.apply(storedName, TarTransformScope.names) ?? storedName)
         h.typeflag = type
         h.mode = UInt32(st.st_mode) & 0o7777
         if let m = config.mode { h.mode = m.apply(h.mode, isDirectory: type == TarType.directory, umask: umaskValue) }
@@ -754,7 +809,8 @@ final class TarCreate {
         let blocks = Ustar.encode(h)
         out.write(blocks)
         written += UInt64(blocks.count)
-        verboseListing?.list(h, name: h.name)
+        // -v lists the names as given (GNU, without --show-transformed-names).
+        verboseListing?.list(h, name: config.transform == nil ? h.name : storedName)
     }
 
     func addEntry(_ dir: FileDescriptor, _ base: [UInt8], raw: [UInt8], path: String) {
@@ -798,7 +854,7 @@ final class TarCreate {
         let linkable = st.st_nlink > 1 || config.dereference
         if fmt != UInt32(S_IFDIR), linkable, let first = links[key] {
             var h = header(st, raw: raw, path: path, type: TarType.hardLink)
-            h.linkname = first
+            h.linkname = config.transform?.apply(first, TarTransformScope.hardLinks) ?? first
             emit(h)
             return
         }
@@ -815,9 +871,22 @@ final class TarCreate {
             }
             var h = header(fst, raw: raw, path: path, type: TarType.regular)
             h.size = UInt64(max(0, fst.st_size))
-            if fst.st_nlink > 1 || config.dereference { links[key] = h.name }
+            if fst.st_nlink > 1 || config.dereference { links[key] = storedName }
+            // -S: a file with fewer blocks than its size (GNU's test) is
+            // stored as its data regions.
+            h.sparseMap = config.sparse && Int64(fst.st_blocks) * 512 < Int64(fst.st_size) ? tarDataRegions(fd, size: h.size) : nil
             emit(h)
-            copyData(fd, size: h.size, shown: shown)
+            if let map = h.sparseMap {
+                var stored: UInt64 = 0
+                for i in stride(from: 0, to: map.count, by: 2) where map[i + 1] > 0 {
+                    _ = lseek(fd.rawValue, off_t(map[i]), SEEK_SET)
+                    copyData(fd, size: map[i + 1], shown: shown, padded: false)
+                    stored += map[i + 1]
+                }
+                pad(Ustar.padding(stored)); written += UInt64(Ustar.padding(stored))
+            } else {
+                copyData(fd, size: h.size, shown: shown)
+            }
             // GNU tar's check: the file grew or was rewritten meanwhile.
             if let after = try? fd.stat(), after.st_size != fst.st_size || after.st_mtim.tv_sec != fst.st_mtim.tv_sec
                 || after.st_mtim.tv_nsec != fst.st_mtim.tv_nsec {
@@ -835,15 +904,15 @@ final class TarCreate {
                 ctx.out.flush(); ctx.warn("\(shown): Cannot readlink: \(error.description)"); return
             }
             var h = header(st, raw: raw, path: path, type: TarType.symlink)
-            h.linkname = target
-            if st.st_nlink > 1 { links[key] = h.name }
+            h.linkname = config.transform?.apply(target, TarTransformScope.symlinks) ?? target
+            if st.st_nlink > 1 { links[key] = storedName }
             emit(h)
         case UInt32(S_IFCHR), UInt32(S_IFBLK), UInt32(S_IFIFO):
             let type = fmt == UInt32(S_IFCHR) ? TarType.character : fmt == UInt32(S_IFBLK) ? TarType.block : TarType.fifo
             var h = header(st, raw: raw, path: path, type: type)
             h.devmajor = UInt32(truncatingIfNeeded: devMajor(UInt64(st.st_rdev)))
             h.devminor = UInt32(truncatingIfNeeded: devMinor(UInt64(st.st_rdev)))
-            if st.st_nlink > 1 { links[key] = h.name }
+            if st.st_nlink > 1 { links[key] = storedName }
             emit(h)
         case UInt32(S_IFSOCK):
             ctx.note("\(shown): socket ignored")
@@ -857,6 +926,7 @@ final class TarCreate {
     func addDirectory(fd: FileDescriptor, st: Glibc_stat_t, raw: [UInt8], path: String) {
         var h = header(st, raw: raw, path: path, type: TarType.directory)
         if h.name.last != 0x2F { h.name.append(0x2F) }
+        if storedName.last != 0x2F { storedName.append(0x2F) }
         emit(h)
         guard let dirp = fdopendir(fd.rawValue) else {
             let e = Errno.current
@@ -898,7 +968,7 @@ final class TarCreate {
 
     /// Copies exactly `size` bytes; a file that shrank is padded with zeros
     /// (GNU tar does the same and warns).
-    func copyData(_ fd: FileDescriptor, size: UInt64, shown: String) {
+    func copyData(_ fd: FileDescriptor, size: UInt64, shown: String, padded: Bool = true) {
         var left = size
         while left > 0 {
             let want = Int(min(left, UInt64(buffer.count)))
@@ -915,8 +985,8 @@ final class TarCreate {
             left -= UInt64(n)
         }
         if left > 0 { pad(Int(left)) }
-        pad(Ustar.padding(size))
-        written += size + UInt64(Ustar.padding(size))
+        written += size
+        if padded { pad(Ustar.padding(size)); written += UInt64(Ustar.padding(size)) }
     }
 
     private func pad(_ n: Int) {
@@ -1115,8 +1185,8 @@ final class TarExtract {
             return false
         }
         switch h.typeflag {
-        case TarType.gnuSparse, TarType.gnuMultiVolume:
-            ctx.out.flush(); ctx.warn("\(shown): GNU sparse and multi-volume members are not supported; skipped")
+        case TarType.gnuMultiVolume:
+            ctx.out.flush(); ctx.warn("\(shown): GNU multi-volume members are not supported; skipped")
             return false
         case TarType.gnuVolume:
             return true
@@ -1234,12 +1304,17 @@ final class TarExtract {
         case TarType.regular, TarType.regularOld, TarType.contiguous: break
         default: return true
         }
+        var at: UInt64 = 0
+        func zeros(to end: UInt64) {
+            while at < end && !ctx.out.isBroken { let n = min(end - at, 4096); ctx.out.write([UInt8](repeating: 0, count: Int(n))); at += n }
+        }
         do throws(TarReadError) {
-            while !ctx.out.isBroken {
-                let chunk = try reader.readData()
-                if chunk.count == 0 { break }
-                ctx.out.write(chunk.assumingMemoryBound(to: UInt8.self))
+            _ = try tarSparseData(h, reader) { chunk, offset throws(Errno) in
+                zeros(to: offset)
+                if !ctx.out.isBroken { ctx.out.write(chunk.assumingMemoryBound(to: UInt8.self)) }
+                at = offset + UInt64(chunk.count)
             }
+            zeros(to: h.size)
         } catch { return false }
         return true
     }
@@ -1264,22 +1339,19 @@ final class TarExtract {
             }
         }
         defer { fd.close() }
-        var ok = true
         do throws(TarReadError) {
-            while true {
-                let chunk = try reader.readData()
-                if chunk.count == 0 { break }
-                if ok {
-                    do throws(Errno) { try fd.writeAll(chunk) } catch {
-                        fail(shown, "Cannot write", error); ok = false
-                    }
-                }
+            // Sparse regions are written at their offsets: the holes stay holes.
+            let sparse = h.sparseMap != nil
+            if let e = try tarSparseData(h, reader, { chunk, offset throws(Errno) in
+                if sparse, lseek(fd.rawValue, off_t(offset), SEEK_SET) < 0 { throw Errno.current }
+                try fd.writeAll(chunk)
+            }) ?? (sparse && ftruncate(fd.rawValue, off_t(h.size)) != 0 ? Errno.current : nil) {
+                fail(shown, "Cannot write", e); return false
             }
         } catch {
             // The archive itself is damaged; readArchive reports it next.
             return false
         }
-        if !ok { return false }
         if sameOwner {
             let (u, g) = ownerIDs(h)
             if fchown(fd.rawValue, u, g) != 0 {

@@ -242,3 +242,89 @@ func tarReadNameList(_ ctx: Context, _ file: String, null: Bool, option: String)
     let sep: UInt8 = null ? 0 : ASCII.newline
     return bytes.split(separator: sep, omittingEmptySubsequences: true).map { Array($0) }
 }
+
+/// --transform/--xform: GNU tar's sed-like expressions, compiled with
+/// regcomp and applied in order to member names (create and extract) and
+/// link targets. Deviations from GNU tar 1.34, whose loop is endless on an
+/// empty match with `g` and which repeats the text before a skipped match
+/// with a number flag: an empty match copies one byte and goes on, a
+/// skipped match is kept once.
+struct TarTransform {
+    private var exprs: [(TarTransformExpr, POSIXRegex)] = []
+    var isEmpty: Bool { exprs.isEmpty }
+
+    init(_ args: [String]) throws {
+        var scope = TarTransformScope.all
+        func usage(_ m: String) -> ToolError {
+            ToolError(exitCode: 2, message: m + "\nTry 'tar --help' or 'tar --usage' for more information.")
+        }
+        for a in args {
+            let parsed: [TarTransformExpr]
+            do throws(TarTransformError) { parsed = try parseTarTransform(Array(a.utf8), scope: &scope) } catch {
+                throw usage(error.message)
+            }
+            for x in parsed {
+                let re: POSIXRegex
+                do { re = try POSIXRegex(x.regex, extended: x.extended, ignoreCase: x.ignoreCase) } catch {
+                    throw usage("Invalid transform expression: \(error.message)")
+                }
+                if x.maxGroup > re.groupCount { throw usage("Invalid transform replacement: back reference out of range") }
+                exprs.append((x, re))
+            }
+        }
+    }
+
+    /// `name` through every expression whose scope includes `scope`.
+    func apply(_ name: [UInt8], _ scope: UInt8) -> [UInt8] {
+        var s = name
+        for (x, re) in exprs where x.scope & scope != 0 {
+            var out: [UInt8] = [], pos = 0, n = 0
+            var state = TarCaseState()
+            var m = [regmatch_t](repeating: regmatch_t(), count: re.groupCount + 1)
+            s.withUnsafeBufferPointer { b in
+                guard let base = b.baseAddress else { return }
+                while pos < b.count {
+                    // The rest as a string of its own: `^` matches there (GNU).
+                    guard re.match(base + pos, count: b.count - pos, groups: &m) else { break }
+                    let so = Int(m[0].rm_so), eo = Int(m[0].rm_eo)
+                    n += 1
+                    if x.occurrence > 0 && n < x.occurrence {
+                        out += b[pos..<(pos + eo)]
+                    } else {
+                        out += b[pos..<(pos + so)]
+                        state.render(x.replacement, into: &out) { g in
+                            g < m.count && m[g].rm_so >= 0 ? UnsafeBufferPointer(rebasing: b[(pos + Int(m[g].rm_so))..<(pos + Int(m[g].rm_eo))]) : nil
+                        }
+                        if !x.global { pos += eo; break }
+                    }
+                    pos += eo
+                    if eo == 0 { out.append(b[pos]); pos += 1 }
+                }
+                out += b[pos...]
+            }
+            s = out
+        }
+        return s
+    }
+}
+
+extension TarConfig {
+    /// A member read from an archive as GNU's transform_stat_info leaves it:
+    /// the name (trailing slashes dropped) and link targets transformed.
+    func transformed(_ h: TarHeader, _ name: [UInt8]) -> (TarHeader, [UInt8]) {
+        guard let t = transform else { return (h, name) }
+        var n = name
+        while n.count > 1, n.last == 0x2F { n.removeLast() }
+        return (transformedLink(h), t.apply(n, TarTransformScope.names))
+    }
+
+    /// The header with its link target transformed (listing shows stored
+    /// names but transformed targets, as GNU).
+    func transformedLink(_ h: TarHeader) -> TarHeader {
+        guard let t = transform else { return h }
+        var h = h
+        if h.typeflag == TarType.symlink { h.linkname = t.apply(h.linkname, TarTransformScope.symlinks) }
+        if h.typeflag == TarType.hardLink { h.linkname = t.apply(h.linkname, TarTransformScope.hardLinks) }
+        return h
+    }
+}

@@ -5,7 +5,7 @@ import ToolboxCore
 /// Matching goes through regexec(3) with REG_STARTEND, so subjects are
 /// byte ranges that may contain NULs and need no terminator.
 final class POSIXRegex {
-    private var re = regex_t()
+    fileprivate var re = regex_t()
 
     /// Compiles `pattern`; a syntax error becomes regerror's text (GNU
     /// grep prints the same messages: `Unmatched ( or \(`).
@@ -37,6 +37,21 @@ final class POSIXRegex {
             regexec(&re, s, 1, &m, flags)
         }
         return rc == 0 ? (Int(m.rm_so), Int(m.rm_eo)) : nil
+    }
+}
+
+extension POSIXRegex {
+    /// The number of parenthesised groups.
+    var groupCount: Int { Int(re.re_nsub) }
+
+    /// Matches `subject[0..<count]` filling `groups` (its count is how
+    /// many are wanted; rm_so -1 for a group that took no part).
+    func match(_ subject: UnsafePointer<UInt8>, count: Int, groups: inout [regmatch_t]) -> Bool {
+        groups[0] = regmatch_t(rm_so: 0, rm_eo: regoff_t(count))
+        let n = groups.count
+        return UnsafeRawPointer(subject).withMemoryRebound(to: CChar.self, capacity: max(count, 1)) { s in
+            regexec(&re, s, n, &groups, CSHIM_REG_STARTEND)
+        } == 0
     }
 }
 

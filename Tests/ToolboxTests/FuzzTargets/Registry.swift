@@ -33,6 +33,7 @@ let fuzzTargets: [FuzzTarget] = [
     tarFuzzTarget,
     tcpFuzzTarget,
     tcp6FuzzTarget,
+    transformFuzzTarget,
     udpFuzzTarget,
     unixFuzzTarget,
 ]
