@@ -111,7 +111,7 @@ public final class SockDiag {
         var raw = cshim_inet_sock()
         guard cshim_inet_diag_decode(payload, len, &raw) != 0 else { return nil }
         let v6 = family == AF_INET6
-        return withUnsafeBytes(of: &raw.src) { src in
+        var s = withUnsafeBytes(of: &raw.src) { src in
             withUnsafeBytes(of: &raw.dst) { dst in
                 InetSocket(local: InetAddress(bytes: src.baseAddress!, isV6: v6), localPort: raw.sport,
                            remote: InetAddress(bytes: dst.baseAddress!, isV6: v6), remotePort: raw.dport,
@@ -122,6 +122,11 @@ public final class SockDiag {
                            rxQueue: raw.rqueue, uid: raw.uid, inode: raw.inode)
             }
         }
+        // idiag_retrans is the retransmissions for timer 1 and the probes
+        // sent for 2 and 4; idiag_expires is in milliseconds.
+        s.timer = raw.timer; s.timerExpires = UInt64(raw.expires / 10)
+        if raw.timer == 2 || raw.timer == 4 { s.probes = UInt32(raw.retrans) } else { s.retransmits = UInt32(raw.retrans) }
+        return s
     }
 
     /// The socket of one unix_diag_msg payload (with its attributes); nil

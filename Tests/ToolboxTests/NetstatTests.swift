@@ -236,6 +236,33 @@ final class NetstatFixtureTests: XCTestCase {
         }
     }
 
+    /// -o: the timer of each row, from a copy of the fixture whose TCP
+    /// lines carry keepalive, retransmit and probe timers.
+    func testTimersMatchNetTools() throws {
+        let copy = NSTemporaryDirectory() + "netstat-timers-\(getpid())"
+        defer { try? FileManager.default.removeItem(atPath: copy) }
+        let prep = try runProcess("/bin/sh", ["-c", """
+        rm -rf '\(copy)' && mkdir -p '\(copy)' && cp -r '\(procRoot)'/. '\(copy)'/ && cd '\(copy)/net' &&
+        sed -i '3s/00:00000000 00000000     0        0/02:0002BF20 00000000     0        3/' tcp &&
+        sed -i '3s/00:00000000 00000000/04:00000065 00000000/; 4s/00:00000000 00000000/01:00000014 00000002/' tcp6
+        """])
+        XCTAssertEqual(prep.code, 0, prep.err)
+        for args in [["-tuwano"], ["-tuwaneo"], ["-tao"]] {
+            let cmd = "mount -t tmpfs none /proc && mkdir /proc/net && cp '\(copy)'/net/* /proc/net/ && exec netstat \(args.joined(separator: " "))"
+            let nt = try runProcess("/usr/bin/unshare", ["-m", "sh", "-c", cmd])
+            XCTAssertEqual(nt.code, 0, nt.err)
+            XCTAssertTrue(nt.out.contains("keepalive (1800.00/0/3)") && nt.out.contains("on (0.20/2/0)") && nt.out.contains("timewait (60.00/0/0)"), nt.out)
+            let got = runToolbox(["netstat"] + args, procRoot: copy, hostRoot: "")
+            XCTAssertEqual(got.code, 0, got.err)
+            let numeric = args[0].contains("n")
+            let exp = nt.out.split(separator: "\n", omittingEmptySubsequences: false)
+                .map { netToolsRowAsToolbox(String($0), numeric: numeric, wide: false) }
+                .map { $0.hasSuffix(" /tmp/nsmix") ? $0 + " seq with space" : $0 }
+                .joined(separator: "\n")
+            XCTAssertEqual(got.out, exp, "netstat \(args)")
+        }
+    }
+
     func testExactRowsForTheNamedCases() {
         let r = runToolbox(["netstat", "-tan"], procRoot: procRoot)
         XCTAssertTrue(r.out.contains("tcp6       0      0 ::ffff:127.0.0.1:47002  ::ffff:127.0.0.1:44092  ESTABLISHED\n"), r.out)
@@ -411,6 +438,24 @@ final class NetstatLiveTests: XCTestCase {
         XCTAssertTrue(all.contains("\(pid)/python3"), all)
         XCTAssertTrue(all.contains("LISTEN      65534      \(other.int("inode"))"), all)
         XCTAssertTrue(all.contains("\(other.int("pid"))/python3"), all)
+    }
+
+    /// -o on live sockets (netlink and /proc): the times race, so they
+    /// are masked; the timer kind and the counters are compared.
+    func testTimersMatchNetToolsLive() throws {
+        let bin = try toolboxBinary()
+        func masked(_ rows: [String]) -> [String] {
+            rows.map { $0.replacingOccurrences(of: #"\(\d+\.\d\d/"#, with: "(T/", options: .regularExpression) }
+        }
+        for args in [["-tuano"], ["-tuano", "--source=proc"]] {
+            let nt = try runProcess(try which("netstat"), ["-tuano"])
+            let tb = try runProcess(bin, ["netstat"] + args)
+            XCTAssertEqual(tb.code, 0, tb.err)
+            let expected = masked(ours(nt.out).map { netToolsRowAsToolbox($0, numeric: true, wide: false) })
+            XCTAssertEqual(masked(ours(tb.out)), expected, "netstat \(args)")
+            XCTAssertEqual(tb.out.split(separator: "\n").prefix(2), nt.out.split(separator: "\n").prefix(2))
+            XCTAssertTrue(ours(tb.out).contains { $0.contains("TIME_WAIT   timewait (") }, tb.out)
+        }
     }
 
     func testUnixMatchesNetTools() throws {

@@ -34,6 +34,7 @@ let netstatApplet = Applet(spec: AppletSpec(
         .flag(nil, "numeric-users", "numeric user ids"),
         .flag("e", "extend", "add the User and Inode columns"),
         .flag("p", "programs", "add the PID/Program name column"),
+        .flag("o", "timers", "add the Timer column: off, on, keepalive, timewait, probe (seconds/retransmits/probes)"),
         .flag("W", "wide", "never truncate addresses"),
         .value("N", "pid", "PID", "read the network namespace of process PID (/proc/PID/net)"),
         .value(nil, "source", "SOURCE", "auto (default), netlink or proc"),
@@ -53,7 +54,7 @@ struct NetstatOptions {
     var v4 = true, v6 = true
     var listening = false, all = false
     var numericHosts = false, numericPorts = false, numericUsers = false
-    var extend = false, programs = false, wide = false, json = false, jsonLines = false, verbose = false
+    var extend = false, programs = false, timers = false, wide = false, json = false, jsonLines = false, verbose = false
     var pid: Int32?
     var source = "auto"
     enum Mode { case sockets, routes, interfaces, groups, statistics }
@@ -77,7 +78,7 @@ struct NetstatOptions {
         let n = o.has("numeric")
         numericHosts = n || o.has("numeric-hosts"); numericPorts = n || o.has("numeric-ports")
         numericUsers = n || o.has("numeric-users")
-        extend = o.has("extend"); programs = o.has("programs"); wide = o.has("wide")
+        extend = o.has("extend"); programs = o.has("programs"); timers = o.has("timers"); wide = o.has("wide")
         json = o.has("json") || o.has("jsonl"); jsonLines = o.has("jsonl"); verbose = o.has("verbose")
         if let p = o.value("pid") {
             guard let v = Int32(p), v > 0 else { throw .usage("'\(p)' is not a process id") }
@@ -297,6 +298,7 @@ final class SocketPrinter {
         out.write("Proto Recv-Q Send-Q Local Address           Foreign Address         State      ")
         if opts.extend { out.write(" User       Inode     ") }
         if opts.programs { out.write(" PID/Program name    ") }
+        if opts.timers { out.write(" Timer") }
         out.byte(ASCII.newline)
     }
 
@@ -338,7 +340,7 @@ final class SocketPrinter {
             case .raw:
                 out.decimal(s.state, width: 11, leftAlign: true)
             }
-            finish(uid: s.uid, inode: s.inode)
+            finish(uid: s.uid, inode: s.inode, timer: s)
             if out.isBroken { return }
         }
     }
@@ -374,7 +376,7 @@ final class SocketPrinter {
         out.byte(ASCII.space)
     }
 
-    func finish(uid: UInt32, inode: UInt64) {
+    func finish(uid: UInt32, inode: UInt64, timer s: InetSocket) {
         if opts.extend {
             out.byte(ASCII.space)
             if opts.numericUsers { out.decimal(uid, width: 10, leftAlign: true) }
@@ -386,6 +388,13 @@ final class SocketPrinter {
             out.decimal(inode, width: 10, leftAlign: true)
         }
         if opts.programs { ownerColumn(inode) }
+        if opts.timers {
+            // net-tools: "%s (%2.2f/%ld/%d)", the time in 1/100 s.
+            let names: [StaticString] = [" off (", " on (", " keepalive (", " timewait (", " probe ("]
+            if s.timer < 5 { out.write(names[Int(s.timer)]) } else { out.write(" unkn-\(s.timer) (") }
+            let t = s.timer == 0 ? 0 : s.timerExpires
+            out.write("\(t / 100).\(t % 100 < 10 ? "0" : "")\(t % 100)/\(s.retransmits)/\(s.probes))")
+        }
         out.byte(ASCII.newline)
     }
 

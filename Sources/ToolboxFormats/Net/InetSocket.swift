@@ -147,6 +147,13 @@ public struct InetSocket: Equatable, Sendable {
     public var rxQueue: UInt32
     public var uid: UInt32
     public var inode: UInt64
+    /// netstat -o: the kernel's timer (0 off, 1 on/retransmit, 2 keepalive,
+    /// 3 timewait, 4 zero-window probe), its expiry in centiseconds, the
+    /// retransmissions and the probes sent (`timeout` in /proc/net/tcp).
+    public var timer: UInt8 = 0
+    public var timerExpires: UInt64 = 0
+    public var retransmits: UInt32 = 0
+    public var probes: UInt32 = 0
 
     public init(local: InetAddress, localPort: UInt16, remote: InetAddress, remotePort: UInt16,
                 state: UInt8, txQueue: UInt32, rxQueue: UInt32, uid: UInt32, inode: UInt64) {
@@ -176,12 +183,19 @@ public struct InetSocket: Equatable, Sendable {
         guard let tx = s.hex(), tx <= UInt32.max, s.position < line.count, line[s.position] == ASCII.colon else { return nil }
         s.position += 1
         guard let rx = s.hex(), rx <= UInt32.max else { return nil }
-        guard s.field() != nil, s.field() != nil else { return nil }   // tr:tm->when, retrnsmt
+        s.skipSpaces()
+        // tr:tm->when retrnsmt
+        guard let tr = s.hex(), tr <= 0xff, s.position < line.count, line[s.position] == ASCII.colon else { return nil }
+        s.position += 1
+        guard let when = s.hex(), let retr = s.hex() else { return nil }
         guard let uid = s.uint(), uid <= UInt32.max else { return nil }
-        guard s.uint() != nil else { return nil }                        // timeout
+        guard let probes = s.uint() else { return nil }                  // timeout
         guard let inode = s.uint() else { return nil }
-        return InetSocket(local: la, localPort: lp, remote: ra, remotePort: rp, state: UInt8(st),
-                          txQueue: UInt32(tx), rxQueue: UInt32(rx), uid: UInt32(uid), inode: inode)
+        var r = InetSocket(local: la, localPort: lp, remote: ra, remotePort: rp, state: UInt8(st),
+                           txQueue: UInt32(tx), rxQueue: UInt32(rx), uid: UInt32(uid), inode: inode)
+        r.timer = UInt8(tr); r.timerExpires = when
+        r.retransmits = UInt32(truncatingIfNeeded: retr); r.probes = UInt32(truncatingIfNeeded: probes)
+        return r
     }
 
     /// `0100007F:1F90` or 32 hex digits `:PORT`.
