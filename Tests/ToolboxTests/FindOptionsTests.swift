@@ -162,6 +162,26 @@ final class FindOptionsTests: XCTestCase {
         try assertSame(["-inum", String(st.st_ino)])
     }
 
+    func testNewerXYWithDatesAndEveryFieldPair() throws {
+        let d = dir + "/dates"
+        let r = try sh("""
+        set -e; mkdir -p \(d) && cd \(d)
+        touch -d '2025-06-01 10:00:00' old; touch -d '2026-01-01 10:00:30' new; touch -a -d '2024-01-01' new
+        touch -d '2026-01-01 09:59:59.5' edge; touch -d '2026-01-01' midnight
+        """)
+        XCTAssertEqual(r.code, 0, r.err)
+        var cases: [[String]] = []
+        for x in ["a", "c", "m"] {
+            for y in ["a", "c", "m"] { cases.append(["-newer\(x)\(y)", "old", "-type", "f"]) }
+            for t in ["2026-01-01 10:00", "2026-01-01 10:00:00", "2026-01-01", "2025-12-31 23:59:59", "@1767261600", "@1700000000",
+                      "2026-01-01T09:00", "garbage", "2026-13-01"] {
+                cases.append(["-newer\(x)t", t, "-type", "f"])
+            }
+        }
+        cases += [["-newerBt", "2020-01-01"], ["-newermB", "old"], ["-newerBm", "old"], ["-newertm", "old"], ["-newerxm", "old"]]
+        for c in cases { try assertSame(c, cwd: d) }
+    }
+
     func testFollowingLinksMatchesGNU() throws {
         for c: [String] in [
             ["-L", "."], ["-L", ".", "-type", "l"], ["-L", ".", "-type", "d"], ["-L", "lsub"], ["-H", "lsub"], ["-P", "lsub"], ["lsub"],

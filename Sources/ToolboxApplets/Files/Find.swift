@@ -11,7 +11,7 @@ let findApplet = Applet(spec: AppletSpec(
     -regex -iregex RE (GNU regex; default syntax emacs, as GNU find), -type [fdlbcps][,...],
     -size [+-]N[cwbkMG], -perm [-/]MODE (octal or symbolic), -user -group NAME|ID, -uid -gid N,
     -nouser -nogroup, -links N, -inum N, -samefile FILE, -empty, -readable -writable -executable,
-    -amin -cmin -mmin -atime -ctime -mtime [+-]N, -newer -anewer -cnewer FILE, -newerXY FILE
+    -amin -cmin -mmin -atime -ctime -mtime [+-]N, -newer -anewer -cnewer FILE, -newerXY FILE (X, Y: a c m; Y t: DATE)
     (X, Y among a c m), -true -false. N is +N (more than), -N (less than) or N (exactly).
     Actions: -print -print0 -printf FORMAT -ls -delete -prune -quit,
     -exec -execdir -ok -okdir COMMAND ; and -exec -execdir COMMAND {} + (-print if none is given).
@@ -303,11 +303,19 @@ struct FindParser {
             let u = Array(a.utf8)
             let x = u[6], y = u[7]
             let ok: (UInt8) -> Bool = { $0 == 0x61 || $0 == 0x63 || $0 == 0x6D }
-            if x == 0x42 || y == 0x42 { throw ToolError.failure("This system does not provide a way to find the birth time of a file.") }
-            guard ok(x), ok(y) || y == 0x74 else { throw ToolError.usage("unknown predicate '\(a)'") }
-            if y == 0x74 { throw ToolError.usage("\(a): a date string (-newerXt) is not supported; use a reference file") }
-            let st = try env.statRef(try value())
-            let (s, ns) = statTime(st, y)
+            // GNU find 4.9 (Debian) has no birth time, and no -newertY.
+            let birth = x == 0x42 || y == 0x42
+            guard ok(x), ok(y) || y == 0x74 else {
+                throw ToolError.failure((birth ? "This system does not provide a way to find the birth time of a file.\nfind: " : "")
+                                        + "invalid predicate `\(a)'")
+            }
+            let v = try value()
+            if y == 0x74 {
+                // -newerXt DATE: @SECONDS, YYYY-MM-DD, YYYY-MM-DD HH:MM[:SS] (local time).
+                guard let t = tarParseDate(v) else { throw ToolError.failure("I cannot figure out how to interpret '\(v)' as a date or time") }
+                return .newer(field: x, sec: t.0, ns: Int(t.1))
+            }
+            let (s, ns) = statTime(try env.statRef(v), y)
             return .newer(field: x, sec: s, ns: ns)
         case "-perm":
             let v = try value()
