@@ -1,5 +1,4 @@
 import ToolboxFormats
-import ToolboxSystem
 
 /// Names for numeric ids from an /etc/passwd or /etc/group file (passwd(5),
 /// group(5)), parsed here rather than through NSS: getpwuid(3) in a static
@@ -34,12 +33,6 @@ public struct IDNames: Equatable, Sendable {
 
     public init(parsing array: [UInt8]) {
         self = array.withUnsafeBufferPointer { IDNames(parsing: $0) }
-    }
-
-    /// Reads (bounded: `readChosenFile`) and parses a file; nil if it cannot be read.
-    public static func load(_ path: String, relativeTo dir: FileDescriptor = .currentDirectory) -> IDNames? {
-        guard let bytes = try? readChosenFile({ f throws(Errno) in try FileDescriptor.open(path, f, relativeTo: dir) }) else { return nil }
-        return IDNames(parsing: bytes)
     }
 
     public func name(_ id: UInt32) -> String? { names[id] }

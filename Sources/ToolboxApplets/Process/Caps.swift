@@ -74,8 +74,7 @@ func runCaps(_ ctx: Context, _ args: [String]) throws -> Int32 {
 struct HostNames {
     let users: IDNames, groups: IDNames
     init(_ ctx: Context) {
-        users = IDNames.load(ctx.hostRoot + "/etc/passwd") ?? IDNames()
-        groups = IDNames.load(ctx.hostRoot + "/etc/group") ?? IDNames()
+        (users, groups) = hostIDNames(hostRoot: ctx.hostRoot)
     }
 }
 
