@@ -168,12 +168,21 @@ public struct SocketOwners {
             return true
         }
         pids.sort()
+        var path: (UInt64, UInt64) = (0, 0)   // "PID\0", no String per pid
         for pid in pids {
             // "PID" relative to /proc, then "fd" relative to it.
-            guard let pidDir = try? FileDescriptor.open(String(pid), O_RDONLY | O_DIRECTORY, relativeTo: procFD) else { continue }
+            let opened = withUnsafeMutableBytes(of: &path) { p -> FileDescriptor? in
+                var n = 0, v = pid
+                repeat { p[n] = UInt8(48 + v % 10); v /= 10; n += 1 } while v > 0
+                p[n] = 0
+                var i = 0, j = n - 1
+                while i < j { p.swapAt(i, j); i += 1; j -= 1 }
+                return try? FileDescriptor.open(cPath: p.baseAddress!.assumingMemoryBound(to: CChar.self), O_RDONLY | O_DIRECTORY, relativeTo: procFD)
+            }
+            guard let pidDir = opened else { continue }
             defer { pidDir.close() }
             let fdDir: FileDescriptor
-            do throws(Errno) { fdDir = try FileDescriptor.open("fd", O_RDONLY | O_DIRECTORY, relativeTo: pidDir) } catch {
+            do throws(Errno) { fdDir = try FileDescriptor.open(cPath: "fd", O_RDONLY | O_DIRECTORY, relativeTo: pidDir) } catch {
                 if error.isPermission { result.denied.append(pid) }
                 continue
             }
