@@ -66,6 +66,15 @@ public struct ProcFS: Sendable {
         guard let s = PidStatus.parse(b) else { throw .malformed("status") }
         return s
     }
+
+    /// The start time of `pid` (/proc/PID/stat field 22, clock ticks since
+    /// boot), nil when it is gone or unreadable. The same start time before
+    /// and after a series of reads means they all saw one process: a pid
+    /// reused in between belongs to a process started later.
+    public func startTime(_ pid: Int32, buffer: ReadBuffer = ReadBuffer()) -> UInt64? {
+        guard let b = try? buffer.readFile(path(pid, "stat")) else { return nil }
+        return PidStat.parse(b)?.startTime
+    }
 }
 
 /// Calls `body(name, d_type)` for each entry of the directory at `path`
