@@ -27,6 +27,7 @@ let inspectSections = ["identity", "memory", "cpu", "limits", "fds", "env", "mou
 @Sendable
 func runInspect(_ ctx: Context, _ args: [String]) throws -> Int32 {
     let opts = try inspectApplet.spec.parse(args)
+    try ctx.procfs.requireMounted()
     guard let first = opts.operands.first else { throw inspectApplet.spec.usageError("missing process id") }
     guard let pid = Int32(first), pid > 0 else { throw ToolError.usage("'\(first)' is not a process id") }
     var wanted: [String] = []
