@@ -172,24 +172,24 @@ final class DeepTreeTests: XCTestCase {
     /// was renamed too, d6 cannot be reached again: reported, the rest of d6
     /// skipped, exit 1, and the walk goes on above it (d5/y).
     func testFindDirectoryMovedDuringTheWalk() throws {
-        try makeRenameTree()
-        let move = "mv \(d6)/d7 outside/d7"
-        let r = try sh("prlimit --nofile=16 $TB find t -name leaf -exec sh -c '\(move)' \\; -o -print")
+        /// A fresh tree, find with `moves` run at the leaf; stdout lines as a set.
+        func find(moving moves: String) throws -> (RunResult, Set<String>) {
+            try sh("rm -rf t outside")
+            try makeRenameTree()
+            let r = try sh("prlimit --nofile=16 $TB find t -name leaf -exec sh -c '\(moves)' \\; -o -print")
+            XCTAssertFalse(r.out.contains("SECRET"), r.out)
+            return (r, Set(r.out.split(separator: "\n").map(String.init)))
+        }
+        let (r, printed) = try find(moving: "mv \(d6)/d7 outside/d7")
         XCTAssertEqual(r.err, "")
         XCTAssertEqual(r.code, 0)
-        XCTAssertFalse(r.out.contains("SECRET"), r.out)
-        XCTAssertEqual(Set(r.out.split(separator: "\n").map(String.init)), renameTreePaths.subtracting([d6 + "/d7/d8/d9/d10/d11/d12/leaf"]))
+        XCTAssertEqual(printed, renameTreePaths.subtracting([d6 + "/d7/d8/d9/d10/d11/d12/leaf"]))
 
-        try sh("rm -rf t outside")
-        try makeRenameTree()
-        let moveBoth = "mv \(d6)/d7 outside/d7 && mv \(d6) \(d6).gone"
-        let lost = try sh("prlimit --nofile=16 $TB find t -name leaf -exec sh -c '\(moveBoth)' \\; -o -print")
+        let (lost, lostPrinted) = try find(moving: "mv \(d6)/d7 outside/d7 && mv \(d6) \(d6).gone")
         XCTAssertEqual(lost.err, "find: '\(d6)': cannot return to the directory: No such file or directory\n")
         XCTAssertEqual(lost.code, 1)
-        XCTAssertFalse(lost.out.contains("SECRET"), lost.out)
-        let printed = Set(lost.out.split(separator: "\n").map(String.init))
-        XCTAssertTrue(printed.contains("t/d1/d2/d3/d4/d5/y"), lost.out)   // the walk went on above d6
-        XCTAssertTrue(printed.isSubset(of: renameTreePaths), lost.out)
+        XCTAssertTrue(lostPrinted.contains("t/d1/d2/d3/d4/d5/y"), lost.out)   // the walk went on above d6
+        XCTAssertTrue(lostPrinted.isSubset(of: renameTreePaths), lost.out)
     }
 
     /// The same moves under ls -R, du -a and tar c, made while the walk is
