@@ -134,7 +134,10 @@ public final class PathOpener {
     private var keep: [FileDescriptor] = []
     private var slashFD: FileDescriptor?
     private var slashIdentity: FileIdentity?
-    private enum Start { case path(String), confined(ConfinedRoot, String) }
+    /// Where relative paths start: a path in this process's tree, a
+    /// directory inside a process root, or a working directory that was
+    /// removed (no name leads to it; see `workingDirectory`).
+    private enum Start { case path(String), confined(ConfinedRoot, String), removed(FileDescriptor) }
     private var cwdStart: Start?
 
     public init(procRoot: String = "/proc") { procfs = ProcFS(root: procRoot) }
@@ -223,6 +226,14 @@ public final class PathOpener {
             case .path(let cwd): full = cwd == "/" ? "/" + path : cwd + "/" + path
             case .confined(let r, let inner):
                 return try inside(r, base: inner, rest: path, flags: flags, allowMissingLast: allowMissingLast, subject: path)
+            case .removed(let dir):
+                // Resolved inside it, as in a root of its own: it has no
+                // entries, and `..` stays in it (its old parent, which may be
+                // a container's, is not reached by a name of the user's).
+                do {
+                    let w = try walkInRoot(dir, path, flags: flags, allowMissingLast: allowMissingLast)
+                    return Walked(fd: w.fd, root: nil, inner: path, canonical: path)
+                } catch { throw PathError(path, error) }
             }
         }
         return try walkFromSlash(full, subject: path, flags: flags, allowMissingLast: allowMissingLast)
@@ -509,6 +520,12 @@ public final class PathOpener {
         let d: FileDescriptor
         do { d = try FileDescriptor.open(".", O_PATH | O_DIRECTORY) } catch { throw PathError(subject, error) }
         let identity = FileIdentity(d)
+        // Removed (`mkdir d; cd d; rmdir ../d`): GNU lists it as empty.
+        if let st = try? d.stat(), st.st_nlink == 0 {
+            keep.append(d)
+            cwdStart = .removed(d)
+            return .removed(d)
+        }
         d.close()
         guard let dot = identity else { throw PathError(subject, .noSuchFile) }
         var candidates: [String] = []

@@ -332,6 +332,34 @@ final class SafetyTests: XCTestCase {
         }
     }
 
+    // MARK: - item 10 (part): "now" is read again for a time after it
+
+    /// A file modified after ls started: strace holds ls in its getdents64
+    /// of the directory for 2 s, and the file is touched meanwhile, so its
+    /// mtime is later than the "now" ls read at start. GNU reads the clock
+    /// again and prints `Mon DD HH:MM`; before, the six-month rule took the
+    /// file for the future and printed `Mon DD  YYYY`.
+    func testLsRereadsNowForATimeAfterItStarted() throws {
+        _ = try which("strace")
+        let d = tmp + "/now"
+        try FileManager.default.createDirectory(atPath: d, withIntermediateDirectories: true)
+        FileManager.default.createFile(atPath: d + "/f", contents: nil)
+        let bin = try toolboxBinary()
+        let script = """
+            strace -o /dev/null -e trace=getdents64 -e inject=getdents64:delay_exit=2000000:when=1 env LC_ALL=C TZ=UTC0 '\(bin)' ls -l '\(d)' & S=$!
+            i=0; while [ $i -lt 500 ]; do
+              P=$(cat /proc/$S/task/*/children 2>/dev/null | tr ' ' '\\n' | head -1)
+              [ -n "$P" ] && ls -l /proc/$P/fd 2>/dev/null | grep -q '/now$' && break
+              i=$((i+1)); sleep 0.01
+            done
+            touch '\(d)/f'; wait $S
+            """
+        let r = try sh(script)
+        XCTAssertEqual(r.err, "")
+        let line = r.out.split(separator: "\n").last.map(String.init) ?? ""
+        XCTAssertNotNil(line.range(of: "^-rw-r--r-- 1 [a-z]+ +[a-z]+ +0 [A-Z][a-z][a-z] [ 123][0-9] [0-2][0-9]:[0-5][0-9] f$", options: .regularExpression), r.out)
+    }
+
     // MARK: - item 11: find -iname folds case by the locale
 
     func testFindInameFoldsBeyondASCII() throws {

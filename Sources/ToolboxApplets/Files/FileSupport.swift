@@ -76,18 +76,6 @@ func rootIDNames(_ ctx: Context, _ root: ConfinedRoot, verbose: Bool) -> (users:
 /// The option every file applet has: say how /proc/PID/root was opened.
 let verboseOption = Option.flag(nil, "verbose", "say on stderr how each /proc/PID/root was opened (direct, or borrowed uid)")
 
-/// How deep ls -R, find and tar c descend. The walks recurse (about 1-2 KB
-/// of stack per level): a hostile tree thousands of levels deep would
-/// overflow an 8 MiB stack (a crash at ~9000 levels for find, ~4500 for
-/// ls -R and tar). Deeper directories are reported and not entered; paths
-/// that deep exceed PATH_MAX anyway.
-let maxDirectoryNesting = 2048
-
-/// The warning for a directory not entered (see `maxDirectoryNesting`).
-func nestingTooDeep(_ path: String) -> String {
-    "\(path): directory nesting deeper than \(maxDirectoryNesting) levels; not descending"
-}
-
 /// `dir/name` without doubling a slash.
 func joinPath(_ dir: String, _ name: String) -> String {
     dir.hasSuffix("/") ? dir + name : dir + "/" + name

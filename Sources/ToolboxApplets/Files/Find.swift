@@ -495,6 +495,10 @@ final class FindWalker {
     let tty: Bool
     let now: (Int64, Int)
     let reader = DirectoryReader()
+    /// The one directory walker (bounded descriptors, no recursion).
+    let walk = DirectoryWalk()
+    /// Serial numbers of the directories being walked, by depth (-execdir +).
+    var dirIDs: [Int] = []
     var names = (users: IDNames(), groups: IDNames())
     var path: [UInt8] = []
     /// Length of the root operand in `path` (for %P and %H).
@@ -505,14 +509,8 @@ final class FindWalker {
     var stopped: Bool { quit || out.isBroken }
     /// Identifies the directory an entry is in (for -execdir ... + batches).
     var dirSerial = 0
-    /// -L: (dev, ino) of the directories being walked, to stop at loops.
-    var ancestors: [(UInt64, UInt64, Int)] = []
     /// The byte limit of one `+` command line: GNU's 128 KiB, less if the environment is huge.
     let argMax: Int
-    /// Per-depth name arenas (NUL-terminated names) and d_types, reused.
-    var arenas: [[UInt8]] = []
-    var types: [[UInt8]] = []
-    var offsets: [[Int32]] = []
     var printer = FindPrinter()
 
     init(_ ctx: Context, _ session: FileSession, _ expr: FindExpr, _ p: FindParser, follow: UInt8, now: (Int64, Int)) {
@@ -540,6 +538,8 @@ final class FindWalker {
         var selfFD: FileDescriptor? = nil
         /// -L: the followed object (a link's target), opened confined.
         var target: FileDescriptor? = nil
+        /// -L: a link to a directory the walk entered (target closed meanwhile).
+        var followed = false
         var prune = false
     }
 
@@ -564,89 +564,100 @@ final class FindWalker {
                     let dir = try openNoAtime(O_RDONLY | O_DIRECTORY | O_NOATIME) { f throws(Errno) in
                         try FileDescriptor.open(".", f, relativeTo: fd)
                     }
-                    if follow == 2 { ancestors = [(UInt64(st.st_dev), UInt64(st.st_ino), path.count)] }
-                    walkDirectory(dir, depth: 1)
-                    dir.close()
+                    walkTree(dir)
+                    path.removeSubrange(rootLength...)
                 } catch { out.flush(); ctx.warn("'\(display)': \(error.message)") }
             }
             if depthFirst && minDepth == 0 && !stopped { _ = eval(expr, &e) }
         }
     }
 
-    /// Walks the open directory `dir` whose path is in `path`; its entries are at `depth`.
-    func walkDirectory(_ dir: FileDescriptor, depth: Int) {
-        while arenas.count < depth { arenas.append([]); types.append([]); offsets.append([]) }
-        let level = depth - 1
-        arenas[level].removeAll(keepingCapacity: true)
-        types[level].removeAll(keepingCapacity: true)
-        offsets[level].removeAll(keepingCapacity: true)
-        do {
-            try reader.forEach(dir) { name, _, type, _ in
-                offsets[level].append(Int32(arenas[level].count))
-                arenas[level].append(contentsOf: name)
-                arenas[level].append(0)
-                types[level].append(type)
-                return true
-            }
-        } catch {
+    /// Reads the walk's current directory; false (reported) when it cannot be read.
+    func readDirectory() -> Bool {
+        do { try walk.read() } catch {
             out.flush(); ctx.warn("'\(String(decoding: path, as: UTF8.self))': \(error.message)")
-            return
+            return false
         }
         dirSerial += 1
-        let dirID = dirSerial
-        // Take the level's buffers out so recursion can reuse deeper levels freely.
-        let arena = arenas[level], tys = types[level], offs = offsets[level]
-        let pathLen = path.count
-        arena.withUnsafeBufferPointer { a in
-            let basePtr = UnsafeRawPointer(a.baseAddress!).assumingMemoryBound(to: CChar.self)
-            for j in 0..<offs.count {
-                if stopped { return }
-                let off = Int(offs[j])
-                let cname = basePtr + off
-                let len = strlen(cname)
-                if path.last != 0x2F { path.append(0x2F) }
-                path.append(contentsOf: UnsafeRawBufferPointer(start: cname, count: len))
-                var e = Entry(name: cname, type: tys[j], dir: dir, depth: depth, dirID: dirID)
-                if e.type == DirentType.unknown || (xdev && e.type == DirentType.directory) {
-                    _ = stat(&e)
-                    if let st = e.st { e.type = direntType(st.st_mode) }
+        dirIDs.append(dirSerial)
+        return true
+    }
+
+    /// Walks the open directory `dir` whose path is in `path` with the one
+    /// walker: entries in readdir order, each directory's entries right
+    /// after it (or before it with -depth).
+    func walkTree(_ dir: FileDescriptor) {
+        do { try walk.start(dir, name: path) } catch {
+            out.flush(); ctx.warn("'\(String(decoding: path, as: UTF8.self))': \(error.message)"); return
+        }
+        defer { walk.finish() }
+        walk.reopenFollowed = follow == 2 ? { [session] p throws(Errno) in
+            do throws(PathError) { return try session.opener.open(String(decoding: p, as: UTF8.self), flags: O_RDONLY | O_DIRECTORY | O_NOATIME).fd } catch { throw error.errno }
+        } : nil
+        dirIDs.removeAll(keepingCapacity: true)
+        if !readDirectory() { dirIDs.append(-1) }
+        /// The directories being walked below the start (their entries).
+        var parents: [Entry] = []
+        while !stopped {
+            guard let we = walk.next() else {
+                if walk.depth == 0 { return }
+                if let lost = walk.leave() {
+                    out.flush(); ctx.warn("'\(String(decoding: lost.path, as: UTF8.self))': \(lost.message)")
                 }
-                if follow == 2 && e.type == DirentType.symlink {
-                    followLink(&e)
-                    // A link back to a directory being walked: reported and
-                    // skipped, not evaluated (GNU, fts FTS_DC).
-                    if e.type == DirentType.directory, let st = e.st,
-                       let loop = ancestors.first(where: { $0.0 == UInt64(st.st_dev) && $0.1 == UInt64(st.st_ino) }) {
-                        out.flush()
-                        ctx.warn("File system loop detected; '\(String(decoding: path, as: UTF8.self))' is part of the same file system loop as '\(String(decoding: path[0..<loop.2], as: UTF8.self))'.")
-                        e.target?.close()
-                        path.removeSubrange(pathLen...)
-                        continue
-                    }
+                dirIDs.removeLast()
+                flushExecDir(dirID: dirSerial)
+                path.removeAll(keepingCapacity: true)
+                path.append(contentsOf: walk.path)
+                var e = parents.removeLast()
+                e.dir = walk.directory
+                // (Not in a lost directory: it is no longer where it was.)
+                if depthFirst && e.depth >= minDepth && !stopped && e.dir.rawValue >= 0 {
+                    if e.followed { followLink(&e) }
+                    _ = eval(expr, &e)
                 }
-                if !depthFirst && depth >= minDepth { _ = eval(expr, &e) }
-                if e.type == DirentType.directory && depth < maxDepth && !e.prune && !stopped {
-                    var descend = true
-                    if xdev, let st = stat(&e), UInt64(st.st_dev) != rootDev { descend = false }
-                    if descend && depth >= maxDirectoryNesting {
-                        out.flush(); ctx.warn(nestingTooDeep(String(decoding: path, as: UTF8.self))); descend = false
-                    }
-                    if descend && follow == 2 {
-                        if let st = stat(&e) { ancestors.append((UInt64(st.st_dev), UInt64(st.st_ino), path.count)) } else { descend = false }
-                    }
-                    if descend {
-                        if let sub = openSubdirectory(&e) {
-                            walkDirectory(sub, depth: depth + 1)
-                            flushExecDir(dirID: dirSerial)
-                            sub.close()
-                        }
-                        if follow == 2 { ancestors.removeLast() }
-                    }
-                }
-                if depthFirst && depth >= minDepth && !stopped { _ = eval(expr, &e) }
                 e.target?.close()
-                path.removeSubrange(pathLen...)
+                continue
             }
+            path.removeAll(keepingCapacity: true)
+            path.append(contentsOf: walk.path)
+            let depth = walk.depth + 1
+            var e = Entry(name: we.name, type: we.type, dir: walk.directory, depth: depth, dirID: dirIDs[walk.depth])
+            if e.type == DirentType.unknown || (xdev && e.type == DirentType.directory) {
+                _ = stat(&e)
+                if let st = e.st { e.type = direntType(st.st_mode) }
+            }
+            if follow == 2 && e.type == DirentType.symlink {
+                followLink(&e)
+                // A link back to a directory being walked: reported and
+                // skipped, not evaluated (GNU, fts FTS_DC).
+                if e.type == DirentType.directory, let st = e.st,
+                   let loop = walk.depth(of: UInt64(st.st_dev), UInt64(st.st_ino)) {
+                    out.flush()
+                    ctx.warn("File system loop detected; '\(String(decoding: path, as: UTF8.self))' is part of the same file system loop as '\(String(decoding: path[0..<walk.pathLength(at: loop)], as: UTF8.self))'.")
+                    e.target?.close()
+                    continue
+                }
+            }
+            if !depthFirst && depth >= minDepth { _ = eval(expr, &e) }
+            if e.type == DirentType.directory && depth < maxDepth && !e.prune && !stopped {
+                var descend = true
+                if xdev, let st = stat(&e), UInt64(st.st_dev) != rootDev { descend = false }
+                if descend && follow == 2 && stat(&e) == nil { descend = false }
+                if descend, let sub = openSubdirectory(&e) {
+                    do throws(Errno) {
+                        try walk.enter(sub, followed: e.target != nil)
+                        // The walk holds the directory: no descriptor per level here.
+                        if e.target != nil { e.target!.close(); e.target = nil; e.followed = true }
+                        if !readDirectory() { dirIDs.append(-1) }
+                        parents.append(e)
+                        continue
+                    } catch {
+                        out.flush(); ctx.warn("'\(String(decoding: path, as: UTF8.self))': \(error.message)")
+                    }
+                }
+            }
+            if depthFirst && depth >= minDepth && !stopped { _ = eval(expr, &e) }
+            e.target?.close()
         }
     }
 

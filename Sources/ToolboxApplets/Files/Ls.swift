@@ -416,10 +416,8 @@ final class LsRun {
     var needHeaders = false
     var mode10 = [UInt8](repeating: 0, count: 10)
     var nowSec: Int64 = 0, nowNs = 0
-    /// Directories being listed by -R (see `maxDirectoryNesting`).
-    var nesting = 0
-    /// (dev, ino) of the directories being listed, for -RL loops.
-    var active: [(UInt64, UInt64)] = []
+    /// -R: the one directory walker (bounded descriptors, no recursion).
+    lazy var walk = DirectoryWalk()
     /// Quoting scratch and state of the current listing.
     var qbuf: [UInt8] = []
     var someQuoted = false
@@ -542,8 +540,7 @@ final class LsRun {
                 }
                 dirFD = again.fd
             }
-            listDirectory(display, dirFD, root: root, inner: inner)
-            dirFD.close()
+            listTree(display, dirFD, root: root, inner: inner)
             if out.isBroken { break }
         }
         for d in dirFDs { d.0.close() }
@@ -581,17 +578,69 @@ final class LsRun {
         return false
     }
 
-    /// Lists the open directory `dirFD`. `inner` is its path inside `root`
-    /// (to resolve symlinks inside the container), or its plain path.
-    func listDirectory(_ display: String, _ dirFD: FileDescriptor, root: ConfinedRoot?, inner: String) {
-        if o.recursive, let st = try? dirFD.stat() {
-            let key = (UInt64(st.st_dev), UInt64(st.st_ino))
-            if active.contains(where: { $0 == key }) {
-                out.flush(); ctx.warn("\(display): not listing already-listed directory"); return
-            }
-            active.append(key)
+    /// Lists the directory `dirFD` (and closes it); with -R the directories
+    /// below it too, walked by `walk` in listing order (GNU's order).
+    func listTree(_ display: String, _ dirFD: FileDescriptor, root: ConfinedRoot?, inner: String) {
+        guard o.recursive else {
+            listDirectory(display, dirFD, root: root, inner: inner, walk: nil)
+            dirFD.close()
+            return
         }
-        defer { if o.recursive { _ = active.popLast() } }
+        let top = display.utf8.count
+        /// The path inside `root` of the walk's current path (-L follows links there).
+        func innerPath(_ p: [UInt8]) -> String {
+            var rel = p[top...]
+            if rel.first == 0x2F { rel = rel.dropFirst() }
+            return rel.isEmpty ? inner : joinPath(inner, String(decoding: rel, as: UTF8.self))
+        }
+        do { try walk.start(dirFD, name: display.utf8) } catch {
+            out.flush(); ctx.warn("\(display): \(error.message)"); return
+        }
+        defer { walk.finish() }
+        let follow = o.deref == .always
+        walk.reopenFollowed = nil
+        if follow, let root {
+            walk.reopenFollowed = { p throws(Errno) in try openInRoot(root.fd, innerPath(p), flags: O_RDONLY | O_DIRECTORY) }
+        }
+        listDirectory(display, walk.directory, root: root, inner: inner, walk: walk)
+        while !out.isBroken {
+            guard let e = walk.next() else {
+                if walk.depth == 0 { return }
+                if let lost = walk.leave() {
+                    out.flush(); ctx.warn("\(String(decoding: lost.path, as: UTF8.self)): \(lost.message)")
+                }
+                continue
+            }
+            let path = String(decoding: walk.path, as: UTF8.self)
+            let sub: FileDescriptor
+            do throws(Errno) {
+                if follow, let root {
+                    sub = try openInRoot(root.fd, innerPath(walk.path), flags: O_RDONLY | O_DIRECTORY)
+                } else {
+                    let dir = walk.directory
+                    sub = try openNoAtime(O_RDONLY | O_DIRECTORY | (follow ? 0 : O_NOFOLLOW) | O_NOATIME) { f throws(Errno) in
+                        try FileDescriptor.open(cPath: e.name, f, relativeTo: dir)
+                    }
+                }
+                // A directory being listed, reached again (-RL: through a link).
+                let st: Glibc_stat_t
+                do { st = try sub.stat() } catch { sub.close(); throw error }
+                if walk.depth(of: UInt64(st.st_dev), UInt64(st.st_ino)) != nil {
+                    sub.close()
+                    out.flush(); ctx.warn("\(path): not listing already-listed directory"); continue
+                }
+                walk.enter(sub, st, followed: follow)
+            } catch {
+                out.flush(); ctx.warn("\(path): \(error.message)"); continue
+            }
+            listDirectory(path, walk.directory, root: root, inner: innerPath(walk.path), walk: walk)
+        }
+    }
+
+    /// Lists the open directory `dirFD`. `inner` is its path inside `root`
+    /// (to resolve symlinks inside the container), or its plain path. With
+    /// `walk`, its subdirectories are queued there in listing order.
+    func listDirectory(_ display: String, _ dirFD: FileDescriptor, root: ConfinedRoot?, inner: String, walk: DirectoryWalk?) {
         let list = LsList()
         var dtypes: [UInt8] = []
         do {
@@ -673,34 +722,14 @@ final class LsRun {
         printedSomething = true
         let names = session.idNames(root)
         emit(list, order, names: names, total: o.long || o.blockSize, dir: display)
-        if o.recursive {
-            for i in order {
-                let e = list.entries[i]
-                guard e.mode & S_IFMT == S_IFDIR else { continue }
-                let name = list.name(i)
-                if name == "." || name == ".." { continue }
-                if out.isBroken { return }
-                if nesting + 1 >= maxDirectoryNesting {
-                    out.flush(); ctx.warn(nestingTooDeep(joinPath(display, name))); continue
+        if let walk {
+            list.arena.withUnsafeBufferPointer { a in
+                for i in order where list.entries[i].mode & S_IFMT == S_IFDIR {
+                    let e = list.entries[i]
+                    let name = Bytes(rebasing: a[Int(e.nameOff)..<Int(e.nameOff + e.nameLen)])
+                    if name.count <= 2 && name[0] == 0x2E && (name.count == 1 || name[1] == 0x2E) { continue }
+                    walk.add(name, type: DirentType.directory)
                 }
-                let sub: FileDescriptor
-                do {
-                    if o.deref == .always, let root {
-                        sub = try openInRoot(root.fd, joinPath(inner, name), flags: O_RDONLY | O_DIRECTORY)
-                    } else {
-                        let nofollow = o.deref == .always ? 0 : O_NOFOLLOW
-                        sub = try openNoAtime(O_RDONLY | O_DIRECTORY | nofollow | O_NOATIME) { f throws(Errno) in
-                            try FileDescriptor.open(name, f, relativeTo: dirFD)
-                        }
-                    }
-                } catch {
-                    out.flush(); ctx.warn("\(joinPath(display, name)): \(error.message)"); continue
-                }
-                nesting += 1
-                listDirectory(joinPath(display, name), sub, root: root,
-                              inner: joinPath(inner, name))
-                nesting -= 1
-                sub.close()
             }
         }
     }

@@ -667,8 +667,9 @@ final class TarCreate {
     private var archiveIdentity: DevIno?
     private let buffer: UnsafeMutableRawBufferPointer
     private var written: UInt64 = 0
-    /// Directories being archived (see `maxDirectoryNesting`).
-    private var nesting = 0
+    /// The one directory walker, and whether it is walking an operand.
+    private let walk = DirectoryWalk()
+    private var walking = false
 
     /// Resolves the operands (and the archive); owns the process roots.
     let opener: PathOpener
@@ -886,7 +887,7 @@ final class TarCreate {
             do { fd = try openEntry(O_RDONLY | O_DIRECTORY | O_NOFOLLOW) } catch {
                 ctx.out.flush(); ctx.warn("\(shown): Cannot open: \(error.description)"); return
             }
-            addDirectory(fd: fd, st: st, raw: raw, path: path)
+            addDirectory(fd: fd, st: st, raw: raw, path: path, followed: followed != nil)
         case UInt32(S_IFLNK):
             let target: [UInt8]
             do { target = try tarReadLink(dir, base) } catch {
@@ -911,35 +912,68 @@ final class TarCreate {
     }
 
     /// Archives a directory (header, then its entries in name order) and
-    /// closes `fd`.
-    func addDirectory(fd: FileDescriptor, st: Glibc_stat_t, raw: [UInt8], path: String) {
+    /// closes `fd`. The first one of an operand starts the one directory
+    /// walker (bounded descriptors, no recursion); the ones met while it
+    /// runs are entered into it (`followed`: reached through a link, -h).
+    func addDirectory(fd: FileDescriptor, st: Glibc_stat_t, raw: [UInt8], path: String, followed: Bool = false) {
         var h = header(st, raw: raw, path: path, type: TarType.directory)
         if h.name.last != 0x2F { h.name.append(0x2F) }
         if storedName.last != 0x2F { storedName.append(0x2F) }
         emit(h)
-        defer { fd.close() }
-        let dfd = fd
-        var entries: [[UInt8]] = []
-        do throws(Errno) {
-            try DirectoryReader(capacity: 1 << 15).forEach(fd) { name, _, _, _ in
-                entries.append(Array(UnsafeBufferPointer(start: name.baseAddress, count: name.count)))
-                return true
+        if walking {
+            // The walk records what the descriptor is (not what lstat saw).
+            guard let st = try? fd.stat() else {
+                let e = Errno.current
+                fd.close(); ctx.out.flush(); ctx.warn("\(String(decoding: raw, as: UTF8.self)): Cannot open: \(e.description)"); return
             }
-        } catch {
+            // A directory being archived, met again (-h through a link, or a
+            // bind mount): its entries are not archived twice, nor forever.
+            if let loop = walk.depth(of: UInt64(st.st_dev), UInt64(st.st_ino)) {
+                fd.close()
+                let first = String(decoding: walk.path[0..<walk.pathLength(at: loop)], as: UTF8.self)
+                ctx.out.flush(); ctx.warn("\(String(decoding: raw, as: UTF8.self)): file system loop detected (the same directory as '\(first)'); not descending")
+                return
+            }
+            walk.enter(fd, st, followed: followed)
+            readDirectory(raw)
+            return
+        }
+        do { try walk.start(fd, name: raw) } catch {
+            ctx.out.flush(); ctx.warn("\(String(decoding: raw, as: UTF8.self)): Cannot open: \(error.description)"); return
+        }
+        walking = true
+        defer { walking = false; walk.finish() }
+        let top = raw.count
+        /// The path (with -C) of an entry the walk is at.
+        func fullPath(_ p: [UInt8]) -> String {
+            var rel = p[top...]
+            if rel.first == 0x2F { rel = rel.dropFirst() }
+            return rel.isEmpty ? path : joinPath(path, String(decoding: rel, as: UTF8.self))
+        }
+        walk.reopenFollowed = config.dereference ? { [opener] p throws(Errno) in
+            do throws(PathError) { return try opener.open(fullPath(p), flags: O_RDONLY | O_DIRECTORY | O_NOATIME).fd } catch { throw error.errno }
+        } : nil
+        readDirectory(raw)
+        while !(out.isBroken || out.failure != nil) {
+            guard let e = walk.next() else {
+                if walk.depth == 0 { return }
+                if let lost = walk.leave() {
+                    ctx.out.flush(); ctx.warn("\(String(decoding: lost.path, as: UTF8.self)): \(lost.message)")
+                }
+                continue
+            }
+            let entryRaw = walk.path
+            addEntry(walk.directory, Array(e.bytes), raw: entryRaw, path: fullPath(entryRaw))
+        }
+    }
+
+    /// The walk's current directory's entries, sorted by name (a read error
+    /// is reported; what was read is archived).
+    private func readDirectory(_ raw: [UInt8]) {
+        do { try walk.read() } catch {
             ctx.out.flush(); ctx.warn("\(String(decoding: raw, as: UTF8.self)): Cannot read: \(error.description)")
         }
-        entries.sort { $0.lexicographicallyPrecedes($1) }
-        let prefix: [UInt8] = raw.last == 0x2F ? raw : raw + [0x2F]
-        let pathPrefix = path.hasSuffix("/") ? path : path + "/"
-        if !entries.isEmpty && nesting >= maxDirectoryNesting {
-            ctx.out.flush(); ctx.warn(nestingTooDeep(String(decoding: raw, as: UTF8.self))); return
-        }
-        nesting += 1
-        defer { nesting -= 1 }
-        for e in entries {
-            if out.isBroken || out.failure != nil { return }
-            addEntry(dfd, e, raw: prefix + e, path: pathPrefix + String(decoding: e, as: UTF8.self))
-        }
+        walk.sortByName()
     }
 
     /// Copies exactly `size` bytes; a file that shrank is padded with zeros

@@ -9,8 +9,7 @@ let duApplet = Applet(spec: AppletSpec(
     several hard links is counted once. Symbolic links are not followed. Paths
     under /proc/PID/root are resolved inside that container; directories are
     read with O_NOATIME where permitted. The walk keeps its own stack (no
-    recursion); directories nested deeper than the open-file limit allows are
-    reported and not entered.
+    recursion) and a few directories open at a time, at any depth.
     """,
     options: [
         .flag("a", "all", "write counts for all files, not just directories"),
@@ -27,18 +26,6 @@ let duApplet = Applet(spec: AppletSpec(
     ]), run: runDu)
 
 private struct InodeKey: Hashable { var dev: UInt64; var ino: UInt64 }
-
-/// One directory being walked: its descriptor, the names still to visit
-/// (NUL-separated in `names`), and the size gathered so far.
-private struct DuFrame {
-    var fd: FileDescriptor
-    var names: [UInt8] = []
-    var offsets: [Int32] = []
-    var next = 0
-    var size: UInt64
-    var pathLength: Int
-    var depth: Int
-}
 
 @Sendable
 func runDu(_ ctx: Context, _ args: [String]) throws -> Int32 {
@@ -81,13 +68,9 @@ func runDu(_ ctx: Context, _ args: [String]) throws -> Int32 {
     func sizeOf(_ st: Glibc_stat_t) -> UInt64 {
         apparent ? UInt64(max(0, Int64(st.st_size))) : UInt64(max(0, Int64(st.st_blocks))) * 512
     }
-    // Every open directory holds a descriptor: stay well inside the limit.
-    var limit = rlimit()
-    getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit)
-    let maxNesting = max(16, min(maxDirectoryNesting, Int(min(limit.rlim_cur, 1 << 20)) - 32))
-
     let session = FileSession(ctx, verbose: p.has("verbose"))
-    let reader = DirectoryReader()
+    let walk = DirectoryWalk()
+    var sizes: [UInt64] = []   // of the directories being walked, by depth
     var seen = Set<InodeKey>()
     var grand: UInt64 = 0
     var path: [UInt8] = []
@@ -122,94 +105,66 @@ func runDu(_ ctx: Context, _ args: [String]) throws -> Int32 {
             opened.fd.close()
             continue
         }
-        var stack: [DuFrame] = []
-        func push(_ dirFD: FileDescriptor, _ st: Glibc_stat_t, depth: Int) {
-            var f = DuFrame(fd: dirFD, size: sizeOf(st), pathLength: path.count, depth: depth)
-            do {
-                try reader.forEach(dirFD) { name, _, _, _ in
-                    f.offsets.append(Int32(f.names.count))
-                    f.names.append(contentsOf: name)
-                    f.names.append(0)
-                    return true
-                }
-            } catch {
-                out.flush(); ctx.warn("cannot read directory '\(String(decoding: path, as: UTF8.self))': \(error.description)")
+        func readDirectory() {
+            do { try walk.read() } catch {
+                out.flush(); ctx.warn("cannot read directory '\(String(decoding: walk.path, as: UTF8.self))': \(error.description)")
             }
-            stack.append(f)
         }
         do {
+            defer { opened.fd.close() }
             let dir = try openNoAtime(O_RDONLY | O_DIRECTORY | O_NOATIME) { fl throws(Errno) in
                 try FileDescriptor.open(".", fl, relativeTo: opened.fd)
             }
-            push(dir, top, depth: 0)
+            try walk.start(dir, name: path)
         } catch {
             out.flush(); ctx.warn("cannot read directory '\(op)': \(error.description)")
             let s = sizeOf(top)
             if maxDepth >= 0 { emit(s, path) }
             grand += s
+            continue
         }
-        opened.fd.close()
-        while !stack.isEmpty {
-            if out.isBroken { for f in stack { f.fd.close() }; stack.removeAll(); break }
-            let top = stack.count - 1
-            if stack[top].next == stack[top].offsets.count {
+        sizes = [sizeOf(top)]
+        readDirectory()
+        while true {
+            if out.isBroken { walk.finish(); break }
+            guard let e = walk.next() else {
                 // Directory done: print it, add it to its parent.
-                let f = stack.removeLast()
-                f.fd.close()
-                path.removeSubrange(f.pathLength...)
-                if f.depth <= maxDepth { emit(f.size, path) }
-                if let parent = stack.indices.last { stack[parent].size += f.size } else { grand += f.size }
-                if let parent = stack.indices.last { path.removeSubrange(stack[parent].pathLength...) }
+                let depth = walk.depth
+                let size = sizes.removeLast()
+                if depth <= maxDepth { emit(size, walk.path) }
+                if depth == 0 { grand += size; _ = walk.leave(); break }
+                sizes[depth - 1] += size
+                if let lost = walk.leave() {
+                    out.flush(); ctx.warn("cannot read directory '\(String(decoding: lost.path, as: UTF8.self))': \(lost.message)")
+                }
                 continue
             }
-            let k = stack[top].next
-            stack[top].next += 1
-            let dirFD = stack[top].fd, depth = stack[top].depth + 1
-            let start = Int(stack[top].offsets[k])
-            let end = k + 1 < stack[top].offsets.count ? Int(stack[top].offsets[k + 1]) - 1 : stack[top].names.count - 1
-            path.removeSubrange(stack[top].pathLength...)
-            if path.last != 0x2F { path.append(0x2F) }
-            path.append(contentsOf: stack[top].names[start..<end])
+            let depth = walk.depth + 1
             var st = Glibc_stat_t()
-            let rc: Int32 = stack[top].names.withUnsafeBufferPointer { b in
-                fstatat(dirFD.rawValue, UnsafeRawPointer(b.baseAddress! + start).assumingMemoryBound(to: CChar.self), &st, AT_SYMLINK_NOFOLLOW)
-            }
-            if rc != 0 {
+            if fstatat(walk.directory.rawValue, e.name, &st, AT_SYMLINK_NOFOLLOW) != 0 {
                 let e = Errno.current
-                if !e.isVanished { out.flush(); ctx.warn("cannot access '\(String(decoding: path, as: UTF8.self))': \(e.description)") }
+                if !e.isVanished { out.flush(); ctx.warn("cannot access '\(String(decoding: walk.path, as: UTF8.self))': \(e.description)") }
                 continue
             }
             if (st.st_mode & S_IFMT) == S_IFDIR {
                 if oneFS && UInt64(st.st_dev) != rootDev { continue }
                 if hashAll && !counted(st) { continue }
-                if stack.count >= maxNesting {
-                    out.flush(); ctx.warn(nestingTooDeep(String(decoding: path, as: UTF8.self)))
-                    stack[top].size += sizeOf(st)
-                    continue
-                }
-                let sub: FileDescriptor
-                do {
-                    sub = try stack[top].names.withUnsafeBufferPointer { b throws(Errno) in
-                        let name = UnsafeRawPointer(b.baseAddress! + start).assumingMemoryBound(to: CChar.self)
-                        return try openNoAtime(O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_NOATIME) { fl throws(Errno) in
-                            try FileDescriptor.open(cPath: name, fl, relativeTo: dirFD)
-                        }
-                    }
-                } catch {
+                do { try walk.enter(e) } catch {
                     if !error.isVanished {
-                        out.flush(); ctx.warn("cannot read directory '\(String(decoding: path, as: UTF8.self))': \(error.description)")
-                        stack[top].size += sizeOf(st)
-                        if depth <= maxDepth { emit(sizeOf(st), path) }
+                        out.flush(); ctx.warn("cannot read directory '\(String(decoding: walk.path, as: UTF8.self))': \(error.description)")
+                        sizes[walk.depth] += sizeOf(st)
+                        if depth <= maxDepth { emit(sizeOf(st), walk.path) }
                     }
                     continue
                 }
-                push(sub, st, depth: depth)
+                sizes.append(sizeOf(st))
+                readDirectory()
                 continue
             }
             guard counted(st) else { continue }
             let s = sizeOf(st)
-            stack[top].size += s
-            if all && depth <= maxDepth { emit(s, path) }
+            sizes[walk.depth] += s
+            if all && depth <= maxDepth { emit(s, walk.path) }
         }
     }
     if p.has("total") { emit(grand, Array("total".utf8)) }
