@@ -260,7 +260,7 @@ func runTop(_ ctx: Context, _ args: [String]) throws -> Int32 {
     try ctx.procfs.requireMounted()
     let sampler = TopSampler(ctx)
     if !o.has("b") && !o.has("json") {
-        guard isatty(0) == 1, ctx.out.isTerminal else { throw ToolError.failure("interactive mode needs a terminal: use -b (batch mode)") }
+        guard Terminal.isTerminal(0), ctx.out.isTerminal else { throw ToolError.failure("interactive mode needs a terminal: use -b (batch mode)") }
         return try TopScreen(sampler, view: view, delay: delay, frames: frames).run()
     }
     let width: Int = o.has("w") ? 512 : (getenv("COLUMNS").flatMap { Int(String(cString: $0)) }.map { min(max($0, 1), 512) } ?? 80)
@@ -348,17 +348,22 @@ final class TopScreen {
         return ExitCode.success
     }
 
+    /// One byte from the terminal; nil at end of input or on an error.
+    func readKeyByte() -> UInt8? {
+        var c: UInt8 = 0
+        let n = (try? withUnsafeMutableBytes(of: &c) { b throws(Errno) in try FileDescriptor.standardInput.read(into: b) }) ?? 0
+        return n == 1 ? c : nil
+    }
+
     /// A key within `timeout` seconds; 0 when none came (time to redraw).
     func nextKey(timeout: Double) -> UInt8? {
         var pfd = pollfd(fd: 0, events: Int16(POLLIN), revents: 0)
         guard poll(&pfd, 1, Int32(timeout * 1000)) > 0 else { return timeout > 0 ? 0 : nil }
-        var c: UInt8 = 0
-        return read(0, &c, 1) == 1 ? c : 113   // end of input: quit
+        return readKeyByte() ?? 113   // end of input: quit
     }
 
     func draw() throws {
-        var ws = winsize()
-        if ioctl(1, UInt(TIOCGWINSZ), &ws) == 0 && ws.ws_row > 0 { rows = Int(ws.ws_row); cols = Int(ws.ws_col) }
+        if let ws = Terminal.windowSize(1), ws.rows > 0 { rows = ws.rows; cols = ws.columns }
         let f = try sampler.frame(view)
         var l = sampler.lines(f, view, limits: limits)
         firstPid = f.tasks.first?.pid
@@ -379,8 +384,7 @@ final class TopScreen {
         out.write("\u{1B}[\(blankRow + 1);1H\u{1B}[K" + text); out.flush()
         var typed: [UInt8] = []
         while true {
-            var c: UInt8 = 0
-            guard read(0, &c, 1) == 1 else { return nil }
+            guard let c = readKeyByte() else { return nil }
             switch c {
             case 0x0D, 0x0A: return String(decoding: typed, as: UTF8.self)
             case 0x1B, 0x03: return nil
