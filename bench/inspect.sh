@@ -1,7 +1,8 @@
 #!/bin/bash
 # inspect benchmark (issue 16): a process with FDS descriptors and THREADS
-# threads (bench/fdhog.c); times `toolbox inspect --interval 0 PID` (every
-# section; --interval 0: no CPU sample, whose 0.5 s wait is by design),
+# threads (bench/fdhog.c); times `toolbox inspect PID` (the default: every
+# section, with its 0.5 s CPU sample), `toolbox inspect --interval 0 PID`
+# (the same without the sample's wait, which is by design),
 # `toolbox inspect --interval 0 PID fds`, and lsof -p PID as a reference,
 # alternating one run of each per round; prints medians as a markdown table.
 #
@@ -25,10 +26,12 @@ HOG=$!
 for _ in $(seq 1 100); do grep -q ready "$WORK/ready" 2>/dev/null && break; sleep 0.05; done
 nfd=$(ls /proc/$HOG/fd | wc -l); nth=$(awk '/^Threads/ {print $2}' /proc/$HOG/status)
 
-NAMES=(inspect inspect_fds lsof)
+NAMES=(inspect_default inspect inspect_fds tb_lsof lsof)
 declare -A CMD TIMES CPU
+CMD[inspect_default]="$TOOLBOX inspect $HOG"
 CMD[inspect]="$TOOLBOX inspect --interval 0 $HOG"
 CMD[inspect_fds]="$TOOLBOX inspect --interval 0 $HOG fds"
+CMD[tb_lsof]="$TOOLBOX lsof -p $HOG"
 CMD[lsof]="lsof -p $HOG"
 for r in $(seq 1 "$ROUNDS"); do
     for name in "${NAMES[@]}"; do
@@ -38,7 +41,7 @@ for r in $(seq 1 "$ROUNDS"); do
     done
 done
 median() { tr ' ' '\n' | grep -v '^$' | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
-echo "target: $nfd fds, $nth threads; $ROUNDS rounds, $(nproc) CPUs, load $(cut -d' ' -f1 /proc/loadavg)"
+echo "target: $nfd fds, $nth threads; $ROUNDS rounds, $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg)"
 echo
 echo "| command | median wall ms | median CPU (user+sys) ms |"
 echo "| --- | ---: | ---: |"

@@ -1,2 +1,21 @@
-// CShim is header-only; this file exists so SwiftPM builds the C target.
+// CShim is header-only but for the terminal guard, whose handler needs state.
 #include "cshim.h"
+
+static int guard_fd = -1;
+static struct termios guard_saved;
+static const int guard_signals[] = { SIGTERM, SIGHUP, SIGINT, SIGQUIT };
+
+static void guard_handler(int sig) {
+    if (guard_fd >= 0) tcsetattr(guard_fd, TCSANOW, &guard_saved);
+    signal(sig, SIG_DFL);
+    raise(sig);
+}
+
+void cshim_tty_guard(int fd, const struct termios *saved) {
+    struct sigaction sa = { 0 };
+    sigemptyset(&sa.sa_mask);
+    sa.sa_handler = fd >= 0 ? guard_handler : SIG_DFL;
+    if (fd >= 0) guard_saved = *saved;
+    guard_fd = fd;
+    for (unsigned i = 0; i < sizeof guard_signals / sizeof guard_signals[0]; i++) sigaction(guard_signals[i], &sa, 0);
+}

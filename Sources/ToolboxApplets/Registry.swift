@@ -40,6 +40,7 @@ public let applets: [Applet] = [
     nslookupApplet,
     pgrepApplet,
     pidofApplet,
+    pingApplet,
     pkillApplet,
     pmapApplet,
     printfApplet,

@@ -24,15 +24,10 @@ public struct UserDatabase: Sendable {
         }
     }
 
-    /// The colon-separated fields of each non-comment, non-NIS line.
+    /// The colon-separated fields of each entry (PasswdFile, the one splitter).
     static func lines(_ bytes: Bytes) -> [[String]] {
         var out: [[String]] = []
-        var scanner = ByteScanner(bytes)
-        while !scanner.atEnd {
-            let line = scanner.upTo(ASCII.newline)
-            guard let c = line.first, c != 0x23, c != 0x2B, c != 0x2D else { continue }
-            out.append(line.string.split(separator: ":", omittingEmptySubsequences: false).map(String.init))
-        }
+        PasswdFile.forEachEntry(bytes) { f in out.append(f.map(\.string)) }
         return out
     }
 

@@ -32,16 +32,16 @@ public struct ResolverFiles: Sendable {
             catch { notes.append("\(rootPath): \(error.message)") }
         }
         defer { root?.close() }
-        func read(_ path: String) -> [UInt8]? {
+        func readFile(_ path: String) -> [UInt8]? {
             do { return try readTargetFile(root: root, path, cap: 1 << 20) }
             catch {
                 if error.rawValue != ENOENT { notes.append("\(rootPath ?? "")\(path): \(error.message)") }
                 return nil
             }
         }
-        let conf = ResolvConf.parse(read("/etc/resolv.conf") ?? [])
-        let hosts = HostsFile.parse(read("/etc/hosts") ?? [])
-        let nss = read("/etc/nsswitch.conf").map { NSSwitchHosts.parse($0) } ?? NSSwitchHosts.fallback
+        let conf = ResolvConf.parse(readFile("/etc/resolv.conf") ?? [])
+        let hosts = HostsFile.parse(readFile("/etc/hosts") ?? [])
+        let nss = readFile("/etc/nsswitch.conf").map { NSSwitchHosts.parse($0) } ?? NSSwitchHosts.fallback
         return ResolverFiles(conf: conf, hosts: hosts, nsswitch: nss, prefix: rootPath ?? "", notes: notes)
     }
 }

@@ -152,66 +152,61 @@ public struct SocketOwners {
     public static func scan(procRoot: String = "/proc", capacity: Int = 1024) -> SocketOwners {
         var result = SocketOwners(capacity: capacity)
         guard let procFD = try? FileDescriptor.open(procRoot, O_RDONLY | O_DIRECTORY) else { return result }
-        guard let dir = fdopendir(procFD.rawValue) else { procFD.close(); return result }
-        defer { closedir(dir) }
+        defer { procFD.close() }
+        let reader = DirectoryReader(capacity: 1 << 15)
         let buffer = ReadBuffer(capacity: 4096)
-        let link = UnsafeMutablePointer<UInt8>.allocate(capacity: 64)
+        let link = UnsafeMutableRawBufferPointer.allocate(byteCount: 63, alignment: 1)
         defer { link.deallocate() }
         var pids: [Int32] = []
-        while let ent = readdir(dir) {
-            let pid: Int32? = withUnsafePointer(to: &ent.pointee.d_name) { tp in
-                tp.withMemoryRebound(to: UInt8.self, capacity: 256) { p -> Int32? in
-                    var v: Int32 = 0, i = 0
-                    while p[i] != 0 {
-                        guard ASCII.isDigit(p[i]), v < 100_000_000 else { return nil }
-                        v = v * 10 + Int32(p[i] - ASCII.zero); i += 1
-                    }
-                    return i > 0 ? v : nil
-                }
+        try? reader.forEach(procFD) { name, _, _, _ in
+            var v: Int32 = 0
+            for c in name {
+                guard ASCII.isDigit(c), v < 100_000_000 else { return true }
+                v = v * 10 + Int32(c - ASCII.zero)
             }
-            if let pid { pids.append(pid) }
+            if !name.isEmpty { pids.append(v) }
+            return true
         }
         pids.sort()
-        var path: [CChar] = Array(repeating: 0, count: 32)
+        var path: (UInt64, UInt64) = (0, 0)   // "PID\0", no String per pid
         for pid in pids {
             // "PID" relative to /proc, then "fd" relative to it.
-            var n = 0
-            var digits: [CChar] = []
-            var v = pid
-            repeat { digits.append(CChar(48 + v % 10)); v /= 10 } while v > 0
-            for d in digits.reversed() { path[n] = d; n += 1 }
-            path[n] = 0
-            let pidDir = openat(procFD.rawValue, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-            if pidDir < 0 { continue }
-            defer { _ = Glibc_close(pidDir) }
-            let fdDir = openat(pidDir, "fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-            if fdDir < 0 {
-                if errno == EACCES || errno == EPERM { result.denied.append(pid) }
+            let opened = withUnsafeMutableBytes(of: &path) { p -> FileDescriptor? in
+                var n = 0, v = pid
+                repeat { p[n] = UInt8(48 + v % 10); v /= 10; n += 1 } while v > 0
+                p[n] = 0
+                var i = 0, j = n - 1
+                while i < j { p.swapAt(i, j); i += 1; j -= 1 }
+                return try? FileDescriptor.open(cPath: p.baseAddress!.assumingMemoryBound(to: CChar.self), O_RDONLY | O_DIRECTORY, relativeTo: procFD)
+            }
+            guard let pidDir = opened else { continue }
+            defer { pidDir.close() }
+            let fdDir: FileDescriptor
+            do throws(Errno) { fdDir = try FileDescriptor.open(cPath: "fd", O_RDONLY | O_DIRECTORY, relativeTo: pidDir) } catch {
+                if error.isPermission { result.denied.append(pid) }
                 continue
             }
-            guard let fds = fdopendir(fdDir) else { _ = Glibc_close(fdDir); continue }
+            defer { fdDir.close() }
             var ownerIndex: Int32 = -1
-            while let ent = readdir(fds) {
-                if ent.pointee.d_name.0 == 0x2e { continue }
-                let len = withUnsafePointer(to: &ent.pointee.d_name) { tp in
-                    tp.withMemoryRebound(to: CChar.self, capacity: 256) { p in
-                        readlinkat(fdDir, p, UnsafeMutableRawPointer(link).assumingMemoryBound(to: CChar.self), 63)
+            try? reader.forEach(fdDir) { name, cName, _, _ in
+                let len: Int
+                do throws(Errno) { len = try readLink(cPath: cName, relativeTo: fdDir, into: link) } catch {
+                    if error.isPermission {
+                        // Listed but not readable: the ptrace check (e.g. the
+                        // target has capabilities this process lacks).
+                        result.denied.append(pid)
+                        return false
                     }
+                    return true
                 }
-                if len < 0 && (errno == EACCES || errno == EPERM) {
-                    // Listed but not readable: the ptrace check (e.g. the
-                    // target has capabilities this process lacks).
-                    result.denied.append(pid)
-                    break
-                }
-                guard len > 0, let inode = socketInode(link, len) else { continue }
+                guard len > 0, let inode = socketInode(link.baseAddress!.assumingMemoryBound(to: UInt8.self), len) else { return true }
                 if ownerIndex < 0 {
                     ownerIndex = Int32(result.owners.count)
-                    result.owners.append(Owner(pid: pid, name: programName(pidDir, buffer: buffer)))
+                    result.owners.append(Owner(pid: pid, name: programName(pidDir.rawValue, buffer: buffer)))
                 }
                 result.insert(inode, owner: ownerIndex)
+                return true
             }
-            closedir(fds)
         }
         return result
     }

@@ -35,8 +35,10 @@ public final class OpenFileReader {
     deinit { link.deallocate() }
 
     private func readLinkAt(_ dir: Int32, _ name: UnsafePointer<CChar>) -> (String?, Errno?) {
-        let n = readlinkat(dir, name, link, 4096)
-        if n < 0 { return (nil, Errno(errno)) }
+        let n: Int
+        do throws(Errno) {
+            n = try readLink(cPath: name, relativeTo: FileDescriptor(rawValue: dir), into: UnsafeMutableRawBufferPointer(start: link, count: 4096))
+        } catch { return (nil, error) }
         return (String(decoding: UnsafeRawBufferPointer(start: link, count: n).bindMemory(to: UInt8.self), as: UTF8.self), nil)
     }
 

@@ -554,12 +554,11 @@ public final class PathOpener {
         try? DirectoryReader(capacity: 1 << 15).forEach(procDir) { name, _, _, _ in
             guard let v = name.decimalValue, v > 0, v <= UInt64(Int32.max) else { return true }
             let n = name.string
-            let raw = openat(procDir.rawValue, n + "/root", O_PATH | O_DIRECTORY | O_CLOEXEC)
-            if raw < 0 {
-                if Errno.current.isPermission { refused.append(Int32(v)) }
+            let root: FileDescriptor
+            do throws(Errno) { root = try FileDescriptor.open(n + "/root", O_PATH | O_DIRECTORY, relativeTo: procDir) } catch {
+                if error.isPermission { refused.append(Int32(v)) }
                 return true
             }
-            let root = FileDescriptor(rawValue: raw)
             defer { root.close() }
             guard let id = FileIdentity(root), let l = levels[id] else { return true }
             if best == nil || l < best!.level { best = (l, n) }
@@ -721,10 +720,10 @@ func borrowStream(_ kind: Int32, dir: FileDescriptor, name: String, uid: UInt32,
     defer { chunk.deallocate() }
     while true {
         if toolbox_helper_wait_readable(sock, deadline) == 0 { failure = Errno(ETIMEDOUT); break }
-        let n = Glibc_read(sock, chunk.baseAddress, chunk.count)
-        if n < 0 {
-            if errno == EINTR || errno == EAGAIN { continue }
-            failure = Errno.current; break
+        let n: Int
+        do throws(Errno) { n = try FileDescriptor(rawValue: sock).read(into: chunk) } catch {
+            if error.rawValue == EAGAIN { continue }
+            failure = error; break
         }
         if n == 0 { break }
         bytes.append(contentsOf: UnsafeRawBufferPointer(rebasing: chunk[0..<n]))

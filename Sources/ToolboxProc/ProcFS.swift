@@ -66,22 +66,21 @@ public struct ProcFS: Sendable {
         guard let s = PidStatus.parse(b) else { throw .malformed("status") }
         return s
     }
+
+    /// The start time of `pid` (/proc/PID/stat field 22, clock ticks since
+    /// boot), nil when it is gone or unreadable. The same start time before
+    /// and after a series of reads means they all saw one process: a pid
+    /// reused in between belongs to a process started later.
+    public func startTime(_ pid: Int32, buffer: ReadBuffer = ReadBuffer()) -> UInt64? {
+        guard let b = try? buffer.readFile(path(pid, "stat")) else { return nil }
+        return PidStat.parse(b)?.startTime
+    }
 }
 
 /// Calls `body(name, d_type)` for each entry of the directory at `path`
 /// except `.` and `..`. The name bytes are valid only during the call.
 public func forEachDirectoryEntry(_ path: String, _ body: (Bytes, UInt8) -> Void) throws(Errno) {
-    guard let dir = opendir(path) else { throw Errno.current }
-    defer { closedir(dir) }
-    while let ent = readdir(dir) {
-        let type = ent.pointee.d_type
-        withUnsafePointer(to: &ent.pointee.d_name) { tp in
-            tp.withMemoryRebound(to: UInt8.self, capacity: 256) { p in
-                let n = strlen(UnsafeRawPointer(p).assumingMemoryBound(to: CChar.self))
-                if n == 1 && p[0] == 0x2E { return }
-                if n == 2 && p[0] == 0x2E && p[1] == 0x2E { return }
-                body(Bytes(start: p, count: n), type)
-            }
-        }
-    }
+    let dir = try FileDescriptor.open(path, O_RDONLY | O_DIRECTORY)
+    defer { dir.close() }
+    try DirectoryReader(capacity: 1 << 15).forEach(dir) { name, _, type, _ in body(name, type); return true }
 }

@@ -104,28 +104,20 @@ public final class ProcessTable {
         }
         let chunk = (list.count + k - 1) / k
         var helpers: [ProcessTable] = []
-        var threads: [pthread_t] = []
+        var threads: [BackgroundThread] = []
         for t in 1..<k {
             let lo = t * chunk, hi = min(list.count, lo + chunk)
             guard lo < hi else { break }
             guard let h = try? ProcessTable(procfs: procfs, needs: needs) else { break }
             h.pending = Array(list[lo..<hi])
             helpers.append(h)
-            var tid = pthread_t()
-            let arg = Unmanaged.passRetained(h).toOpaque()
-            let rc = pthread_create(&tid, nil, { a in
-                let h = Unmanaged<ProcessTable>.fromOpaque(a!).takeRetainedValue()
-                h.runPending()
-                return nil
-            }, arg)
-            if rc == 0 { threads.append(tid) } else {
-                Unmanaged<ProcessTable>.fromOpaque(arg).release()
-                h.runPending()
-            }
+            // The helper is touched only by its thread until join (if no
+            // thread can be created, BackgroundThread runs it here).
+            threads.append(BackgroundThread { h.runPending() })
         }
         let mine = helpers.isEmpty ? list.count : chunk
         for p in list[0..<mine] { readProcess(p) }
-        for t in threads { pthread_join(t, nil) }
+        for t in threads { t.join() }
         // Helpers that could not be created leave their pids to this thread.
         let covered = mine + helpers.reduce(0) { $0 + $1.pending.count }
         for h in helpers { absorb(h) }
@@ -173,29 +165,12 @@ public final class ProcessTable {
     private func listPids(only: Set<Int32>?) -> [Int32] {
         var list: [Int32] = []
         list.reserveCapacity(1024)
-        let dents = UnsafeMutableRawPointer.allocate(byteCount: 32768, alignment: 8)
-        defer { dents.deallocate() }
         _ = lseek(dirFD.rawValue, 0, SEEK_SET)
-        while true {
-            let n = cshim_getdents64(dirFD.rawValue, dents, 32768)
-            if n < 0 && errno == EINTR { continue }
-            if n <= 0 { break }
-            var off = 0
-            while off < n {
-                let rec = dents + off
-                let reclen = Int(rec.load(fromByteOffset: 16, as: UInt16.self))
-                let name = (rec + 19).assumingMemoryBound(to: UInt8.self)
-                off += reclen
-                var pid: Int32 = 0, k = 0, ok = true
-                while name[k] != 0 {
-                    let c = name[k]
-                    if c < 0x30 || c > 0x39 || k > 9 { ok = false; break }
-                    pid = pid &* 10 &+ Int32(c &- 0x30); k += 1
-                }
-                guard ok, k > 0, pid > 0 else { continue }
-                if let only, !only.contains(pid) { continue }
-                list.append(pid)
-            }
+        try? DirectoryReader(capacity: 32768).forEach(dirFD) { name, _, _, _ in
+            guard let pid = Self.decimalName(name) else { return true }
+            if let only, !only.contains(pid) { return true }
+            list.append(pid)
+            return true
         }
         // /proc lists pids ascending; fixture trees may not.
         var sorted = true
@@ -203,6 +178,18 @@ public final class ProcessTable {
         while i < list.count { if list[i - 1] > list[i] { sorted = false; break }; i += 1 }
         if !sorted { list.sort() }
         return list
+    }
+
+    /// A directory entry that is a pid or tid: 1 to 10 digits, above 0.
+    @inline(__always)
+    private static func decimalName(_ name: Bytes) -> Int32? {
+        guard !name.isEmpty, name.count <= 10 else { return nil }
+        var v: Int32 = 0
+        for c in name {
+            if c < 0x30 || c > 0x39 { return nil }
+            v = v &* 10 &+ Int32(c &- 0x30)
+        }
+        return v > 0 ? v : nil
     }
 
     /// Writes `PID/suffix` (or `PID/task/TID/suffix`) NUL-terminated into `path`.
@@ -230,43 +217,35 @@ public final class ProcessTable {
 
     /// Reads an open /proc file in one read(2) when it fits (see readInto).
     @inline(__always)
-    private func readOpen(_ fd: Int32) -> Bytes? {
-        let room = buffer.capacity
-        let n = read(fd, buffer.rawStart, room)
-        if n < 0 { return nil }
-        if n < room { return buffer.setCount(n) }
-        return try? buffer.readAll(FileDescriptor(rawValue: fd), alreadyRead: n)
-    }
-
-    @inline(__always)
-    private func readInto(_ pid: Int32, _ suffix: StaticString, tid: Int32 = 0) -> Bytes? {
-        setPath(pid, suffix, tid: tid)
-        let fd = openat(dirFD.rawValue, path, O_RDONLY | O_CLOEXEC)
-        if fd < 0 { return nil }
-        defer { _ = close(fd) }
+    private func readOpen(_ fd: FileDescriptor) -> Bytes? {
         // One read(2) fills the buffer with the whole file: /proc/PID/stat,
         // status (single_open seq_files) and cmdline return everything that
         // fits in one call, so a short read is the end. Only a full buffer
         // needs more calls (readAll grows it).
         let room = buffer.capacity
-        let n = read(fd, buffer.rawStart, room)
-        if n < 0 { return nil }
+        guard let n = try? fd.read(into: UnsafeMutableRawBufferPointer(start: buffer.rawStart, count: room)) else { return nil }
         if n < room { return buffer.setCount(n) }
-        return try? buffer.readAll(FileDescriptor(rawValue: fd), alreadyRead: n)
+        return try? buffer.readAll(fd, alreadyRead: n)
+    }
+
+    @inline(__always)
+    private func readInto(_ pid: Int32, _ suffix: StaticString, tid: Int32 = 0) -> Bytes? {
+        setPath(pid, suffix, tid: tid)
+        guard let fd = try? FileDescriptor.open(cPath: path, O_RDONLY, relativeTo: dirFD) else { return nil }
+        defer { fd.close() }
+        return readOpen(fd)
     }
 
     private func readProcess(_ pid: Int32) {
         // The owner of /proc/PID/stat is the task's (dump) owner, like the
         // /proc/PID directory's: fstat on the open file gives the effective
         // uid/gid without a second path walk.
-        var st = Glibc_stat_t()
         setPath(pid, "/stat")
-        let fd = openat(dirFD.rawValue, path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { return }
-        guard fstat(fd, &st) == 0, let statBytes = readOpen(fd), let ps = PidStat.parse(statBytes) else {
-            _ = close(fd); return
+        guard let fd = try? FileDescriptor.open(cPath: path, O_RDONLY, relativeTo: dirFD) else { return }
+        guard let st = try? fd.stat(), let statBytes = readOpen(fd), let ps = PidStat.parse(statBytes) else {
+            fd.close(); return
         }
-        _ = close(fd)
+        fd.close()
         var e = Entry(stat: ps, tgid: pid)
         e.euid = st.st_uid; e.egid = st.st_gid
         e.ruid = st.st_uid; e.rgid = st.st_gid
@@ -375,28 +354,12 @@ public final class ProcessTable {
         let parent = entries[index]
         let pid = parent.stat.pid
         setPath(pid, "/task")
-        let fd = openat(dirFD.rawValue, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        guard fd >= 0 else { return [parent] }
-        defer { _ = close(fd) }
+        guard let fd = try? FileDescriptor.open(cPath: path, O_RDONLY | O_DIRECTORY, relativeTo: dirFD) else { return [parent] }
+        defer { fd.close() }
         var tids: [Int32] = []
-        let dents = UnsafeMutableRawPointer.allocate(byteCount: 16384, alignment: 8)
-        defer { dents.deallocate() }
-        while true {
-            let n = cshim_getdents64(fd, dents, 16384)
-            if n <= 0 { break }
-            var off = 0
-            while off < n {
-                let rec = dents + off
-                off += Int(rec.load(fromByteOffset: 16, as: UInt16.self))
-                let name = (rec + 19).assumingMemoryBound(to: UInt8.self)
-                var tid: Int32 = 0, k = 0, ok = true
-                while name[k] != 0 {
-                    let c = name[k]
-                    if c < 0x30 || c > 0x39 || k > 9 { ok = false; break }
-                    tid = tid &* 10 &+ Int32(c &- 0x30); k += 1
-                }
-                if ok, k > 0, tid > 0 { tids.append(tid) }
-            }
+        try? DirectoryReader(capacity: 16384).forEach(fd) { name, _, _, _ in
+            if let tid = Self.decimalName(name) { tids.append(tid) }
+            return true
         }
         tids.sort()
         var out: [Entry] = []

@@ -44,8 +44,8 @@ public final class RootNames {
 
     public var hostNames: Names {
         if let h = host { return h }
-        let h = Names(users: IDNames.load(hostRoot + "/etc/passwd") ?? IDNames(),
-                      groups: IDNames.load(hostRoot + "/etc/group") ?? IDNames())
+        let (users, groups) = hostIDNames(hostRoot: hostRoot)
+        let h = Names(users: users, groups: groups)
         host = h
         return h
     }

@@ -269,7 +269,7 @@ extension Shell {
         }
         names = Array(a[i...])
         if names.isEmpty { throw ShellFailure(message: "read: arg count") }
-        if let prompt, isatty(0) == 1 { err.write(prompt); err.flush() }
+        if let prompt, Terminal.isTerminal(0) { err.write(prompt); err.flush() }
         // read one line, byte by byte (what follows stays for the next reader)
         var line: [UInt8] = []
         var quotedMask: [Bool] = []

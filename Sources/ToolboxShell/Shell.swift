@@ -237,7 +237,7 @@ public final class Shell {
             return runTop(Parser([], refill: { input.read() }))
         }
         positional = Array(args[i...])
-        interactive = forceInteractive || (isatty(0) == 1 && isatty(2) == 1)
+        interactive = forceInteractive || (Terminal.isTerminal(0) && Terminal.isTerminal(2))
         if interactive {
             monitor = true
             return runInteractive()

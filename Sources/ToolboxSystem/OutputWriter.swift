@@ -59,7 +59,7 @@ public final class OutputWriter {
 
     /// True when the sink is a terminal (ls picks columns then, as GNU ls).
     public var isTerminal: Bool {
-        if case .fd(let fd) = sink { return isatty(fd.rawValue) == 1 }
+        if case .fd(let fd) = sink { return Terminal.isTerminal(fd.rawValue) }
         return false
     }
 

@@ -81,6 +81,14 @@ public func fileStatus(_ path: String, relativeTo dir: FileDescriptor = .current
     return st
 }
 
+/// fstatat(2) of a C path (names that need not be UTF-8).
+public func fileStatus(cPath: UnsafePointer<CChar>, relativeTo dir: FileDescriptor = .currentDirectory,
+                       followSymlinks: Bool = true) throws(Errno) -> Glibc_stat_t {
+    var st = Glibc_stat_t()
+    _ = try retryOnInterrupt { fstatat(dir.rawValue, cPath, &st, followSymlinks ? 0 : AT_SYMLINK_NOFOLLOW) }
+    return st
+}
+
 /// readlinkat(2), returning the link text.
 public func readLink(_ path: String, relativeTo dir: FileDescriptor = .currentDirectory) throws(Errno) -> String {
     var cap = 256
@@ -94,4 +102,12 @@ public func readLink(_ path: String, relativeTo dir: FileDescriptor = .currentDi
         cap *= 4
         if cap > 1 << 20 { throw Errno.nameTooLong }
     }
+}
+
+/// readlinkat(2) of a C path into `buffer` (no NUL added), retrying on
+/// EINTR: the link's length, which equals `buffer.count` when it may have
+/// been cut.
+public func readLink(cPath: UnsafePointer<CChar>, relativeTo dir: FileDescriptor = .currentDirectory,
+                     into buffer: UnsafeMutableRawBufferPointer) throws(Errno) -> Int {
+    try retryOnInterrupt { readlinkat(dir.rawValue, cPath, buffer.baseAddress!.assumingMemoryBound(to: CChar.self), buffer.count) }
 }

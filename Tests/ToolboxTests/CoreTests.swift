@@ -152,4 +152,77 @@ final class SourceRulesTests: XCTestCase {
         }
         XCTAssertEqual(importers, ["ToolboxSystem/Platform.swift"])
     }
+
+    /// Every Swift file under Sources/, relative path and text.
+    private func sourceFiles() throws -> [(path: String, text: String)] {
+        let sources = packageRoot.appendingPathComponent("Sources")
+        let files = FileManager.default.enumerator(atPath: sources.path)!.compactMap { $0 as? String }.filter { $0.hasSuffix(".swift") }
+        return try files.sorted().map { ($0, try String(contentsOf: sources.appendingPathComponent($0), encoding: .utf8)) }
+    }
+
+    /// Raw system calls that only the system layer may make (issue 10): the
+    /// file, directory, terminal and thread calls the readers are built on.
+    /// Everything above ToolboxSystem calls its wrappers (FileDescriptor,
+    /// readLink, DirectoryReader, Terminal, BackgroundThread), which retry
+    /// EINTR, throw `Errno` and keep one implementation of each.
+    static let rawCall = try! NSRegularExpression(pattern:
+        #"(?<![A-Za-z0-9_.])(openat|read|readdir|opendir|fdopendir|readlinkat|ioctl|isatty|pthread_create|Glibc_read)\("# +
+        #"|getdents|TIOCGWINSZ"#)
+
+    /// The raw calls on one line of Swift (comments and `func NAME(`
+    /// declarations are not calls).
+    static func rawCalls(_ line: Substring) -> [String] {
+        var code = String(line)
+        if let c = code.range(of: "//") { code = String(code[..<c.lowerBound]) }
+        let ns = code as NSString
+        return rawCall.matches(in: code, range: NSRange(location: 0, length: ns.length)).compactMap { m in
+            let before = ns.substring(to: m.range.location)
+            if before.hasSuffix("func ") { return nil }
+            return ns.substring(with: m.range)
+        }
+    }
+
+    /// The matcher finds what it must (so the rule below can fail) and
+    /// skips wrappers, methods, declarations and comments.
+    func testRawCallMatcher() {
+        XCTAssertEqual(Self.rawCalls("let fd = openat(dir, p, O_RDONLY)"), ["openat("])
+        XCTAssertEqual(Self.rawCalls("    while read(0, &c, 1) == 1 {"), ["read("])
+        XCTAssertEqual(Self.rawCalls("if ioctl(fd, UInt(TIOCGWINSZ), &ws) == 0"), ["ioctl(", "TIOCGWINSZ"])
+        XCTAssertEqual(Self.rawCalls("guard let d = fdopendir(fd) else { return }; while let e = readdir(d) {"), ["fdopendir(", "readdir("])
+        XCTAssertEqual(Self.rawCalls("let n = cshim_getdents64(fd, b, 4096)"), ["getdents"])
+        XCTAssertEqual(Self.rawCalls("pthread_create(&t, nil, f, a); isatty(1)"), ["pthread_create(", "isatty("])
+        XCTAssertEqual(Self.rawCalls("let n = Glibc_read(s, p, c); readlinkat(d, n, b, 63)"), ["Glibc_read(", "readlinkat("])
+        XCTAssertEqual(Self.rawCalls("try fd.read(into: b); toolbox_borrow_openat(d, p); procfs.read(x)"), [])
+        XCTAssertEqual(Self.rawCalls("    func read(_ a: [String]) throws -> Int32 {"), [])
+        XCTAssertEqual(Self.rawCalls("// read(2) into the buffer, then openat("), [])
+    }
+
+    /// Raw file, directory, terminal and thread calls appear only in the
+    /// system layer, ToolboxSystem. No other layer is exempt: ToolboxProc's
+    /// confined open and the process table, ToolboxNet's socket owners,
+    /// the applets and the shell all go through its wrappers.
+    func testRawSystemCallsOnlyInSystemLayer() throws {
+        let files = try sourceFiles()
+        XCTAssertGreaterThan(files.count, 100)
+        var inSystem = 0
+        var violations: [String] = []
+        for f in files {
+            for (n, line) in f.text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+                let calls = Self.rawCalls(line)
+                if calls.isEmpty { continue }
+                if f.path.hasPrefix("ToolboxSystem/") { inSystem += calls.count; continue }
+                violations.append("\(f.path):\(n + 1): \(calls.joined(separator: " ")): \(line.trimmingCharacters(in: .whitespaces))")
+            }
+        }
+        // The wrappers themselves are found (the scan sees the system layer).
+        XCTAssertGreaterThan(inSystem, 5)
+        XCTAssertEqual(violations, [], "raw system calls outside ToolboxSystem:\n" + violations.joined(separator: "\n"))
+    }
+
+    /// One JSON string escaper: the `\u00XX` escape is written only by
+    /// ToolboxCLI/JSON.swift (JSONWriter), which every --json output uses.
+    func testOneJSONEscaper() throws {
+        let writers = try sourceFiles().filter { $0.text.contains(#""\\u00"#) }.map(\.path)
+        XCTAssertEqual(writers, ["ToolboxCLI/JSON.swift"])
+    }
 }

@@ -169,6 +169,42 @@ final class DegradedEnvironmentTests: XCTestCase {
         }
     }
 
+    /// No /proc at all: an empty read-only tmpfs over /proc in a new mount
+    /// namespace (a chroot or a container started without procfs). What
+    /// needs no /proc works; every applet that reads processes (or /proc/net
+    /// files, or -p's owners) exits 1 with one line saying procfs is absent.
+    func testNoProcAtAll() throws {
+        let noProc = "mount -t tmpfs -o size=64k,mode=555,ro none /proc && "
+        try "hello\n".write(toFile: work + "/f", atomically: false, encoding: .utf8)
+        let works: [(String, String)] = [
+            ("$TB --version", "toolbox 0.1.0\n"),
+            ("$TB ls $W/f", work + "/f\n"),
+            ("$TB cat $W/f", "hello\n"),
+            ("$TB echo a b", "a b\n"),
+            ("$TB sh -c \"echo \\$((6*7))\"", "42\n"),
+        ]
+        for (cmd, want) in works {
+            XCTAssertEqual(try inMountNamespace(noProc + cmd), RunResult(out: want, err: "", code: 0), cmd)
+        }
+        let list = try inMountNamespace(noProc + "$TB --list")
+        XCTAssertEqual(list.code, 0); XCTAssertEqual(list.err, "")
+        XCTAssertEqual(list.out, try runProcess(tb, ["--list"]).out)
+        // netlink needs no /proc: the socket table is still there.
+        let net = try inMountNamespace(noProc + "$TB netstat -tan")
+        XCTAssertEqual(net.code, 0); XCTAssertEqual(net.err, "")
+        XCTAssertTrue(net.out.hasPrefix("Active Internet connections (servers and established)\n"), net.out)
+        let line = ": /proc: no process information: procfs is not mounted (mount -t proc proc /proc)\n"
+        let fails: [(String, Int32)] = [
+            ("ps -ef", 1), ("ps aux --forest", 1), ("caps", 1), ("caps 1", 1), ("top -b -n1", 1), ("inspect 1", 1),
+            ("lsof", 1), ("pmap 1", 1), ("pwdx 1", 1), ("lsns", 1), ("pidof sh", 1), ("pgrep sh", 3), ("free", 1),
+            ("uptime", 1), ("netstat -tanp", 1), ("netstat -tan --source=proc", 1), ("netstat -rn", 1),
+        ]
+        for (cmd, code) in fails {
+            let applet = String(cmd.split(separator: " ")[0])
+            XCTAssertEqual(try inMountNamespace(noProc + "$TB " + cmd), RunResult(out: "", err: applet + line, code: code), cmd)
+        }
+    }
+
     /// The target exits between the open and the read of its status (strace
     /// delays every read by 0.8 s; the target is killed after 0.3 s).
     func testTargetExitsBetweenOpenAndRead() throws {
@@ -177,6 +213,37 @@ final class DegradedEnvironmentTests: XCTestCase {
         let pid = r.out.split(separator: "\n").first.map(String.init) ?? "?"
         XCTAssertEqual(r.err, "caps: \(pid): no such process\n")
         XCTAssertEqual(r.code, 1)
+    }
+
+    /// The target's pid is reused between two reads: caps reads the status
+    /// of P (a root `sleep`), strace holds that read's return 3 s, meanwhile
+    /// P is killed and reaped and, in a new pid namespace whose ns_last_pid
+    /// is set to P-1, a process chrooted into a tree whose /etc/passwd names
+    /// uid 0 "impostor" takes pid P. caps then reads the names from P's root:
+    /// it printed the old status with the new root's names (`uid: 0(impostor)`)
+    /// before it compared /proc/P/stat's start time before and after.
+    func testPidReusedBetweenTwoReads() throws {
+        _ = try which("strace"); _ = try which("busybox")
+        let script = """
+            mkdir -p $W/r/etc && printf "impostor:x:0:0::/:/x\\n" > $W/r/etc/passwd && cp "$(command -v busybox)" $W/r/ &&
+            strace -o $W/cal -e trace=read $TB caps 1 > /dev/null &&
+            K=$(grep -n "^read([0-9]*, \\"Name:" $W/cal | head -1 | cut -d: -f1) &&
+            { (sleep 30 & echo $! > $W/p; wait) & } &&
+            until [ -s $W/p ]; do :; done && P=$(cat $W/p) &&
+            { (sleep 1.5; kill $P; while [ -e /proc/$P ]; do :; done; echo $((P-1)) > /proc/sys/kernel/ns_last_pid;
+               chroot --userspec=1000:1000 $W/r /busybox sleep 30 & echo $! > $W/new) & } &&
+            strace -o /dev/null -e trace=read -e inject=read:delay_exit=3000000:when=$K $TB caps $P;
+            echo "rc $? old $P new $(cat $W/new) read $K"
+            """
+        let r = try sh("exec unshare -p -f --mount-proc sh -c '\(script)'")
+        // The new process took the old one's pid (else the case did not happen).
+        let last = r.out.split(separator: "\n").last.map(String.init) ?? ""
+        let f = last.split(separator: " ")
+        XCTAssertEqual(f.count, 8, r.out)
+        guard f.count == 8 else { return }
+        XCTAssertEqual(f[3], f[5], "pid not reused: \(last)")
+        XCTAssertEqual(r.out, "rc 1 old \(f[3]) new \(f[3]) read \(f[7])\n")
+        XCTAssertEqual(r.err, "caps: \(f[3]): no such process\n")
     }
 
     /// A zombie (exited, not reaped): ps shows it as procps does.

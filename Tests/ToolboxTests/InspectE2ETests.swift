@@ -94,6 +94,41 @@ final class InspectE2ETests: E2ETestCase {
         XCTAssertGreaterThanOrEqual(list.filter { $0["kind"] as? String == "pipe" }.count, 2)
     }
 
+    /// `podman stats` agrees: memory use and limit within 5% (it prints
+    /// SI units, `41.94MB / 67.11MB`), the same pids count.
+    func testAgreesWithPodmanStats() throws {
+        let j = try inspectJSON(["--interval", "0"])
+        let st = try e.podman.must(["stats", "--no-stream", "--format", "{{.MemUsage}}|{{.PIDS}}", s["app"]]).outString
+        let f = st.trimmingCharacters(in: .whitespacesAndNewlines).split(separator: "|").map(String.init)
+        XCTAssertEqual(f.count, 2, st)
+        func bytes(_ t: String) -> Double? {
+            let t = t.trimmingCharacters(in: .whitespaces)
+            for (unit, m) in [("kB", 1e3), ("MB", 1e6), ("GB", 1e9), ("B", 1.0)] where t.hasSuffix(unit) { return Double(t.dropLast(unit.count)).map { $0 * m } }
+            return nil
+        }
+        let mem = f[0].components(separatedBy: " / ")
+        XCTAssertEqual(mem.count, 2, st)
+        let m = try XCTUnwrap(j["memory"] as? [String: Any])
+        within5((m["cgroup_usage_bytes"] as? NSNumber)?.doubleValue, try XCTUnwrap(bytes(mem[0]), st), "memory use vs podman stats")
+        within5((m["cgroup_limit_bytes"] as? NSNumber)?.doubleValue, try XCTUnwrap(bytes(mem.last!), st), "memory limit vs podman stats")
+        XCTAssertEqual((j["limits"] as? [String: Any])?["pids_current"] as? Int, Int(f[1].trimmingCharacters(in: .whitespaces)), st)
+    }
+
+    /// top beside inspect: -C shows the app's container id (as ps
+    /// --containers); in a debug container sharing the app's pid namespace
+    /// the summary shows PID 1's cgroup memory and CPU limits.
+    func testTopContainerColumnAndCgroupLimits() throws {
+        let host = try runProcess(try toolboxBinary(), ["top", "-b", "-n", "1", "-C", "-w", "-p", s["appPid"]])
+        XCTAssertEqual(host.code, 0, host.err)
+        XCTAssertTrue(host.out.contains(" \(s["id"].prefix(12)) unhealthy\n"), host.out)
+        let r = try tb(["--pid", "container:\(s["app"])"], ["top", "-b", "-n", "1", "-w"])
+        XCTAssertEqual(r.code, 0, r.err)
+        let line = try XCTUnwrap(lines(r.outString).first { $0.hasPrefix("Cgroup: PID 1 mem ") }, r.outString)
+        XCTAssertTrue(line.hasSuffix(" of 64.0 MiB (" + line.split(separator: "(")[1].split(separator: ")")[0] + "), cpu quota 0.20 cores"), line)
+        let used = try XCTUnwrap(Double(line.split(separator: " ")[4]), line)
+        within5(used * 1048576, try cgNumber("memory", "memory.usage_in_bytes"), "top's cgroup memory")
+    }
+
     /// The text page marks nofile (57 of 64) and the CPU throttling with `!`.
     func testTextHighlightsAbove80Percent() throws {
         let r = try runProcess(try toolboxBinary(), ["inspect", s["appPid"], "limits", "cpu"])

@@ -8,6 +8,18 @@ import XCTest
 final class InspectFormatsTests: XCTestCase {
     let k = "6.18.44-fc-v782"
 
+    /// /proc/stat's cpu line, then one per CPU (top's key 1); intr and
+    /// other lines ignored; `parse` stops at the aggregate line.
+    func testProcStatPerCPU() {
+        let text = "cpu  10 1 20 300 4 0 5 0 0 0\ncpu0 6 1 12 150 2 0 3 0 0 0\ncpu1 4 0 8 150 2 0 2 0 0 0\nintr 1 2 3\ncpuX 9\n"
+        let all = withBytes(Array(text.utf8)) { CpuTimes.parseAll($0) }
+        XCTAssertEqual(all.map { $0.user }, [10, 6, 4])
+        XCTAssertEqual(all.map { $0.idle }, [300, 150, 150])
+        XCTAssertEqual(all[2].softirq, 2)
+        XCTAssertEqual(withBytes(Array(text.utf8)) { CpuTimes.parse($0) }?.total, 340)
+        XCTAssertEqual(withBytes(Array("cpu0 1 2 3 4\n".utf8)) { CpuTimes.parseAll($0) }, [], "no aggregate line first: nothing")
+    }
+
     func testLimitsCaptured() throws {
         let l = try withBytes(fixtureBytes("limits/\(k)-self.txt")) { PidLimits.parse($0) }
         XCTAssertEqual(l.limits.count, 16)

@@ -94,7 +94,7 @@ final class NetstatParserTests: XCTestCase {
         }
         // The alphabet makes malformed lines; rows parse only by chance.
         XCTAssertEqual(rowsSeen, 0)
-        XCTAssertGreaterThan(malformedSeen, 1000)
+        XCTAssertEqual(malformedSeen, 17738)   // exact: the generator is seeded
     }
 
     func testUnixLines() throws {

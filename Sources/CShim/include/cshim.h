@@ -51,4 +51,11 @@ static inline int cshim_prlimit(int pid, int resource, const struct rlimit *new_
 static inline int cshim_sigrtmin(void) { return SIGRTMIN; }
 static inline int cshim_sigrtmax(void) { return SIGRTMAX; }
 
+/* An interactive applet's raw terminal mode, restored on every exit path:
+ * cshim_tty_guard(fd, &saved) makes SIGTERM, SIGHUP, SIGINT and SIGQUIT
+ * restore `saved` on `fd` before they take their default action;
+ * cshim_tty_guard(-1, 0) disarms. */
+#include <termios.h>
+void cshim_tty_guard(int fd, const struct termios *saved);
+
 #endif

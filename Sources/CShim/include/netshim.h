@@ -75,4 +75,61 @@ static inline int cshim_if_flags_mtu(int fd, const char *name, int *flags, int *
     return 0;
 }
 
+#include <linux/errqueue.h>
+#include <netinet/ip.h>
+
+/// ping: recvmsg(2) of one ICMP packet into `buf` (MSG_DONTWAIT), its
+/// source address (4 or 16 bytes into `from`, length in *fromlen) and the
+/// TTL / hop limit of an IP_RECVTTL / IPV6_RECVHOPLIMIT control message
+/// (-1 when absent). Returns the byte count, -1 and errno on failure.
+static inline long cshim_icmp_recv(int fd, uint8_t *buf, long cap, uint8_t *from, int *fromlen, int *ttl) {
+    struct sockaddr_storage ss; uint16_t port;
+    char ctl[256];
+    struct iovec iov = { buf, (size_t)cap };
+    struct msghdr m; memset(&m, 0, sizeof m);
+    m.msg_name = &ss; m.msg_namelen = sizeof ss; m.msg_iov = &iov; m.msg_iovlen = 1;
+    m.msg_control = ctl; m.msg_controllen = sizeof ctl;
+    long n = recvmsg(fd, &m, MSG_DONTWAIT);
+    if (n < 0) return -1;
+    *fromlen = cshim_sockaddr_read(&ss, from, &port);
+    *ttl = -1;
+    for (struct cmsghdr *c = CMSG_FIRSTHDR(&m); c; c = CMSG_NXTHDR(&m, c)) {
+        if ((c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_TTL) ||
+            (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_HOPLIMIT)) {
+            int v; memcpy(&v, CMSG_DATA(c), sizeof v); *ttl = v;
+        }
+    }
+    return n;
+}
+
+/// ping on a datagram ICMP socket: one ICMP error from the error queue
+/// (IP_RECVERR / IPV6_RECVERR): the quoted request into `buf`, the error's
+/// type and code, the sender of the error (`from`). Returns the byte
+/// count, 0 when the error is not an ICMP one, -1 and errno on failure.
+static inline long cshim_icmp_recv_error(int fd, uint8_t *buf, long cap, int *type, int *code, uint8_t *from, int *fromlen) {
+    char ctl[512];
+    struct sockaddr_storage ss;
+    struct iovec iov = { buf, (size_t)cap };
+    struct msghdr m; memset(&m, 0, sizeof m);
+    m.msg_name = &ss; m.msg_namelen = sizeof ss; m.msg_iov = &iov; m.msg_iovlen = 1;
+    m.msg_control = ctl; m.msg_controllen = sizeof ctl;
+    long n = recvmsg(fd, &m, MSG_ERRQUEUE | MSG_DONTWAIT);
+    if (n < 0) return -1;
+    *fromlen = 0;
+    for (struct cmsghdr *c = CMSG_FIRSTHDR(&m); c; c = CMSG_NXTHDR(&m, c)) {
+        if ((c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_RECVERR) ||
+            (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_RECVERR)) {
+            struct sock_extended_err e; memcpy(&e, CMSG_DATA(c), sizeof e);
+            if (e.ee_origin != SO_EE_ORIGIN_ICMP && e.ee_origin != SO_EE_ORIGIN_ICMP6) return 0;
+            *type = e.ee_type; *code = e.ee_code;
+            struct sockaddr_storage off; memset(&off, 0, sizeof off);
+            struct sockaddr *o = SO_EE_OFFENDER((struct sock_extended_err *)CMSG_DATA(c));
+            memcpy(&off, o, o->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in));
+            uint16_t port; *fromlen = cshim_sockaddr_read(&off, from, &port);
+            return n;
+        }
+    }
+    return 0;
+}
+
 #endif

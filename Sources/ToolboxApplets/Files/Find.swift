@@ -686,11 +686,11 @@ final class FindWalker {
     func linkTarget(_ e: inout Entry) -> [UInt8]? {
         if e.type != DirentType.symlink { return nil }
         var buf = [UInt8](repeating: 0, count: Int(PATH_MAX) + 1)
-        let n = buf.withUnsafeMutableBytes { b -> Int in
-            if let fd = e.selfFD { return readlinkat(fd.rawValue, "", b.baseAddress!.assumingMemoryBound(to: CChar.self), b.count) }
-            return readlinkat(e.dir.rawValue, e.name, b.baseAddress!.assumingMemoryBound(to: CChar.self), b.count)
+        let n = buf.withUnsafeMutableBytes { b -> Int? in
+            if let fd = e.selfFD { return try? readLink(cPath: "", relativeTo: fd, into: b) }
+            return try? readLink(cPath: e.name, relativeTo: e.dir, into: b)
         }
-        if n < 0 { return nil }
+        guard let n else { return nil }
         return Array(buf[0..<n])
     }
 
@@ -957,7 +957,7 @@ final class FindWalker {
         var first: UInt8 = 0
         var got = false
         var c: UInt8 = 0
-        while read(0, &c, 1) == 1 {
+        while withUnsafeMutableBytes(of: &c, { try? FileDescriptor.standardInput.read(into: $0) }) == 1 {
             if !got { first = c; got = true }
             if c == ASCII.newline { break }
         }

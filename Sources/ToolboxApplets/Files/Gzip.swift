@@ -96,11 +96,11 @@ final class GzipJob {
         let shown = fromStdin ? "stdin" : op
         let toOut = toStdout || fromStdin
         if fromStdin {
-            if decompress && !force && isatty(0) == 1 {
+            if decompress && !force && Terminal.isTerminal(0) {
                 error("compressed data not read from a terminal. Use -f to force decompression.\nFor help, type: gzip -h")
                 return
             }
-            if !decompress && !force && isatty(1) == 1 && ctx.err !== ctx.out {
+            if !decompress && !force && Terminal.isTerminal(1) && ctx.err !== ctx.out {
                 error("compressed data not written to a terminal. Use -f to force compression.\nFor help, type: gzip -h")
                 return
             }

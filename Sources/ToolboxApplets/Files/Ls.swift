@@ -289,7 +289,7 @@ func runLs(_ ctx: Context, _ args: [String]) throws -> Int32 {
     // The line width: -w, the terminal, COLUMNS, else 80 (GNU's order).
     var linelen = widthOpt ?? -1
     if o.format == .columns || o.format == .across || o.format == .commas || color {
-        if linelen < 0, tty { let w = Int(cshim_terminal_width(1)); if w > 0 { linelen = w } }
+        if linelen < 0, tty { let w = Terminal.windowSize(1)?.columns ?? 0; if w > 0 { linelen = w } }
         if linelen < 0, let c = getenv("COLUMNS"), c[0] != 0 {
             let s = String(cString: c)
             if let w = try? lsWidth(s, "") { linelen = w } else {

@@ -224,7 +224,7 @@ func runTar(_ ctx: Context, _ args: [String]) throws -> Int32 {
     switch modes[0] {
     case "create":
         if opts.operands.isEmpty && !opts.has("files-from") { throw ToolError.usage("cowardly refusing to create an empty archive") }
-        if archive == "-" && isatty(1) == 1 && ctx.err !== ctx.out {
+        if archive == "-" && Terminal.isTerminal(1) && ctx.err !== ctx.out {
             throw ToolError.usage("refusing to write archive contents to terminal (missing -f option?)")
         }
         let c = try TarCreate(ctx, archive: archive, verbose: verbose, numericOwner: opts.has("numeric-owner"),
@@ -235,7 +235,7 @@ func runTar(_ ctx: Context, _ args: [String]) throws -> Int32 {
         }
         try c.finish()
     case "list", "extract":
-        if archive == "-" && isatty(0) == 1 {
+        if archive == "-" && Terminal.isTerminal(0) {
             throw ToolError.usage("refusing to read archive contents from terminal (missing -f option?)")
         }
         let fd: FileDescriptor
@@ -389,9 +389,9 @@ func tarWithCName<R>(_ name: [UInt8], _ body: (UnsafePointer<CChar>) -> R) -> R 
 }
 
 private func tarOpen(_ dir: FileDescriptor, _ name: [UInt8], _ flags: Int32, mode: mode_t = 0) throws(Errno) -> FileDescriptor {
-    let fd = tarWithCName(name) { p in tarRetryEINTR { openat(dir.rawValue, p, flags | O_CLOEXEC, mode) } }
-    if fd < 0 { throw Errno.current }
-    return FileDescriptor(rawValue: fd)
+    try tarWithCName(name) { p in
+        Result { () throws(Errno) in try FileDescriptor.open(cPath: p, flags, mode: mode, relativeTo: dir) }
+    }.get()
 }
 
 /// Opens for reading without updating the access time where permitted
@@ -401,22 +401,19 @@ private func tarOpenNoAtime(_ dir: FileDescriptor, _ name: [UInt8], _ flags: Int
 }
 
 private func tarLstat(_ dir: FileDescriptor, _ name: [UInt8]) throws(Errno) -> Glibc_stat_t {
-    var st = Glibc_stat_t()
-    let r = tarWithCName(name) { p in tarRetryEINTR { fstatat(dir.rawValue, p, &st, AT_SYMLINK_NOFOLLOW) } }
-    if r != 0 { throw Errno.current }
-    return st
+    try tarWithCName(name) { p in
+        Result { () throws(Errno) in try fileStatus(cPath: p, relativeTo: dir, followSymlinks: false) }
+    }.get()
 }
 
 private func tarReadLink(_ dir: FileDescriptor, _ name: [UInt8]) throws(Errno) -> [UInt8] {
     var cap = 256
     while cap <= 1 << 20 {
-        var buf = [UInt8](repeating: 0, count: cap)
-        let n = tarWithCName(name) { p in
-            buf.withUnsafeMutableBytes { b in
-                tarRetryEINTR { readlinkat(dir.rawValue, p, b.baseAddress!.assumingMemoryBound(to: CChar.self), cap) }
-            }
-        }
-        if n < 0 { throw Errno.current }
+        let buf = UnsafeMutableRawBufferPointer.allocate(byteCount: cap, alignment: 1)
+        defer { buf.deallocate() }
+        let n = try tarWithCName(name) { p in
+            Result { () throws(Errno) in try readLink(cPath: p, relativeTo: dir, into: buf) }
+        }.get()
         if n < cap { return Array(buf[0..<n]) }
         cap *= 4
     }
@@ -424,14 +421,6 @@ private func tarReadLink(_ dir: FileDescriptor, _ name: [UInt8]) throws(Errno) -
 }
 
 /// Repeats a call that failed with EINTR; the caller checks the result and errno.
-@inline(__always) private func tarRetryEINTR<T: FixedWidthInteger>(_ body: () -> T) -> T {
-    while true {
-        let r = body()
-        if r == -1 && errno == EINTR { continue }
-        return r
-    }
-}
-
 private let tarUtimeNow = Int((1 << 30) - 1)
 private let tarUtimeOmit = Int((1 << 30) - 2)
 
@@ -858,29 +847,16 @@ final class TarCreate {
         var h = header(st, raw: raw, path: path, type: TarType.directory)
         if h.name.last != 0x2F { h.name.append(0x2F) }
         emit(h)
-        guard let dirp = fdopendir(fd.rawValue) else {
-            let e = Errno.current
-            fd.close()
-            ctx.out.flush(); ctx.warn("\(String(decoding: raw, as: UTF8.self)): Cannot open: \(e.description)")
-            return
-        }
-        defer { closedir(dirp) }
-        let dfd = FileDescriptor(rawValue: dirfd(dirp))
+        defer { fd.close() }
+        let dfd = fd
         var entries: [[UInt8]] = []
-        let nameOffset = MemoryLayout<dirent>.offset(of: \dirent.d_name)!
-        while true {
-            errno = 0
-            guard let ent = readdir(dirp) else {
-                if errno != 0 {
-                    ctx.out.flush(); ctx.warn("\(String(decoding: raw, as: UTF8.self)): Cannot read: \(Errno.current.description)")
-                }
-                break
+        do throws(Errno) {
+            try DirectoryReader(capacity: 1 << 15).forEach(fd) { name, _, _, _ in
+                entries.append(Array(UnsafeBufferPointer(start: name.baseAddress, count: name.count)))
+                return true
             }
-            let p = UnsafeRawPointer(ent).advanced(by: nameOffset).assumingMemoryBound(to: UInt8.self)
-            let n = strlen(UnsafeRawPointer(p).assumingMemoryBound(to: CChar.self))
-            let name = Array(UnsafeBufferPointer(start: p, count: n))
-            if name == [0x2E] || name == [0x2E, 0x2E] { continue }
-            entries.append(name)
+        } catch {
+            ctx.out.flush(); ctx.warn("\(String(decoding: raw, as: UTF8.self)): Cannot read: \(error.description)")
         }
         entries.sort { $0.lexicographicallyPrecedes($1) }
         let prefix: [UInt8] = raw.last == 0x2F ? raw : raw + [0x2F]

@@ -27,6 +27,7 @@ let inspectSections = ["identity", "memory", "cpu", "limits", "fds", "env", "mou
 @Sendable
 func runInspect(_ ctx: Context, _ args: [String]) throws -> Int32 {
     let opts = try inspectApplet.spec.parse(args)
+    try ctx.procfs.requireMounted()
     guard let first = opts.operands.first else { throw inspectApplet.spec.usageError("missing process id") }
     guard let pid = Int32(first), pid > 0 else { throw ToolError.usage("'\(first)' is not a process id") }
     var wanted: [String] = []
@@ -164,6 +165,19 @@ final class InspectTarget {
         do { r = .success(try procFDLinks(procfs: procfs, pid: pid)) } catch { r = .failure(error) }
         fdCache = r
         return r
+    }
+
+    /// The cgroup's memory use and limit in bytes and its CPU quota in
+    /// cores (nil: no limit).
+    func limitFigures() -> (used: UInt64?, limit: UInt64?, quota: Double?) {
+        let used = cgValue("memory", "memory.current", "memory.usage_in_bytes")?.0.number
+        let limit = cgValue("memory", "memory.max", "memory.limit_in_bytes")?.0.number
+        var quota: Double? = nil
+        if let r = cgroup?.read("cpu", v2: "cpu.max", v1: nil), let m = withBytes(r.bytes, { CpuMax.parse($0) }) { quota = m.cores }
+        else if let q = cgValue("cpu", nil, "cpu.cfs_quota_us")?.0.number, let p = cgValue("cpu", nil, "cpu.cfs_period_us")?.0.number, p > 0 {
+            quota = Double(q) / Double(p)
+        }
+        return (used, limit, quota)
     }
 
     // MARK: identity

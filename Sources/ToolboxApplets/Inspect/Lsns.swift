@@ -24,6 +24,7 @@ let lsnsTypes = ["mnt", "net", "pid", "uts", "ipc", "user", "cgroup", "time"]
 @Sendable
 func runLsns(_ ctx: Context, _ args: [String]) throws -> Int32 {
     let opts = try lsnsApplet.spec.parse(args)
+    try ctx.procfs.requireMounted()
     if let op = opts.operands.first { throw lsnsApplet.spec.usageError("unexpected argument '\(op)'") }
     var types = lsnsTypes
     if let t = opts.value("type") {

@@ -15,6 +15,7 @@ let pmapApplet = Applet(spec: AppletSpec(
 @Sendable
 func runPmap(_ ctx: Context, _ args: [String]) throws -> Int32 {
     let opts = try pmapApplet.spec.parse(args)
+    try ctx.procfs.requireMounted()
     if opts.operands.isEmpty { throw pmapApplet.spec.usageError("argument missing") }
     let extended = opts.has("extended")
     for op in opts.operands {

@@ -14,6 +14,7 @@ let pwdxApplet = Applet(spec: AppletSpec(
 @Sendable
 func runPwdx(_ ctx: Context, _ args: [String]) throws -> Int32 {
     let opts = try pwdxApplet.spec.parse(args)
+    try ctx.procfs.requireMounted()
     if opts.operands.isEmpty { throw pwdxApplet.spec.usageError("no process ID specified") }
     var status = ExitCode.success
     for op in opts.operands {

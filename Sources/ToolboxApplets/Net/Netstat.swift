@@ -128,6 +128,11 @@ func runNetstat(_ ctx: Context, _ args: [String]) throws -> Int32 {
     } else {
         netDir = "\(root)/net"
     }
+    // Without procfs, /proc/net and -p's owners are absent: say so once
+    // (the netlink source alone needs no /proc).
+    if opts.source == "proc" || opts.programs || opts.mode != .sockets, (try? fileStatus(netDir)) == nil {
+        try ctx.procfs.requireMounted()
+    }
     switch opts.mode {
     case .routes: try netstatRepeat(ctx, opts) { try netstatRoutes(ctx, opts, netDir: netDir) }
     case .interfaces:

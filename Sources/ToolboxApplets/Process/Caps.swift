@@ -51,6 +51,7 @@ func runCaps(_ ctx: Context, _ args: [String]) throws -> Int32 {
     var first = true
     for pid in pids {
         let status: PidStatus
+        let started = ctx.procfs.startTime(pid, buffer: buffer)
         do { status = try ctx.procfs.status(pid, buffer: buffer) } catch {
             ctx.out.flush()
             if error == .vanished { ctx.warn("\(pid): no such process") }
@@ -65,6 +66,14 @@ func runCaps(_ ctx: Context, _ args: [String]) throws -> Int32 {
         // The root is opened directly, or with the target's borrowed uid
         // when ptrace access is refused (see ProcAccess.swift).
         let names = containerIDNames(procfs: ctx.procfs, pid: pid)
+        // The status and the names must be of one process: when the pid was
+        // reused between the reads, the process asked about is gone (a tree
+        // without stat files, such as a fixture, is not checked).
+        if let s = started, ctx.procfs.startTime(pid, buffer: buffer) != s {
+            ctx.out.flush()
+            ctx.warn("\(pid): no such process")
+            continue
+        }
         printProcess(ctx, label: "pid \(pid)", status, names.users, names.groups)
     }
     return ExitCode.success
@@ -74,8 +83,7 @@ func runCaps(_ ctx: Context, _ args: [String]) throws -> Int32 {
 struct HostNames {
     let users: IDNames, groups: IDNames
     init(_ ctx: Context) {
-        users = IDNames.load(ctx.hostRoot + "/etc/passwd") ?? IDNames()
-        groups = IDNames.load(ctx.hostRoot + "/etc/group") ?? IDNames()
+        (users, groups) = hostIDNames(hostRoot: ctx.hostRoot)
     }
 }
 

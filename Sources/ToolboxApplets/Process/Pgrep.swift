@@ -104,6 +104,7 @@ func runProcessMatch(_ ctx: Context, _ rawArgs: [String], kill signalling: Bool)
     var needs: ProcessTable.Needs = []
     if full || listFull { needs.insert(.cmdline) }
     if ruids != nil || rgids != nil { needs.insert(.status) }
+    do { try ctx.procfs.requireMounted() } catch { throw ToolError(exitCode: PgrepExit.fatal, message: error.message) }
     let table: ProcessTable
     do { table = try ProcessTable(procfs: ctx.procfs, needs: needs) } catch {
         throw ToolError(exitCode: PgrepExit.fatal, message: "\(ctx.procfs.root): \(error.description)")

@@ -23,6 +23,7 @@ let pidofApplet = Applet(spec: AppletSpec(
 @Sendable
 func runPidof(_ ctx: Context, _ args: [String]) throws -> Int32 {
     let p = try pidofApplet.spec.parse(args, usageExit: ExitCode.failure)
+    try ctx.procfs.requireMounted()
     var omit: Set<Int32> = []
     for list in p.values("o") {
         for t in list.split(whereSeparator: { $0 == "," || $0 == ";" || $0 == ":" }) {

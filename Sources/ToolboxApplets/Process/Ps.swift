@@ -669,21 +669,18 @@ final class PsRenderer {
     func setScreen(_ cols: [PsColumn], wide: Int) {
         let unlimited = 131072   // procps OUTBUF_SIZE
         var sc = unlimited
-        if isatty(1) == 1 {
+        if Terminal.isTerminal(1) {
             sc = 80
-            var ws = winsize()
-            var found = false
-            for fd: Int32 in [1, 2, 0] where ioctl(fd, UInt(TIOCGWINSZ), &ws) == 0 && ws.ws_col > 0 && ws.ws_row > 0 {
-                found = true; break
+            func usable(_ fd: Int32) -> Int? {
+                guard let ws = Terminal.windowSize(fd), ws.columns > 0, ws.rows > 0 else { return nil }
+                return ws.columns
             }
-            if !found {
-                let fd = open("/dev/tty", O_NOCTTY | O_NONBLOCK | O_RDONLY)
-                if fd >= 0 {
-                    if ioctl(fd, UInt(TIOCGWINSZ), &ws) == 0 && ws.ws_col > 0 && ws.ws_row > 0 { found = true }
-                    close(fd)
-                }
+            if let c = usable(1) ?? usable(2) ?? usable(0) {
+                sc = c
+            } else if let tty = try? FileDescriptor.open("/dev/tty", O_NOCTTY | O_NONBLOCK | O_RDONLY) {
+                if let c = usable(tty.rawValue) { sc = c }
+                tty.close()
             }
-            if found { sc = Int(ws.ws_col) }
         }
         if let p = getenv("COLUMNS"), p.pointee != 0 {
             var end: UnsafeMutablePointer<CChar>?

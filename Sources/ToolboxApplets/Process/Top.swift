@@ -2,21 +2,27 @@ import ToolboxCore
 
 let topApplet = Applet(spec: AppletSpec(
     name: "top",
-    summary: "Summary and task table of processes, procps top's batch layout",
-    usage: ["-b [-n N] [-d SECS] [-p PID[,PID]] [-u USER] [-o FIELD] [-c] [-w] [--json]"],
+    summary: "Summary and task table of processes, procps top's layout",
+    usage: ["[-b] [-n N] [-d SECS] [-p PID[,PID]] [-u USER] [-o FIELD] [-c] [-w] [-H] [-C] [--json]"],
     details: """
-    Batch mode only (-b; interactive mode is not built yet): each frame is
-    procps top's summary (uptime and load, Tasks, %Cpu(s), MiB Mem, MiB
-    Swap) and task table (PID USER PR NI VIRT RES SHR S %CPU %MEM TIME+
-    COMMAND), frames separated by an empty line. The first frame samples
-    CPU use over 0.15 s, as procps does; the next ones over -d SECS
-    (default 3). User names come from each process's own /etc/passwd.
-    -o FIELD sorts by a column name (high to low; -FIELD low to high;
-    default %CPU). Lines are cut at 80 columns, at $COLUMNS when set, at
-    512 with -w. --json: one array of frames (keys in docs/json.md).
+    Each frame is procps top's summary (uptime and load, Tasks, %Cpu(s),
+    MiB Mem, MiB Swap) and task table (PID USER PR NI VIRT RES SHR S %CPU
+    %MEM TIME+ COMMAND). The first frame samples CPU use over 0.15 s, as
+    procps does; the next ones over -d SECS (default 3). User names come
+    from each process's own /etc/passwd. When PID 1's cgroup has a memory
+    limit or a CPU quota (a debug container sharing the app's process
+    namespace), a Cgroup line after the summary shows them with the use.
+    -b: batch frames separated by an empty line; lines cut at 80 columns,
+    at $COLUMNS when set, at 512 with -w. --json: one array of frames (keys
+    in docs/json.md). -o FIELD sorts by a column name (high to low; -FIELD
+    low to high; default %CPU).
+    Without -b, on a terminal: the screen is redrawn every -d SECS; keys
+    q quit, P M T N sort by %CPU, %MEM, TIME+, PID, R reverse, c command
+    lines, u user filter, k signal a process, 1 per-CPU lines, H threads,
+    C container column (the container id ps --containers shows).
     """,
     options: [
-        .flag("b", nil, "batch mode (required)"),
+        .flag("b", nil, "batch mode: frames to standard output"),
         .value("n", nil, "N", "frames to print (default 1 in JSON, else until killed)"),
         .value("d", nil, "SECS", "delay between frames"),
         .value("p", nil, "PIDS", "only these processes (comma list)"),
@@ -24,6 +30,8 @@ let topApplet = Applet(spec: AppletSpec(
         .value("o", nil, "FIELD", "sort by FIELD (PID USER PR NI VIRT RES SHR S %CPU %MEM TIME+ COMMAND)"),
         .flag("c", nil, "command lines instead of names"),
         .flag("w", nil, "wide: lines up to 512 columns"),
+        .flag("H", nil, "one line per thread"),
+        .flag("C", nil, "a CONTAINER column before COMMAND"),
         .flag(nil, "json", "one JSON array of frames (keys in docs/json.md)"),
     ]), run: runTop)
 
@@ -38,105 +46,116 @@ struct TopTask {
     var cpu: Double, mem: Double
     var ticks: UInt64
     var command: String
+    var container: String
 }
 
 let topFields = ["PID", "USER", "PR", "NI", "VIRT", "RES", "SHR", "S", "%CPU", "%MEM", "TIME+", "COMMAND"]
 
-@Sendable
-func runTop(_ ctx: Context, _ args: [String]) throws -> Int32 {
-    let o = try topApplet.spec.parse(args)
-    guard o.operands.isEmpty else { throw topApplet.spec.usageError("unexpected argument '\(o.operands[0])'") }
-    guard o.has("b") else { throw ToolError.failure("interactive mode is not available: use -b (batch mode)") }
-    var frames = o.has("json") ? 1 : Int.max
-    if let n = o.value("n") { guard let v = Int(n), v > 0 else { throw ToolError.usage("bad iterations argument '\(n)'") }; frames = v }
-    var delay = 3.0
-    if let d = o.value("d") { guard let v = Double(d), v >= 0, v <= 86400 else { throw ToolError.usage("bad delay interval '\(d)'") }; delay = v }
-    var pids: Set<Int32>? = nil
-    if let p = o.value("p") {
-        var s = Set<Int32>()
-        for item in p.split(separator: ",") { guard let v = Int32(item), v > 0 else { throw ToolError.usage("bad pid '\(item)'") }; s.insert(v) }
-        pids = s
-    }
-    let user = o.value("u")
-    if pids != nil && user != nil { throw ToolError.failure("conflicting process selections (U/p/u)") }
+/// What the frames show: set by options, changed by keys.
+struct TopView {
     var sortField = "%CPU", ascending = false
-    if var f = o.value("o") {
-        if f.hasPrefix("+") { f.removeFirst() } else if f.hasPrefix("-") { f.removeFirst(); ascending = true }
-        guard let name = topFields.first(where: { $0.uppercased() == f.uppercased() }) else {
-            throw ToolError.failure("unrecognized field name '\(f)'")
-        }
-        sortField = name
-    }
-    let width: Int = o.has("w") ? 512 : (getenv("COLUMNS").flatMap { Int(String(cString: $0)) }.map { min(max($0, 1), 512) } ?? 80)
-    try ctx.procfs.requireMounted()
+    var full = false, threads = false, perCPU = false, container = false
+    var user: String? = nil
+    var pids: Set<Int32>? = nil
+}
+
+/// One sample: tasks sorted, state counts, CPU shares (total, then per
+/// CPU), memory, times.
+struct TopFrame {
+    var tasks: [TopTask] = []
+    var counts = [0, 0, 0, 0]                      // running sleeping stopped zombie
+    var cpu: [[Double]] = []
+    var mem: Meminfo? = nil
+    var wallEpoch = 0, upSecs = 0
+}
+
+/// Scans /proc and turns two scans into CPU rates.
+final class TopSampler {
+    let ctx: Context
     let hz = Double(max(sysconf(Int32(_SC_CLK_TCK)), 1))
     let pageKiB = Int64(max(sysconf(Int32(_SC_PAGESIZE)), 4096) / 1024)
-    let names = RootNames(procfs: ctx.procfs, hostRoot: ctx.hostRoot)
+    let names: RootNames
     let buffer = ReadBuffer(capacity: 16384)
     var pidWidth = 5
-    if let b = try? ctx.procfs.read("sys/kernel/pid_max", into: buffer) { var s = ByteScanner(b); if let v = s.uint() { pidWidth = max(5, String(v).count) } }
+    var prevTicks: [Int32: UInt64] = [:]
+    var prevCpu: [CpuTimes] = []
+    var prevTime = 0.0
 
-    func cpuTimes() -> CpuTimes {
-        (try? ctx.procfs.read("stat", into: buffer)).flatMap { CpuTimes.parse($0) } ?? CpuTimes()
+    init(_ ctx: Context) {
+        self.ctx = ctx
+        names = RootNames(procfs: ctx.procfs, hostRoot: ctx.hostRoot)
+        if let b = try? ctx.procfs.read("sys/kernel/pid_max", into: buffer) { var s = ByteScanner(b); if let v = s.uint() { pidWidth = max(5, String(v).count) } }
     }
-    var needs: ProcessTable.Needs = [.root, .statm]
-    if o.has("c") { needs.insert(.cmdline) }
-    func scan() throws -> ProcessTable {
+
+    func cpuTimes() -> [CpuTimes] {
+        (try? ctx.procfs.read("stat", into: buffer)).map { CpuTimes.parseAll($0) } ?? []
+    }
+
+    /// The table's entries, one per thread with `threads`.
+    func scan(_ v: TopView) throws -> (ProcessTable, [ProcessTable.Entry]) {
+        var needs: ProcessTable.Needs = [.root, .statm]
+        if v.full { needs.insert(.cmdline) }
+        if v.container { needs.insert(.cgroup) }
         let t = try ProcessTable(procfs: ctx.procfs, needs: needs)
         t.scan()
-        return t
+        if !v.threads { return (t, t.entries) }
+        var all: [ProcessTable.Entry] = []
+        for i in t.entries.indices { all += t.threads(of: i) }
+        return (t, all)
     }
-    var prevTicks: [Int32: UInt64] = [:]
-    var prevCpu = cpuTimes()
-    var prevTime = monotonicSeconds()
-    for t in try scan().entries { prevTicks[t.stat.pid] = t.stat.utime &+ t.stat.stime }
-    var jsonFrames: [JSON] = []
-    var frame = 0
-    while frame < frames {
-        pauseSeconds(frame == 0 ? 0.15 : delay)
-        let table = try scan()
+
+    /// The first scan, whose ticks the first frame's rates start from.
+    func prime(_ v: TopView) throws {
+        prevTicks = [:]
+        for e in try scan(v).1 { prevTicks[e.stat.pid] = e.stat.utime &+ e.stat.stime }
+        prevCpu = cpuTimes(); prevTime = monotonicSeconds()
+    }
+
+    func frame(_ v: TopView) throws -> TopFrame {
+        let (table, entries) = try scan(v)
         let now = monotonicSeconds()
         let cpu = cpuTimes()
         let elapsed = max(now - prevTime, 0.001)
-        let mem = (try? ctx.procfs.read("meminfo", into: buffer)).map { Meminfo.parse($0) }
-        let memTotal = mem?["MemTotal"] ?? 0
-        var tasks: [TopTask] = []
-        var running = 0, sleeping = 0, stopped = 0, zombie = 0
+        var f = TopFrame()
+        f.mem = (try? ctx.procfs.read("meminfo", into: buffer)).map { Meminfo.parse($0) }
+        let memTotal = f.mem?["MemTotal"] ?? 0
         var ticksNow: [Int32: UInt64] = [:]
-        ticksNow.reserveCapacity(table.entries.count)
-        for e in table.entries {
+        ticksNow.reserveCapacity(entries.count)
+        for e in entries {
             let pid = e.stat.pid
             let ticks = e.stat.utime &+ e.stat.stime
             ticksNow[pid] = ticks
-            // With -p procps reads only those processes: Tasks counts them alone.
-            if let pids, !pids.contains(pid) { continue }
+            // With -p procps reads only those processes (and with -H their
+            // threads): Tasks counts them alone.
+            if let pids = v.pids, !pids.contains(e.tgid) { continue }
             switch e.stat.state {
-            case 0x52: running += 1
-            case 0x53, 0x44, 0x49: sleeping += 1
-            case 0x54, 0x74: stopped += 1
-            case 0x5A: zombie += 1
+            case 0x52: f.counts[0] += 1
+            case 0x53, 0x44, 0x49: f.counts[1] += 1
+            case 0x54, 0x74: f.counts[2] += 1
+            case 0x5A: f.counts[3] += 1
             default: break
             }
             let userName = names.names(root: e.root, in: table).users.name(e.euid) ?? String(e.euid)
-            if let user, user != userName && UInt32(user) != e.euid { continue }
+            if let user = v.user, user != userName && UInt32(user) != e.euid { continue }
             let delta = ticks &- (prevTicks[pid] ?? ticks)
             var command = String(decoding: table.bytes(e.commOffset, e.commCount), as: UTF8.self)
-            if o.has("c"), e.argsCount > 0 {
+            if v.full, e.argsCount > 0 {
                 var a = Array(table.bytes(e.argsOffset, e.argsCount))
                 while a.last == 0 { a.removeLast() }
                 for i in a.indices where a[i] == 0 || a[i] == ASCII.newline { a[i] = ASCII.space }
                 if !a.isEmpty { command = String(decoding: a, as: UTF8.self) }
-            } else if o.has("c") && e.stat.isKernelThread { command = "[\(command)]" }
+            } else if v.full && e.stat.isKernelThread { command = "[\(command)]" }
             let res = max(e.pagesResident, 0) * pageKiB
-            tasks.append(TopTask(
+            f.tasks.append(TopTask(
                 pid: pid, user: userName,
                 pr: e.stat.priority <= -100 ? "rt" : String(e.stat.priority), nice: e.stat.nice,
                 virt: max(e.pagesSize, 0) * pageKiB, res: res, shr: max(e.pagesShared, 0) * pageKiB,
                 state: e.stat.state, cpu: Double(delta) / hz / elapsed * 100,
-                mem: memTotal > 0 ? Double(res) * 100 / Double(memTotal) : 0, ticks: ticks, command: command))
+                mem: memTotal > 0 ? Double(res) * 100 / Double(memTotal) : 0, ticks: ticks, command: command,
+                container: v.container && e.container >= 0 ? table.containers[Int(e.container)].shortID : "-"))
         }
         func less(_ a: TopTask, _ b: TopTask) -> Bool {
-            switch sortField {
+            switch v.sortField {
             case "PID": return a.pid < b.pid
             case "USER": return a.user < b.user
             case "PR": return (Int(a.pr) ?? -100) < (Int(b.pr) ?? -100)
@@ -152,64 +171,252 @@ func runTop(_ ctx: Context, _ args: [String]) throws -> Int32 {
             }
         }
         // Ties keep pid order, as procps's table (read in pid order) shows them.
-        tasks = tasks.enumerated().sorted { x, y in
+        f.tasks = f.tasks.enumerated().sorted { x, y in
             let (a, b) = (x.element, y.element)
-            if less(a, b) { return ascending }
-            if less(b, a) { return !ascending }
+            if less(a, b) { return v.ascending }
+            if less(b, a) { return !v.ascending }
             return x.offset < y.offset
         }.map { $0.element }
+        f.cpu = cpu.indices.map { i in cpuDelta(i < prevCpu.count ? prevCpu[i] : CpuTimes(), cpu[i]) }
+        if f.cpu.isEmpty { f.cpu = [cpuDelta(CpuTimes(), CpuTimes())] }
+        f.wallEpoch = time(nil)
+        if let b = try? ctx.procfs.read("uptime", into: buffer) { var s = ByteScanner(b); f.upSecs = Int(s.uint() ?? 0) }
+        prevTicks = ticksNow; prevCpu = cpu; prevTime = now
+        return f
+    }
 
-        let d = cpuDelta(prevCpu, cpu)
-        let wallEpoch = time(nil)
-        var upSecs = 0
-        if let b = try? ctx.procfs.read("uptime", into: buffer) { var s = ByteScanner(b); upSecs = Int(s.uint() ?? 0) }
+    /// The summary lines and the table header and rows, uncut.
+    func lines(_ f: TopFrame, _ v: TopView, limits: String?) -> [String] {
+        let total = f.counts.reduce(0, +)
+        var l = ["top - " + ((try? uptimeSummary(ctx, now: f.wallEpoch, uptime: f.upSecs)) ?? ""),
+                 (v.threads ? "Threads: " : "Tasks: ") + "\(cfmt("%3d", total)) total, \(cfmt("%3d", f.counts[0])) running, \(cfmt("%3d", f.counts[1])) sleeping, \(cfmt("%3d", f.counts[2])) stopped, \(cfmt("%3d", f.counts[3])) zombie"]
+        func cpuLine(_ label: String, _ d: [Double]) -> String {
+            label + zip(d, ["us", "sy", "ni", "id", "wa", "hi", "si", "st"]).map { cfmt("%4.1f", $0.0) + " " + $0.1 }.joined(separator: ", ") + " "
+        }
+        if v.perCPU && f.cpu.count > 1 {
+            for i in 1..<f.cpu.count { l.append(cpuLine("%Cpu" + cfmt("%-3d", i - 1) + ": ", f.cpu[i])) }
+        } else {
+            l.append(cpuLine("%Cpu(s): ", f.cpu[0]))
+        }
+        let m = memoryFigures(f.mem).map { Double($0.1) / 1024 }
+        l.append("MiB Mem : \(cfmt("%8.1f", m[0])) total, \(cfmt("%8.1f", m[1])) free, \(cfmt("%8.1f", m[2])) used, \(cfmt("%8.1f", m[3])) buff/cache     ")
+        l.append("MiB Swap: \(cfmt("%8.1f", m[4])) total, \(cfmt("%8.1f", m[5])) free, \(cfmt("%8.1f", m[6])) used. \(cfmt("%8.1f", m[7])) avail Mem ")
+        if let limits { l.append(limits) }
+        l.append("")
+        l.append(String(repeating: " ", count: pidWidth - 3) + "PID USER      PR  NI    VIRT    RES    SHR S  %CPU  %MEM     TIME+ " + (v.container ? "CONTAINER    " : "") + "COMMAND")
+        for t in f.tasks {
+            var s = String(repeating: " ", count: max(0, pidWidth - String(t.pid).count)) + String(t.pid) + " "
+            let u = t.user.count > 8 ? String(t.user.prefix(7)) + "+" : t.user
+            s += u + String(repeating: " ", count: 8 - u.count) + " "
+            s += String(repeating: " ", count: max(0, 3 - t.pr.count)) + t.pr + " " + cfmt("%3d", Int(t.nice)) + " "
+            s += scaleKiB(t.virt, 7) + " " + scaleKiB(t.res, 6) + " " + scaleKiB(t.shr, 6) + " "
+            s += String(UnicodeScalar(t.state)) + " " + cfmt("%5.1f", t.cpu) + " " + cfmt("%5.1f", t.mem) + " "
+            s += timePlus(t.ticks, hz) + " " + (v.container ? pad(t.container, 13) : "") + t.command
+            l.append(s)
+        }
+        return l
+    }
+
+    /// `Cgroup: PID 1 mem USED of LIMIT (P%), cpu quota Q cores` when PID
+    /// 1's cgroup limits memory or CPU (read as inspect reads them), else nil.
+    func cgroupLimits() -> String? {
+        let t = InspectTarget(ctx: ctx, pid: 1, showSecrets: false)
+        let (used, limit, quota) = t.limitFigures()
+        guard limit != nil || quota != nil else { return nil }
+        var s = "Cgroup: PID 1"
+        if let limit {
+            s += " mem " + cfmt("%.1f", Double(used ?? 0) / 1048576) + " of " + cfmt("%.1f", Double(limit) / 1048576) + " MiB ("
+                + cfmt("%.1f", Double(used ?? 0) * 100 / Double(max(limit, 1))) + "%)"
+        }
+        if let quota { s += (limit != nil ? "," : "") + " cpu quota " + cores(quota) + " cores" }
+        return s
+    }
+}
+
+@Sendable
+func runTop(_ ctx: Context, _ args: [String]) throws -> Int32 {
+    let o = try topApplet.spec.parse(args)
+    guard o.operands.isEmpty else { throw topApplet.spec.usageError("unexpected argument '\(o.operands[0])'") }
+    var frames = o.has("json") ? 1 : Int.max
+    if let n = o.value("n") { guard let v = Int(n), v > 0 else { throw ToolError.usage("bad iterations argument '\(n)'") }; frames = v }
+    var delay = 3.0
+    if let d = o.value("d") { guard let v = Double(d), v >= 0, v <= 86400 else { throw ToolError.usage("bad delay interval '\(d)'") }; delay = v }
+    var view = TopView()
+    if let p = o.value("p") {
+        var s = Set<Int32>()
+        for item in p.split(separator: ",") { guard let v = Int32(item), v > 0 else { throw ToolError.usage("bad pid '\(item)'") }; s.insert(v) }
+        view.pids = s
+    }
+    view.user = o.value("u")
+    if view.pids != nil && view.user != nil { throw ToolError.failure("conflicting process selections (U/p/u)") }
+    if var f = o.value("o") {
+        if f.hasPrefix("+") { f.removeFirst() } else if f.hasPrefix("-") { f.removeFirst(); view.ascending = true }
+        guard let name = topFields.first(where: { $0.uppercased() == f.uppercased() }) else {
+            throw ToolError.failure("unrecognized field name '\(f)'")
+        }
+        view.sortField = name
+    }
+    view.full = o.has("c"); view.threads = o.has("H"); view.container = o.has("C")
+    try ctx.procfs.requireMounted()
+    let sampler = TopSampler(ctx)
+    if !o.has("b") && !o.has("json") {
+        guard isatty(0) == 1, ctx.out.isTerminal else { throw ToolError.failure("interactive mode needs a terminal: use -b (batch mode)") }
+        return try TopScreen(sampler, view: view, delay: delay, frames: frames).run()
+    }
+    let width: Int = o.has("w") ? 512 : (getenv("COLUMNS").flatMap { Int(String(cString: $0)) }.map { min(max($0, 1), 512) } ?? 80)
+    let limits = sampler.cgroupLimits()
+    try sampler.prime(view)
+    var jsonFrames: [JSON] = []
+    var frame = 0
+    while frame < frames {
+        pauseSeconds(frame == 0 ? 0.15 : delay)
+        let f = try sampler.frame(view)
         if o.has("json") {
+            let d = f.cpu[0]
             jsonFrames.append(.object([
-                ("time", .int(Int64(wallEpoch))), ("uptime", .int(Int64(upSecs))),
-                ("tasks", .object([("total", .int(Int64(running + sleeping + stopped + zombie))), ("running", .int(Int64(running))),
-                                   ("sleeping", .int(Int64(sleeping))), ("stopped", .int(Int64(stopped))), ("zombie", .int(Int64(zombie)))])),
+                ("time", .int(Int64(f.wallEpoch))), ("uptime", .int(Int64(f.upSecs))),
+                ("tasks", .object([("total", .int(Int64(f.counts.reduce(0, +)))), ("running", .int(Int64(f.counts[0]))),
+                                   ("sleeping", .int(Int64(f.counts[1]))), ("stopped", .int(Int64(f.counts[2]))), ("zombie", .int(Int64(f.counts[3])))])),
                 ("cpu", .object(zip(["us", "sy", "ni", "id", "wa", "hi", "si", "st"], d).map { ($0.0, .double($0.1)) })),
-                ("memory_kib", .object(memoryFigures(mem).map { ($0.0, .uint($0.1)) })),
-                ("processes", .array(tasks.map { t in .object([
+                ("memory_kib", .object(memoryFigures(f.mem).map { ($0.0, .uint($0.1)) })),
+                ("processes", .array(f.tasks.map { t in .object([
                     ("pid", .int(Int64(t.pid))), ("user", .string(t.user)), ("priority", Int64(t.pr).map { .int($0) } ?? .string(t.pr)),
                     ("nice", .int(t.nice)), ("virt_kib", .int(t.virt)), ("res_kib", .int(t.res)), ("shr_kib", .int(t.shr)),
                     ("state", .string(String(UnicodeScalar(t.state)))), ("cpu_percent", .double(t.cpu)), ("mem_percent", .double(t.mem)),
-                    ("time_centiseconds", .uint(UInt64(Double(t.ticks) * 100 / hz))), ("command", .string(t.command)),
+                    ("time_centiseconds", .uint(UInt64(Double(t.ticks) * 100 / sampler.hz))), ("command", .string(t.command)),
                 ]) })),
             ]))
         } else {
             let out = ctx.out
             if frame > 0 { out.byte(ASCII.newline) }
-            func line(_ s: String) {
+            for s in sampler.lines(f, view, limits: limits) {
                 // A cut line ends in `+`, as procps marks it.
                 if s.utf8.count <= width { out.line(s) } else { out.line(String(decoding: Array(s.utf8.prefix(width - 2)), as: UTF8.self) + "+") }
             }
-            line("top - " + ((try? uptimeSummary(ctx, now: wallEpoch, uptime: upSecs)) ?? ""))
-            line("Tasks: \(cfmt("%3d", running + sleeping + stopped + zombie)) total, \(cfmt("%3d", running)) running, \(cfmt("%3d", sleeping)) sleeping, \(cfmt("%3d", stopped)) stopped, \(cfmt("%3d", zombie)) zombie")
-            line("%Cpu(s): " + zip(d, ["us", "sy", "ni", "id", "wa", "hi", "si", "st"]).map { cfmt("%4.1f", $0.0) + " " + $0.1 }.joined(separator: ", ") + " ")
-            let m = memoryFigures(mem).map { Double($0.1) / 1024 }
-            line("MiB Mem : \(cfmt("%8.1f", m[0])) total, \(cfmt("%8.1f", m[1])) free, \(cfmt("%8.1f", m[2])) used, \(cfmt("%8.1f", m[3])) buff/cache     ")
-            line("MiB Swap: \(cfmt("%8.1f", m[4])) total, \(cfmt("%8.1f", m[5])) free, \(cfmt("%8.1f", m[6])) used. \(cfmt("%8.1f", m[7])) avail Mem ")
-            out.byte(ASCII.newline)
-            let pidHeader = String(repeating: " ", count: pidWidth - 3) + "PID"
-            line(pidHeader + " USER      PR  NI    VIRT    RES    SHR S  %CPU  %MEM     TIME+ COMMAND")
-            for t in tasks {
-                var s = String(repeating: " ", count: max(0, pidWidth - String(t.pid).count)) + String(t.pid) + " "
-                let u = t.user.count > 8 ? String(t.user.prefix(7)) + "+" : t.user
-                s += u + String(repeating: " ", count: 8 - u.count) + " "
-                s += String(repeating: " ", count: max(0, 3 - t.pr.count)) + t.pr + " " + cfmt("%3d", Int(t.nice)) + " "
-                s += scaleKiB(t.virt, 7) + " " + scaleKiB(t.res, 6) + " " + scaleKiB(t.shr, 6) + " "
-                s += String(UnicodeScalar(t.state)) + " " + cfmt("%5.1f", t.cpu) + " " + cfmt("%5.1f", t.mem) + " "
-                s += timePlus(t.ticks, hz) + " " + t.command
-                line(s)
-            }
+            out.flush()
         }
-        prevTicks = ticksNow; prevCpu = cpu; prevTime = now
         frame += 1
-        if !o.has("json") { ctx.out.flush() }
     }
     if o.has("json") { JSON.array(jsonFrames).write(to: ctx.out) }
     return ExitCode.success
+}
+
+/// The interactive screen: raw terminal mode on standard input (restored
+/// on every exit, signals included), a frame every `delay` seconds or
+/// after a key.
+final class TopScreen {
+    let sampler: TopSampler
+    var view: TopView
+    let delay: Double
+    var frames: Int
+    let out: OutputWriter
+    var rows = 24, cols = 80
+    var message = ""
+    var limits: String? = nil
+    var firstPid: Int32? = nil, blankRow = 6
+
+    init(_ sampler: TopSampler, view: TopView, delay: Double, frames: Int) {
+        self.sampler = sampler; self.view = view; self.delay = delay; self.frames = frames; out = sampler.ctx.out
+    }
+
+    func run() throws -> Int32 {
+        var saved = termios()
+        guard tcgetattr(0, &saved) == 0 else { throw ToolError.failure("standard input: \(Errno.current.message)") }
+        var raw = saved
+        raw.c_lflag &= ~tcflag_t(ICANON | ECHO | ISIG)
+        withUnsafeMutableBytes(of: &raw.c_cc) { $0[Int(VMIN)] = 1; $0[Int(VTIME)] = 0 }
+        cshim_tty_guard(0, &saved)
+        tcsetattr(0, TCSANOW, &raw)
+        defer {
+            out.write("\r\n"); out.flush()
+            tcsetattr(0, TCSANOW, &saved)
+            cshim_tty_guard(-1, nil)
+        }
+        limits = sampler.cgroupLimits()
+        try sampler.prime(view)
+        var wait = 0.15
+        while frames > 0 {
+            if let key = nextKey(timeout: wait) {
+                if !(try handle(key)) { return ExitCode.success }
+                wait = 0
+                if key != 0 { continue }
+            }
+            try draw()
+            frames -= 1
+            wait = delay
+        }
+        return ExitCode.success
+    }
+
+    /// A key within `timeout` seconds; 0 when none came (time to redraw).
+    func nextKey(timeout: Double) -> UInt8? {
+        var pfd = pollfd(fd: 0, events: Int16(POLLIN), revents: 0)
+        guard poll(&pfd, 1, Int32(timeout * 1000)) > 0 else { return timeout > 0 ? 0 : nil }
+        var c: UInt8 = 0
+        return read(0, &c, 1) == 1 ? c : 113   // end of input: quit
+    }
+
+    func draw() throws {
+        var ws = winsize()
+        if ioctl(1, UInt(TIOCGWINSZ), &ws) == 0 && ws.ws_row > 0 { rows = Int(ws.ws_row); cols = Int(ws.ws_col) }
+        let f = try sampler.frame(view)
+        var l = sampler.lines(f, view, limits: limits)
+        firstPid = f.tasks.first?.pid
+        blankRow = l.firstIndex(of: "") ?? 6
+        if !message.isEmpty { l[blankRow] = message; message = "" }
+        out.write("\u{1B}[H")
+        for (i, s) in l.prefix(rows).enumerated() {
+            if i > 0 { out.write("\r\n") }
+            out.write(s.utf8.count <= cols ? s : String(decoding: Array(s.utf8.prefix(cols)), as: UTF8.self))
+            out.write("\u{1B}[K")
+        }
+        out.write("\u{1B}[J")
+        out.flush()
+    }
+
+    /// A line typed after `prompt` on the message row; nil on Escape.
+    func prompt(_ text: String) -> String? {
+        out.write("\u{1B}[\(blankRow + 1);1H\u{1B}[K" + text); out.flush()
+        var typed: [UInt8] = []
+        while true {
+            var c: UInt8 = 0
+            guard read(0, &c, 1) == 1 else { return nil }
+            switch c {
+            case 0x0D, 0x0A: return String(decoding: typed, as: UTF8.self)
+            case 0x1B, 0x03: return nil
+            case 0x7F, 0x08: if !typed.isEmpty { typed.removeLast(); out.write("\u{8} \u{8}") }
+            default: if c >= 0x20 && typed.count < 64 { typed.append(c); out.byte(c) }
+            }
+            out.flush()
+        }
+    }
+
+    /// Acts on a key; false to quit.
+    func handle(_ c: UInt8) throws -> Bool {
+        switch c {
+        case 0: break
+        case 0x71, 0x03: return false                                 // q, ^C
+        case 0x50: view.sortField = "%CPU"; view.ascending = false    // P
+        case 0x4D: view.sortField = "%MEM"; view.ascending = false    // M
+        case 0x54: view.sortField = "TIME+"; view.ascending = false   // T
+        case 0x4E: view.sortField = "PID"; view.ascending = false     // N
+        case 0x52: view.ascending.toggle()                            // R
+        case 0x63: view.full.toggle()                                 // c
+        case 0x31: view.perCPU.toggle()                               // 1
+        case 0x43: view.container.toggle()                            // C
+        case 0x48: view.threads.toggle(); try sampler.prime(view)     // H: rates start again
+        case 0x75:                                                    // u
+            if let u = prompt("Which user (blank for all) ") { view.user = u.isEmpty ? nil : u }
+        case 0x6B:                                                    // k
+            guard let p = prompt("PID to signal/kill [default pid = \(firstPid.map(String.init) ?? "")] ") else { break }
+            guard let pid = p.isEmpty ? firstPid : Int32(p), pid > 0 else { message = " Unacceptable integer"; break }
+            guard let s = prompt("Send pid \(pid) signal [15/sigterm] ") else { break }
+            guard let sig = s.isEmpty ? SIGTERM : Signals.number(s), sig > 0 else { message = " Unacceptable signal value"; break }
+            if kill(pid, sig) != 0 { message = " Failed signal pid '\(pid)' with '\(sig)': \(Errno.current.message)" }
+        default: break
+        }
+        return true
+    }
 }
 
 /// us sy ni id wa hi si st in percent of the ticks between two samples.

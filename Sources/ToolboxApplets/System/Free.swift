@@ -27,6 +27,7 @@ let freeApplet = Applet(spec: AppletSpec(
 func runFree(_ ctx: Context, _ args: [String]) throws -> Int32 {
     let spec = freeApplet.spec
     let p = try spec.parseNoOperands(args, usageExit: ExitCode.failure)
+    try ctx.procfs.requireMounted()
     var exponent = 0
     for key in p.order {
         switch key {

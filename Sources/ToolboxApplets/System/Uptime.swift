@@ -17,6 +17,7 @@ let uptimeApplet = Applet(spec: AppletSpec(
 func runUptime(_ ctx: Context, _ args: [String]) throws -> Int32 {
     let spec = uptimeApplet.spec
     let p = try spec.parseNoOperands(args, usageExit: ExitCode.failure)
+    try ctx.procfs.requireMounted()
     let uptimeText = try procText(ctx, "uptime")
     guard let up = strictDouble(uptimeText.split(separator: " ").first.map(String.init) ?? "") else {
         throw ToolError.failure("\(ctx.procfs.root)/uptime: cannot parse")

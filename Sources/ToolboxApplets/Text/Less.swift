@@ -48,7 +48,7 @@ func runPager(_ ctx: Context, _ rawArgs: [String], name: String) throws -> Int32
         }
         return ctx.exitStatus
     }
-    if p.operands.isEmpty && isatty(0) == 1 {
+    if p.operands.isEmpty && Terminal.isTerminal(0) {
         throw ToolError(exitCode: 1, message: "missing filename (\"\(name) --help\" for help)")
     }
     let op = operands[0]
@@ -110,8 +110,13 @@ final class Pager {
         var pfd = pollfd(fd: input.rawValue, events: Int16(POLLIN), revents: 0)
         if poll(&pfd, 1, timeout) <= 0 { return true }
         var buf = [UInt8](repeating: 0, count: 1 << 16)
-        let n = buf.withUnsafeMutableBytes { read(input.rawValue, $0.baseAddress, $0.count) }
-        if n <= 0 { if n == 0 || errno != EAGAIN { eof = true }; return !eof }
+        let got = buf.withUnsafeMutableBytes { b in Result { () throws(Errno) in try input.read(into: b) } }
+        let n: Int
+        switch got {
+        case .success(let k): n = k
+        case .failure(let e): n = -1; if e.rawValue != EAGAIN { eof = true }
+        }
+        if n <= 0 { if n == 0 { eof = true }; return !eof }
         let old = text.count
         text.append(contentsOf: buf[0..<n])
         for k in old..<text.count where text[k] == ASCII.newline { lineStarts.append(k + 1) }
@@ -198,12 +203,8 @@ final class Pager {
 
     private func readKey() -> UInt8? {
         var c: UInt8 = 0
-        while true {
-            let n = read(tty, &c, 1)
-            if n == 1 { return c }
-            if n < 0 && errno == EINTR { continue }
-            return nil
-        }
+        let n = withUnsafeMutableBytes(of: &c) { try? FileDescriptor(rawValue: tty).read(into: $0) }
+        return n == 1 ? c : nil
     }
 
     /// Waits for a key while reading the input (a growing pipe shows up).
@@ -281,8 +282,7 @@ final class Pager {
     }
 
     func run(follow: Bool, startAtEnd: Bool) throws {
-        var ws = winsize()
-        if ioctl(tty, UInt(TIOCGWINSZ), &ws) == 0 && ws.ws_row > 0 { rows = Int(ws.ws_row); cols = Int(ws.ws_col) }
+        if let ws = Terminal.windowSize(tty), ws.rows > 0 { rows = ws.rows; cols = ws.columns }
         if quitIfOneScreen {
             fill(lines: textRows + 1)
             readAll()

@@ -81,7 +81,7 @@ final class TailFollower {
             let r = poll(&pfd, 1, timeout)
             if r < 0 && errno != EINTR { throw ToolError.failure("poll", Errno.current) }
             // Drain the events; every file is rechecked (cheap: one fstat each).
-            while read(inotify, events.baseAddress, events.count) > 0 {}
+            while ((try? FileDescriptor(rawValue: inotify).read(into: events)) ?? 0) > 0 {}
         }
     }
 
@@ -104,7 +104,7 @@ final class TailFollower {
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 16, alignment: 16)
         defer { buffer.deallocate() }
         while true {
-            let n = read(fd.rawValue, buffer.baseAddress, buffer.count)
+            let n = (try? fd.read(into: buffer)) ?? 0
             if n <= 0 { break }
             if headers && lastShown != files[i].name {
                 ctx.out.write("\n==> \(files[i].name) <==\n")

@@ -150,7 +150,7 @@ struct TestEvaluator {
         case "-z": return x.isEmpty
         case "-t":
             let fd = try number(x)
-            return isatty(Int32(truncatingIfNeeded: fd)) == 1
+            return Terminal.isTerminal(Int32(truncatingIfNeeded: fd))
         case "-r": return access(x, R_OK) == 0
         case "-w": return access(x, W_OK) == 0
         case "-x": return access(x, X_OK) == 0

@@ -137,3 +137,18 @@ let shellFuzzTarget = FuzzTarget(name: "shell", seeds: []) { data in
     do { r += " arith=\(try arith.evaluate())" } catch let e as ArithError { r += " arith-error=\(e.message.prefix(40))" } catch { r += " arith-other" }
     return r
 }
+
+/// A packet as ping receives it: the first byte picks the socket kind
+/// (bit 0: IPv6, bit 1: raw IPv4 with its IP header), the rest is the
+/// packet, decoded by the parser ping uses (echo reply or a quoted error).
+let icmpFuzzTarget = FuzzTarget(name: "icmp", seeds: []) { data in
+    guard let mode = data.first else { return "empty" }
+    let bytes = Array(data.dropFirst())
+    let v6 = mode & 1 != 0
+    guard let p = ICMPPacket.parse(bytes, v6: v6, withIPHeader: !v6 && mode & 2 != 0) else { return "ignored" }
+    switch p.kind {
+    case .reply(let seq, let off): return "reply id=\(p.identifier) seq=\(seq) off=\(off) ttl=\(p.ttl ?? -1) len=\(p.length)"
+    case .error(let t, let c, let seq):
+        return "error id=\(p.identifier) seq=\(seq) \(ICMPPacket.errorText(type: t, code: c, v6: v6)) len=\(p.length)"
+    }
+}

@@ -17,6 +17,7 @@ let fdinfoFuzzTarget = FuzzTarget(name: "fdinfo", seeds: []) { data in
 
 /// The cpu line of /proc/stat, as top's summary reads it.
 let procstatFuzzTarget = FuzzTarget(name: "procstat", seeds: []) { data in
+    _ = CpuTimes.parseAll(data)   // the per-CPU lines (top's key 1): must not crash
     guard let c = CpuTimes.parse(data) else { return "none" }
     return "us=\(c.user) sy=\(c.system) id=\(c.idle) st=\(c.steal) total=\(c.total)"
 }

@@ -9,6 +9,7 @@ let fuzzTargets: [FuzzTarget] = [
     findFuzzTarget,
     findFormatFuzzTarget,
     httpFuzzTarget,
+    icmpFuzzTarget,
     igmpFuzzTarget,
     inflateFuzzTarget,
     limitsFuzzTarget,

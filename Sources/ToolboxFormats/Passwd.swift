@@ -1,6 +1,3 @@
-import ToolboxFormats
-import ToolboxSystem
-
 /// Names for numeric ids from an /etc/passwd or /etc/group file (passwd(5),
 /// group(5)), parsed here rather than through NSS: getpwuid(3) in a static
 /// glibc binary may dlopen NSS modules and crash, and toolbox must read the
@@ -16,17 +13,10 @@ public struct IDNames: Equatable, Sendable {
     public init() {}
 
     public init(parsing bytes: Bytes) {
-        var scanner = ByteScanner(bytes)
-        while !scanner.atEnd {
-            let line = scanner.upTo(ASCII.newline)
-            guard let first = line.first, first != 0x23, first != 0x2B, first != 0x2D else { continue }
-            var f = ByteScanner(line)
-            let name = f.upTo(ASCII.colon)
-            guard !name.isEmpty, !f.atEnd else { continue }
-            _ = f.upTo(ASCII.colon)                       // password
-            let idField = f.upTo(ASCII.colon)
-            guard let v = idField.decimalValue, let id = UInt32(exactly: v) else { continue }
-            let n = name.string
+        PasswdFile.forEachEntry(bytes) { f in
+            // name:password:id:...
+            guard f.count >= 3, !f[0].isEmpty, let v = f[2].decimalValue, let id = UInt32(exactly: v) else { return }
+            let n = f[0].string
             if names[id] == nil { names[id] = n }
             if ids[n] == nil { ids[n] = id }
         }
@@ -36,16 +26,31 @@ public struct IDNames: Equatable, Sendable {
         self = array.withUnsafeBufferPointer { IDNames(parsing: $0) }
     }
 
-    /// Reads (bounded: `readChosenFile`) and parses a file; nil if it cannot be read.
-    public static func load(_ path: String, relativeTo dir: FileDescriptor = .currentDirectory) -> IDNames? {
-        guard let bytes = try? readChosenFile({ f throws(Errno) in try FileDescriptor.open(path, f, relativeTo: dir) }) else { return nil }
-        return IDNames(parsing: bytes)
-    }
-
     public func name(_ id: UInt32) -> String? { names[id] }
     public func id(_ name: String) -> UInt32? { ids[name] }
     public var isEmpty: Bool { names.isEmpty }
 
     /// The name, or the number in full when there is no entry (never truncated).
     public func display(_ id: UInt32) -> String { names[id] ?? String(id) }
+}
+
+/// The one splitter of passwd(5) and group(5) lines, under IDNames and
+/// UserDatabase: the colon-separated fields of each entry. Comment lines,
+/// blank lines and NIS `+`/`-` lines are skipped.
+public enum PasswdFile {
+    public static func forEachEntry(_ bytes: Bytes, _ body: ([Bytes]) -> Void) {
+        var scanner = ByteScanner(bytes)
+        var fields: [Bytes] = []
+        while !scanner.atEnd {
+            let line = scanner.upTo(ASCII.newline)
+            guard let first = line.first, first != 0x23, first != 0x2B, first != 0x2D else { continue }
+            fields.removeAll(keepingCapacity: true)
+            var start = 0
+            for i in 0...line.count where i == line.count || line[i] == ASCII.colon {
+                fields.append(Bytes(rebasing: line[start..<i]))
+                start = i + 1
+            }
+            body(fields)
+        }
+    }
 }
