@@ -90,7 +90,7 @@ extension Shell {
     }
 
     func testBuiltin(_ a: [String], bracket: Bool) -> Int32 {
-        testCommand(Array(a.dropFirst()), bracket: bracket, warn: { self.report(a[0] + ": " + $0) }, dialect: .dash)
+        testCommand(a.dropFirst(), bracket: bracket, warn: { self.report(a[0] + ": " + $0) }, dialect: .dash)
     }
 
     // MARK: control
@@ -402,7 +402,7 @@ extension Shell {
     /// What a name is: for `type` and `command -v/-V`.
     func describeCommand(_ name: String, verbose: Bool) -> String? {
         if let a = aliases[name] { return verbose ? "\(name) is an alias for \(a)" : "alias \(name)=\(shellQuote(a))" }
-        if keywords.contains(name) { return verbose ? "\(name) is a shell keyword" : name }
+        if isKeyword(name) { return verbose ? "\(name) is a shell keyword" : name }
         if functions[name] != nil { return verbose ? "\(name) is a shell function" : name }
         if let b = builtinIndex(name) {
             return verbose ? "\(name) is a \(builtins[b].special ? "special " : "")shell builtin" : name

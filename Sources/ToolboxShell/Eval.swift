@@ -184,12 +184,17 @@ extension Shell {
                 report(f.message); return 2
             }
             restoreRedirections(saved)
-            for (k, v) in assigns { try setVariable(k, v) }
+            // set again after the redirections only when they could have changed a variable
+            if !cmd.redirections.isEmpty { for (k, v) in assigns { try setVariable(k, v) } }
             return substitutionStatus >= 0 ? substitutionStatus : 0
         }
         let name = argv[0]
-        let bi = builtinIndex(name)
-        if let b = bi, builtins[b].special || functions[name] == nil {
+        // the builtin table is static: remember the lookup for this command's name
+        let bi: Int?
+        if cmd.cachedName == name { bi = cmd.cachedBuiltin } else {
+            bi = builtinIndex(name); cmd.cachedName = name; cmd.cachedBuiltin = bi
+        }
+        if let b = bi, builtins[b].special || functions.isEmpty || functions[name] == nil {
             let builtin = builtins[b]
             let saved: [SavedFd]
             let permanent = inChild || (name == "exec" && argv.count == 1)
@@ -206,7 +211,7 @@ extension Shell {
             defer { popTemporary(restore) }
             return try runBuiltin(builtin, argv)
         }
-        if let body = functions[name] {
+        if !functions.isEmpty, let body = functions[name] {
             let saved: [SavedFd]
             do { saved = try applyRedirections(cmd.redirections, save: !inChild) } catch let f as ShellFailure {
                 report(f.message); return 2

@@ -94,7 +94,11 @@ struct FieldBuilder {
 /// Whether an escaped pattern has an active `*`, `?` or a `[...]` that is
 /// closed (dash's expmeta: a lone `[`, as in `[ $i -lt 3 ]`, is literal).
 func isGlobPattern(_ p: String) -> Bool {
-    let u = Array(p.utf8)
+    var p = p
+    return p.withUTF8 { isGlobPattern($0) }
+}
+
+private func isGlobPattern(_ u: UnsafeBufferPointer<UInt8>) -> Bool {
     var i = 0
     while i < u.count {
         let c = u[i]
@@ -166,6 +170,7 @@ extension Shell {
         if w.parts.count == 1 {
             switch w.parts[0] {
             case .literal(let s), .quoted(let s): return s
+            case .arith(let a, _): return String(try arithmetic(try expandString(a)))   // x=$((x+1))
             default: break
             }
         }
@@ -205,11 +210,13 @@ extension Shell {
     }
 
     func arithmetic(_ text: String) throws -> Int {
-        var a = ArithEvaluator(text, lookup: { [unowned self] name in
+        // strong captures of self alone: the closure's context is self, no
+        // box allocated per expansion (the evaluator does not outlive this call)
+        var a = ArithEvaluator(text, lookup: { name in
             let v = self.value(name)
             if v == nil && self.nounset { throw ShellFailure(message: "\(name): parameter not set") }
             return v
-        }, assign: { [unowned self] name, v in try self.setVariable(name, String(v)) })
+        }, assign: { name, v in try self.setVariable(name, String(v)) })
         do { return try a.evaluate() } catch let e as ArithError { throw ShellFailure(message: e.message) }
     }
 

@@ -65,6 +65,9 @@ final class SimpleCommand {
     var words: [Word] = []
     var redirections: [Redirection] = []
     var line: Int = 0
+    /// The last command name evaluated and its builtinIndex (eval's cache).
+    var cachedName: String? = nil
+    var cachedBuiltin: Int? = nil
 }
 
 final class CaseItem {

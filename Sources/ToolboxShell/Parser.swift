@@ -35,7 +35,13 @@ enum Token: Equatable {
     }
 }
 
-let keywords: Set<String> = ["!", "{", "}", "case", "do", "done", "elif", "else", "esac", "fi", "for", "if", "in", "then", "until", "while"]
+/// The reserved words (a switch, not a Set: no hashing table built at start-up).
+func isKeyword(_ s: String) -> Bool {
+    switch s {
+    case "!", "{", "}", "case", "do", "done", "elif", "else", "esac", "fi", "for", "if", "in", "then", "until", "while": return true
+    default: return false
+    }
+}
 
 private let c_newline: UInt8 = 10, c_space: UInt8 = 32, c_tab: UInt8 = 9
 private let c_squote: UInt8 = 39, c_dquote: UInt8 = 34, c_backslash: UInt8 = 92, c_dollar: UInt8 = 36
@@ -129,13 +135,13 @@ final class Parser {
 
     /// The keyword the current word token spells, if it is one (command position only).
     private func peekKeyword() throws(ShellSyntaxError) -> String? {
-        guard try peekToken() == .word, let s = tokWord.plainLiteral, keywords.contains(s) else { return nil }
+        guard try peekToken() == .word, let s = tokWord.plainLiteral, isKeyword(s) else { return nil }
         return s
     }
 
     private func unexpected(_ t: Token, expecting: String? = nil) -> ShellSyntaxError {
         var what = t.display
-        if t == .word, let s = tokWord.plainLiteral, keywords.contains(s) { what = "\"\(s)\"" }
+        if t == .word, let s = tokWord.plainLiteral, isKeyword(s) { what = "\"\(s)\"" }
         if t == .redirection { what = "redirection" }
         if let e = expecting { return error("\(what) unexpected (expecting \"\(e)\")") }
         return error("\(what) unexpected")
@@ -573,7 +579,12 @@ final class Parser {
         while try peekToken() == .newline { consume() }
     }
 
-    private static let stopWords: Set<String> = ["then", "else", "elif", "fi", "do", "done", "esac", "}"]
+    private static func isStopWord(_ k: String) -> Bool {
+        switch k {
+        case "then", "else", "elif", "fi", "do", "done", "esac", "}": return true
+        default: return false
+        }
+    }
 
     /// A compound list: and-or lists separated by `;`, `&` or newlines, up to
     /// a closing keyword, `)`, `;;` or end of input.
@@ -584,7 +595,7 @@ final class Parser {
         while true {
             let t = try peekToken()
             if t == .eof || t == .dsemi || t == .rparen { break }
-            if let k = try peekKeyword(), Parser.stopWords.contains(k) { break }
+            if let k = try peekKeyword(), Parser.isStopWord(k) { break }
             if !(try startsCommand()) { throw unexpected(t) }
             var n = try andOr()
             let sep = try peekToken()

@@ -8,11 +8,13 @@ import ToolboxCore
 /// finds one, `run(index, argv)` runs it on the current fds 0/1/2 and
 /// returns its exit status (the caller decides whether to fork first).
 public struct AppletRunner: Sendable {
-    public let names: [String]
+    /// The applets' names, built only when asked (Tab completion): not at start-up.
+    public var names: [String] { listNames() }
+    let listNames: @Sendable () -> [String]
     public let index: @Sendable (String) -> Int?
     public let run: @Sendable (Int, [String]) -> Int32
-    public init(names: [String], index: @escaping @Sendable (String) -> Int?, run: @escaping @Sendable (Int, [String]) -> Int32) {
-        self.names = names; self.index = index; self.run = run
+    public init(names: @escaping @Sendable () -> [String], index: @escaping @Sendable (String) -> Int?, run: @escaping @Sendable (Int, [String]) -> Int32) {
+        self.listNames = names; self.index = index; self.run = run
     }
 }
 
@@ -91,15 +93,24 @@ public final class Shell {
 
     // MARK: variables
 
+    /// Imports environ byte by byte: name and value straight from the C
+    /// string, no intermediate String or Substring (start-up cost).
     private func importEnvironment() {
-        var p = environ
+        var p: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?> = environ
+        var count = 0
+        while p[count] != nil { count += 1 }
+        vars.reserveCapacity(count + 8)
         while let entry = p.pointee {
-            let s = String(cString: entry)
-            if let eq = s.utf8.firstIndex(of: 61) {
-                let name = String(s[s.startIndex..<eq])
-                if isValidName(name) { vars[name] = ShellVariable(value: String(s[s.index(after: eq)...]), exported: true) }
-            }
             p += 1
+            let bytes = UnsafeRawPointer(entry).assumingMemoryBound(to: UInt8.self)
+            guard isNameStart(bytes[0]) else { continue }
+            var eq = 1
+            while isNameChar(bytes[eq]) { eq += 1 }
+            guard bytes[eq] == 61 else { continue }
+            let name = String(decoding: UnsafeBufferPointer(start: bytes, count: eq), as: UTF8.self)
+            let len = strlen(entry)
+            let value = String(decoding: UnsafeBufferPointer(start: bytes + eq + 1, count: len - eq - 1), as: UTF8.self)
+            vars[name] = ShellVariable(value: value, exported: true)
         }
         if vars["IFS"] == nil || true { vars["IFS"] = ShellVariable(value: " \t\n") }
         // PS1 stays unset: the prompt is then `user@host:/path# ` (Interactive.swift)
@@ -121,11 +132,11 @@ public final class Shell {
     func value(_ name: String) -> String? { vars[name]?.value }
 
     func setVariable(_ name: String, _ value: String, export: Bool = false) throws {
-        if var v = vars[name] {
-            if v.readonly { throw ShellFailure(message: "\(name): is read only") }
-            v.value = value
-            if export || allexport { v.exported = true }
-            vars[name] = v
+        if let i = vars.index(forKey: name) {
+            // in place: one hash, no copy of the entry
+            if vars.values[i].readonly { throw ShellFailure(message: "\(name): is read only") }
+            vars.values[i].value = value
+            if export || allexport { vars.values[i].exported = true }
         } else {
             vars[name] = ShellVariable(value: value, exported: export || allexport)
         }

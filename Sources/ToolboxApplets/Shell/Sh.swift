@@ -23,7 +23,7 @@ let shApplet = Applet(spec: AppletSpec(
 
 /// The runner the shell uses for applets: on the current fds 0/1/2.
 let shellAppletRunner = AppletRunner(
-    names: applets.map(\.name),
+    names: { applets.map { $0.name } },
     index: { appletIndex(named: $0) },
     run: { i, argv in
         signal(SIGPIPE, SIG_IGN)   // applets handle EPIPE silently (OutputWriter)

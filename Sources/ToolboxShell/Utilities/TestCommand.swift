@@ -6,16 +6,32 @@ import ToolboxCore
 
 struct TestFailure: Error { let message: String }
 
-private let unaryOps: Set<String> = ["-b", "-c", "-d", "-e", "-f", "-g", "-h", "-L", "-k", "-n", "-p", "-r", "-s", "-S", "-t", "-u", "-w", "-x", "-z", "-O", "-G"]
-private let binaryOps: Set<String> = ["=", "!=", "==", "-eq", "-ne", "-gt", "-ge", "-lt", "-le", "-nt", "-ot", "-ef", "<", ">"]
+// Operator sets as switches: no hash per lookup (`[` runs in every loop test).
+private func isUnaryOp(_ s: String) -> Bool {
+    switch s {
+    case "-b", "-c", "-d", "-e", "-f", "-g", "-h", "-L", "-k", "-n", "-p", "-r", "-s", "-S", "-t", "-u", "-w", "-x", "-z", "-O", "-G": return true
+    default: return false
+    }
+}
+private func isBinaryOp(_ s: String) -> Bool {
+    switch s {
+    case "=", "!=", "==", "-eq", "-ne", "-gt", "-ge", "-lt", "-le", "-nt", "-ot", "-ef", "<", ">": return true
+    default: return false
+    }
+}
 
 public func testCommand(_ args: [String], bracket: Bool, warn: (String) -> Void, dialect: UtilityDialect) -> Int32 {
+    testCommand(args[...], bracket: bracket, warn: warn, dialect: dialect)
+}
+
+/// The arguments as a slice (the shell passes argv without its `[`): one array copy at most.
+func testCommand(_ args: ArraySlice<String>, bracket: Bool, warn: (String) -> Void, dialect: UtilityDialect) -> Int32 {
     var a = args
     if bracket {
         guard a.last == "]" else { warn(dialect == .gnu ? "missing ']'" : "missing ]"); return 2 }
-        a.removeLast()
+        a = a.dropLast()
     }
-    var t = TestEvaluator(args: a, dialect: dialect)
+    var t = TestEvaluator(args: Array(a), dialect: dialect)
     do {
         return try t.run() ? 0 : 1
     } catch let e as TestFailure {
@@ -39,11 +55,11 @@ struct TestEvaluator {
         case 1: return !args[0].isEmpty
         case 2:
             if args[0] == "!" { return args[1].isEmpty }
-            if unaryOps.contains(args[0]) { return try unary(args[0], args[1]) }
-            if dialect == .dash && binaryOps.contains(args[1]) { throw TestFailure(message: "\(args[1]): argument expected") }
+            if isUnaryOp(args[0]) { return try unary(args[0], args[1]) }
+            if dialect == .dash && isBinaryOp(args[1]) { throw TestFailure(message: "\(args[1]): argument expected") }
             throw TestFailure(message: dialect == .gnu ? "\(q(args[0])): unary operator expected" : "\(args[0]): unexpected operator")
         case 3:
-            if binaryOps.contains(args[1]) { return try binary(args[0], args[1], args[2]) }
+            if isBinaryOp(args[1]) { return try binary(args[0], args[1], args[2]) }
             if args[1] == "-a" { return !args[0].isEmpty && !args[2].isEmpty }
             if args[1] == "-o" { return !args[0].isEmpty || !args[2].isEmpty }
             if args[0] == "!" { var s = TestEvaluator(args: Array(args[1...]), dialect: dialect); return try !s.run() }
@@ -93,16 +109,16 @@ struct TestEvaluator {
             pos += 1
             return v
         }
-        if pos + 2 < args.count && binaryOps.contains(args[pos + 1]) {
+        if pos + 2 < args.count && isBinaryOp(args[pos + 1]) {
             let v = try binary(a, args[pos + 1], args[pos + 2]); pos += 3; return v
         }
-        if unaryOps.contains(a) {
+        if isUnaryOp(a) {
             guard pos + 1 < args.count else {
                 throw TestFailure(message: dialect == .gnu ? "missing argument after \(q(a))" : "\(a): argument expected")
             }
             let v = try unary(a, args[pos + 1]); pos += 2; return v
         }
-        if pos + 1 < args.count && binaryOps.contains(args[pos + 1]) {
+        if pos + 1 < args.count && isBinaryOp(args[pos + 1]) {
             throw TestFailure(message: dialect == .gnu ? "missing argument after \(q(args[pos + 1]))" : "\(args[pos + 1]): argument expected")
         }
         pos += 1
