@@ -233,6 +233,19 @@ final class LsOptionsTests: XCTestCase {
         try compare(["-l"], env: ["TIME_STYLE": "long-iso"])
     }
 
+    /// --block-size (GNU human.c): a number, a suffix (K M G..., KB = 1000,
+    /// KiB = 1024) or both; a suffix alone is printed after each size; the
+    /// later of -h/--si/--block-size wins; invalid or 0 is a usage error.
+    func testBlockSizeMatchesGNU() throws {
+        for args in [["-l", "--block-size=K"], ["-l", "--block-size=1K"], ["-ls", "--block-size=M"], ["-l", "--block-size=KB"],
+                     ["-l", "--block-size=KiB"], ["-s", "--block-size=1000"], ["-l", "--block-size=512"], ["-ls", "--block-size=1M"],
+                     ["-l", "--block-size=human-readable"], ["-l", "--block-size=si"], ["-lh", "--block-size=K"],
+                     ["-l", "--block-size=K", "-h"], ["-l", "--block-size=0"], ["-l", "--block-size=x"], ["-l", "--block-size=2Q"],
+                     ["-s", "--block-size=G"], ["-l", "--block-size='1K"]] {
+            try compare(args, env: ["COLUMNS": "80"])
+        }
+    }
+
     func testLsOnTerminalLayoutMatchesGNU() throws {
         for args in [["-x"], ["-m"], ["-s"], ["-i"], ["-F"], ["-p"], ["--classify=auto"], ["-w", "60"]] {
             try compareOnTerminal(args)

@@ -43,6 +43,7 @@ let lsApplet = Applet(spec: AppletSpec(
         .flag("s", "size", "print the allocated size of each file in blocks (1024 bytes)"),
         .flag("k", "kibibytes", "1024-byte blocks for -s and the total"),
         .flag(nil, "si", "like -h, in powers of 1000"),
+        .value(nil, "block-size", "SIZE", "sizes (-l) and blocks (-s) in units of SIZE: 1024, 1K, K, KB, KiB, M... (a suffix alone is shown)"),
         .flag("U", nil, "do not sort: directory order"),
         .flag("f", nil, "like -aU, and no -l, -s or colour"),
         .flag("X", nil, "sort by extension"),
@@ -138,6 +139,9 @@ struct LsOptions {
     /// autoscaled (-h/--si) when `humanBase` is set.
     var blockSize = false, blockUnit: UInt64 = 1024
     var humanBase: UInt64 = 0
+    /// --block-size: the unit of the -l size column (1: bytes) and the
+    /// suffix shown after sizes and blocks (when SIZE was a suffix alone).
+    var sizeUnit: UInt64 = 1, unitSuffix = ""
     var lineLength = 80, tabSize = 8
     var ignore: [String] = [], hide: [String] = []
     var quoter = NameQuoter(.literal)
@@ -196,7 +200,7 @@ func runLs(_ ctx: Context, _ args: [String]) throws -> Int32 {
     var o = LsOptions()
     let tty = ctx.out.isTerminal
     var formatOpt: LsFormat? = nil, sortOpt: LsSort? = nil, qsOpt: QuotingStyle? = nil
-    var hideControl: Bool? = nil, color = false, explicitTime = false, kib = false
+    var hideControl: Bool? = nil, color = false, explicitTime = false, kib = false, blockSizeGiven = false
     var widthOpt: Int? = nil, tabOpt: Int? = nil, timeStyle: String? = nil
     var derefOpt: LsDeref? = nil
     var ignoreMode = 0   // 0 default, 1 dots except . and .., 2 everything
@@ -214,8 +218,15 @@ func runLs(_ ctx: Context, _ args: [String]) throws -> Int32 {
             color = false; o.blockSize = false
         case "file-type": o.indicator = .fileType
         case "g": formatOpt = .long; o.showOwner = false
-        case "human-readable": o.humanBase = 1024
-        case "si": o.humanBase = 1000
+        case "human-readable": o.humanBase = 1024; o.sizeUnit = 1; o.unitSuffix = ""
+        case "si": o.humanBase = 1000; o.sizeUnit = 1; o.unitSuffix = ""
+        case "block-size":
+            let v = occ.value ?? ""
+            if v == "human-readable" || v == "si" { o.humanBase = v == "si" ? 1000 : 1024; o.sizeUnit = 1; o.unitSuffix = ""; break }
+            guard let (unit, suffix) = lsBlockSize(v) else {
+                throw ToolError(exitCode: 2, message: "invalid --block-size argument '\(v)'")
+            }
+            o.humanBase = 0; o.sizeUnit = unit; o.blockUnit = unit; o.unitSuffix = suffix; blockSizeGiven = true
         case "inode": o.inode = true
         case "kibibytes": kib = true
         case "l": formatOpt = .long
@@ -282,7 +293,7 @@ func runLs(_ ctx: Context, _ args: [String]) throws -> Int32 {
     o.all = ignoreMode == 2; o.almostAll = ignoreMode == 1
     o.recursive = o.recursive && !o.directory
     o.utf8 = localeIsUTF8()
-    if !o.blockSize || o.humanBase == 0 {
+    if !blockSizeGiven && (!o.blockSize || o.humanBase == 0) {
         o.blockUnit = (getenv("POSIXLY_CORRECT") != nil && !kib) ? 512 : 1024
     }
     o.format = formatOpt ?? (tty ? .columns : .one)
@@ -1030,11 +1041,18 @@ final class LsRun {
         }
     }
 
+    /// The -l size with -h/--si or --block-size (rounded up, as GNU).
+    func sizeText(_ size: Int64) -> String {
+        let b = UInt64(max(0, size))
+        if o.humanBase != 0 { return humanSize(b, base: o.humanBase) }
+        return String(b / o.sizeUnit + (b % o.sizeUnit == 0 ? 0 : 1)) + o.unitSuffix
+    }
+
     func blocksText(_ e: LsEntry) -> String {
         if !e.statOK { return "?" }
         let b = UInt64(max(0, e.blocks))
         if o.humanBase != 0 { return humanSize(b, unit: 512, base: o.humanBase) }
-        return String((b * 512 + o.blockUnit - 1) / o.blockUnit)
+        return String((b * 512 + o.blockUnit - 1) / o.blockUnit) + o.unitSuffix
     }
 
     func emit(_ list: LsList, _ order: [Int], names: (users: IDNames, groups: IDNames), total: Bool, widthAlso: [LsEntry] = [], dir: String? = nil) {
@@ -1052,7 +1070,7 @@ final class LsRun {
         if total {
             out.write("total ")
             if o.humanBase != 0 { out.write(humanSize(blocks, unit: 512, base: o.humanBase)) }
-            else { out.decimal((blocks * 512 + o.blockUnit - 1) / o.blockUnit) }
+            else { out.decimal((blocks * 512 + o.blockUnit - 1) / o.blockUnit); out.write(o.unitSuffix) }
             out.byte(ASCII.newline)
         }
         if !o.long {
@@ -1092,8 +1110,8 @@ final class LsRun {
             if t == S_IFCHR || t == S_IFBLK {
                 majorW = max(majorW, digits(devMajor(x.rdev))); minorW = max(minorW, digits(devMinor(x.rdev)))
                 sizeW = max(sizeW, majorW + 2 + minorW)
-            } else if human != 0 {
-                sizeW = max(sizeW, humanSize(UInt64(max(0, x.size)), base: human).utf8.count)
+            } else if human != 0 || o.sizeUnit != 1 {
+                sizeW = max(sizeW, sizeText(x.size).utf8.count)
             } else {
                 sizeW = max(sizeW, digits(UInt64(max(0, x.size))))
             }
@@ -1130,8 +1148,8 @@ final class LsRun {
                 out.decimal(devMinor(x.rdev), width: minorW)
             } else if !x.statOK {
                 out.padded("?", width: sizeW, leftAlign: false)
-            } else if human != 0 {
-                out.padded(humanSize(UInt64(max(0, x.size)), base: human), width: sizeW, leftAlign: false)
+            } else if human != 0 || o.sizeUnit != 1 {
+                out.padded(sizeText(x.size), width: sizeW, leftAlign: false)
             } else {
                 out.decimal(x.size, width: sizeW)
             }
@@ -1437,4 +1455,37 @@ extension PathOpener {
     func openIfPossible(_ path: String) -> FileDescriptor? {
         try? open(path, flags: O_PATH).fd
     }
+}
+
+/// GNU's --block-size (human.c humblock): `[']N[SUFFIX]`, SUFFIX K M G T P
+/// E Z Y (1024), with B (1000: KB) or iB (1024: KiB); a suffix without a
+/// number is shown after each size. nil when invalid or 0.
+func lsBlockSize(_ text: String) -> (UInt64, String)? {
+    var b = Array(text.utf8)[...]
+    if b.first == 0x27 { b = b.dropFirst() }   // digit grouping: none in the C locale
+    var n: UInt64 = 0, digits = 0
+    while let c = b.first, c >= 0x30, c <= 0x39 {
+        let (m, o1) = n.multipliedReportingOverflow(by: 10)
+        let (a, o2) = m.addingReportingOverflow(UInt64(c - 0x30))
+        if o1 || o2 { return nil }
+        n = a; digits += 1; b = b.dropFirst()
+    }
+    if digits == 0 { n = 1 }
+    var unit: UInt64 = 1, suffix = ""
+    if let c = b.first {
+        guard let e = Array("KMGTPEZY".utf8).firstIndex(of: c & ~0x20) else { return nil }
+        let rest = String(decoding: b.dropFirst(), as: UTF8.self)
+        let base: UInt64 = rest == "B" ? 1000 : 1024
+        guard rest.isEmpty || rest == "B" || rest == "iB" else { return nil }
+        for _ in 0...e {
+            let (m, o) = unit.multipliedReportingOverflow(by: base)
+            if o { return nil }
+            unit = m
+        }
+        if digits == 0 {
+            suffix = (base == 1000 && e == 0 ? "k" : String(decoding: [Array("KMGTPEZY".utf8)[e]], as: UTF8.self)) + rest
+        }
+    }
+    let (v, o) = n.multipliedReportingOverflow(by: unit)
+    return o || v == 0 ? nil : (v, suffix)
 }
