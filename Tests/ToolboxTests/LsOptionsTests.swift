@@ -240,7 +240,7 @@ final class LsOptionsTests: XCTestCase {
         for args in [["-l", "--block-size=K"], ["-l", "--block-size=1K"], ["-ls", "--block-size=M"], ["-l", "--block-size=KB"],
                      ["-l", "--block-size=KiB"], ["-s", "--block-size=1000"], ["-l", "--block-size=512"], ["-ls", "--block-size=1M"],
                      ["-l", "--block-size=human-readable"], ["-l", "--block-size=si"], ["-lh", "--block-size=K"],
-                     ["-l", "--block-size=K", "-h"], ["-l", "--block-size=0"], ["-l", "--block-size=x"], ["-l", "--block-size=2Q"],
+                     ["-l", "--block-size=K", "-h"], ["-l", "--block-size=0"], ["-l", "--block-size=x"], ["-l", "--block-size=2Q"], ["-l", "--block-size=K9"], ["-l", "--block-size=0K"], ["-l", "--block-size=1X"],
                      ["-s", "--block-size=G"], ["-l", "--block-size='1K"]] {
             try compare(args, env: ["COLUMNS": "80"])
         }

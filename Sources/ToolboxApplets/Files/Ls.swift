@@ -224,7 +224,14 @@ func runLs(_ ctx: Context, _ args: [String]) throws -> Int32 {
             let v = occ.value ?? ""
             if v == "human-readable" || v == "si" { o.humanBase = v == "si" ? 1000 : 1024; o.sizeUnit = 1; o.unitSuffix = ""; break }
             guard let (unit, suffix) = lsBlockSize(v) else {
-                throw ToolError(exitCode: 2, message: "invalid --block-size argument '\(v)'")
+                // GNU (xstrtol): a number followed by an unknown suffix is
+                // "invalid suffix"; anything else "invalid".
+                let body = v.drop { $0 == "'" }
+                let digits = body.prefix { $0 >= "0" && $0 <= "9" }
+                let rest = body.dropFirst(digits.count)
+                let numberRead = digits.isEmpty ? rest.first.map { "eEgGkKmMpPtTyYzZ".contains($0) } ?? false : digits.contains { $0 != "0" }
+                let badSuffix = numberRead && !rest.isEmpty && lsBlockSize("1" + rest) == nil
+                throw ToolError(exitCode: 2, message: "invalid \(badSuffix ? "suffix in " : "")--block-size argument '\(v)'")
             }
             o.humanBase = 0; o.sizeUnit = unit; o.blockUnit = unit; o.unitSuffix = suffix; blockSizeGiven = true
         case "inode": o.inode = true
@@ -421,7 +428,7 @@ final class LsRun {
     let o: LsOptions
     let session: FileSession
     let out: OutputWriter
-    let dates: LsDateFormatter
+    var dates: LsDateFormatter
     let reader = DirectoryReader()
     var printedSomething = false
     var needHeaders = false
@@ -1194,14 +1201,18 @@ final class LsRun {
         guard x.statOK && !x.timeMissing else {
             out.padded("?", width: timeWidth(), leftAlign: false); return max(1, timeWidth())
         }
+        // A time after the "now" read at start: read the clock again (GNU),
+        // so a file written while ls runs is not taken for the future.
+        if x.mtime > nowSec || (x.mtime == nowSec && Int(x.mtimeNs) > nowNs) {
+            let (s, n) = currentTime()
+            if s != nowSec { dates = LsDateFormatter(now: s) }
+            nowSec = s; nowNs = n
+        }
         guard let f = o.timeFormats else {
             let d = dates.format(seconds: x.mtime, nanoseconds: Int(x.mtimeNs), currentNanoseconds: nowNs)
             out.write(d); return d.count
         }
         var recent = false
-        if x.mtime > nowSec || (x.mtime == nowSec && Int(x.mtimeNs) > nowNs) {
-            let (s, n) = currentTime(); nowSec = s; nowNs = n
-        }
         let six = nowSec - 31556952 / 2
         recent = (six < x.mtime || (six == x.mtime && nowNs < Int(x.mtimeNs)))
             && (x.mtime < nowSec || (x.mtime == nowSec && Int(x.mtimeNs) < nowNs))
