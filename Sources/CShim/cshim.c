@@ -3,7 +3,9 @@
 
 static int guard_fd = -1;
 static struct termios guard_saved;
-static const int guard_signals[] = { SIGTERM, SIGHUP, SIGINT, SIGQUIT };
+// The terminating signals, and the crashes (a Swift runtime trap is SIGILL or
+// SIGTRAP): the terminal is given back before the process dies either way.
+static const int guard_signals[] = { SIGTERM, SIGHUP, SIGINT, SIGQUIT, SIGABRT, SIGSEGV, SIGBUS, SIGILL, SIGTRAP, SIGFPE };
 
 static void guard_handler(int sig) {
     if (guard_fd >= 0) tcsetattr(guard_fd, TCSANOW, &guard_saved);

@@ -485,8 +485,23 @@ public enum Ustar {
             case "GNU.sparse.major": h.sparseMajor = Int(text) ?? 0
             case "GNU.sparse.size", "GNU.sparse.realsize": h.sparseRealSize = UInt64(text)
             case "GNU.sparse.offset", "GNU.sparse.numbytes", "GNU.sparse.map":
+                // Numbers read in place, at most 2^20 of them (as the other
+                // two map formats): a 64 MiB header of "0," must not become
+                // 32 million values; past the cap the map is invalid (the
+                // member is then reported as damaged).
                 var m = h.sparseMap ?? []
-                for part in text.split(separator: ",", omittingEmptySubsequences: false) { m.append(UInt64(part) ?? .max) }
+                var n: UInt64 = 0, digits = 0, bad = false
+                func flush() { m.append(digits == 0 || bad ? .max : n); n = 0; digits = 0; bad = false }
+                for c in text.utf8 {
+                    if m.count > 1 << 20 { break }
+                    if c == 0x2C { flush(); continue }
+                    guard c >= 0x30 && c <= 0x39 else { bad = true; continue }
+                    let (x, o1) = n.multipliedReportingOverflow(by: 10)
+                    let (y, o2) = x.addingReportingOverflow(UInt64(c - 0x30))
+                    if o1 || o2 { bad = true } else { n = y }
+                    digits += 1
+                }
+                if m.count <= 1 << 20 { flush() } else { m = [.max] }
                 h.sparseMap = m
             default: break
             }

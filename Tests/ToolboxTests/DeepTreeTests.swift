@@ -98,6 +98,8 @@ final class DeepTreeTests: XCTestCase {
         for nofile in [20, 16] {
             try assertSameAsGNU("ls -R t", nofile: nofile)
             try assertSameAsGNU("ls -laR t", nofile: nofile)
+            // -L enters every level as followed: closed levels are reopened by path.
+            try assertSameAsGNU("ls -RL t", nofile: nofile)
             try assertSameAsGNU("find t", nofile: nofile)
             try assertSameAsGNU("find t -depth -name f", nofile: nofile)
             try assertSameAsGNU("find t -mindepth 20 -maxdepth 30 -type d", nofile: nofile)
@@ -207,10 +209,13 @@ final class DeepTreeTests: XCTestCase {
                   [ -n "$P" ] && ls -l /proc/$P/fd 2>/dev/null | grep -q '/d12$' && break
                   i=$((i+1)); sleep 0.01
                 done
+                [ $i -lt 1000 ] && echo "d12 open"
                 mv \(d6)/d7 outside/d7; wait $S; echo "exit $?"; cat o.err
                 """
             let r = try sh(script)
-            XCTAssertEqual(r.out, "exit 0\n", cmd)
+            // The move must have happened while the walk was inside d12 (else
+            // the test would prove nothing).
+            XCTAssertEqual(r.out, "d12 open\nexit 0\n", cmd)
             let out = try String(contentsOfFile: work + "/o.out", encoding: .utf8)
             XCTAssertFalse(out.contains("SECRET"), "\(cmd): \(out)")
             XCTAssertTrue(out.contains("inside"), "\(cmd): \(out)")   // d6 was walked on after the move

@@ -288,4 +288,19 @@ final class DuDifferentialTests: XCTestCase {
         XCTAssertTrue(r.out.hasSuffix("\t\(dir)\n"), r.out)
     }
 
+    /// Sizes a container controls (sparse files of 2^63-1 bytes) add up past
+    /// 2^64: GNU saturates and prints `Infinity`; toolbox must not trap.
+    func testHugeSparseSizesSaturateAsGNU() throws {
+        // tmpfs: files of 2^63-1 bytes (ext4 and overlay refuse them).
+        let dir = "/dev/shm/tb-du-huge-\(getpid())"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { _ = try? sh("rm -rf '\(dir)'") }
+        XCTAssertEqual(try sh("cd '\(dir)' && mkdir d && truncate -s 9223372036854775807 d/a d/b d/c").code, 0)
+        for args in [["--apparent-size", "-b", "d"], ["--apparent-size", "d"], ["--apparent-size", "-a", "d"], ["-b", "d"], ["--apparent-size", "-c", "d", "d/a"]] {
+            let r = try runProcess(try toolboxBinary(), ["du"] + args, currentDirectory: dir)
+            let gnu = try runProcess(try which("du"), args, currentDirectory: dir)
+            XCTAssertEqual(r, gnu, args.joined(separator: " "))
+        }
+    }
+
 }

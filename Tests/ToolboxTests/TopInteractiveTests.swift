@@ -29,6 +29,9 @@ final class TopInteractiveTests: XCTestCase {
                       restored: j["restored"] as? Bool ?? false, timeouts: j["timeouts"] as? [String] ?? [])
         XCTAssertEqual(run.timeouts, [], "steps that timed out", file: file, line: line)
         XCTAssertTrue(run.restored, "termios not restored", file: file, line: line)
+        if steps.contains(where: { $0["until"] as? String == "frame" }) {
+            XCTAssertEqual(j["raw_during"] as? Bool, true, "top never put the terminal in its mode (ICANON/ECHO off)", file: file, line: line)
+        }
         return run
     }
 

@@ -619,6 +619,15 @@ final class LsRun {
         walk.reopenFollowed = nil
         if follow, let root {
             walk.reopenFollowed = { p throws(Errno) in try openInRoot(root.fd, innerPath(p), flags: O_RDONLY | O_DIRECTORY) }
+        } else if follow {
+            // A host path: every level of -RL is entered following links, so
+            // a level the walk closed is reopened by its path (fts's logical
+            // walk); the walk then checks it is the same directory.
+            walk.reopenFollowed = { p throws(Errno) in
+                try openNoAtime(O_RDONLY | O_DIRECTORY | O_NOATIME) { f throws(Errno) in
+                    try FileDescriptor.open(String(decoding: p, as: UTF8.self), f)
+                }
+            }
         }
         listDirectory(display, walk.directory, root: root, inner: inner, walk: walk)
         while !out.isBroken {
@@ -1052,14 +1061,22 @@ final class LsRun {
     func sizeText(_ size: Int64) -> String {
         let b = UInt64(max(0, size))
         if o.humanBase != 0 { return humanSize(b, base: o.humanBase) }
-        return String(b / o.sizeUnit + (b % o.sizeUnit == 0 ? 0 : 1)) + o.unitSuffix
+        return String(ceilDiv(b, o.sizeUnit)) + o.unitSuffix
     }
 
     func blocksText(_ e: LsEntry) -> String {
         if !e.statOK { return "?" }
         let b = UInt64(max(0, e.blocks))
         if o.humanBase != 0 { return humanSize(b, unit: 512, base: o.humanBase) }
-        return String((b * 512 + o.blockUnit - 1) / o.blockUnit) + o.unitSuffix
+        return String(blockUnits(b)) + o.unitSuffix
+    }
+
+    /// 512-byte blocks in --block-size units, rounded up, without
+    /// overflow (a huge unit or block count must not trap).
+    func blockUnits(_ blocks: UInt64) -> UInt64 {
+        let (bytes, o1) = blocks.multipliedReportingOverflow(by: 512)
+        let b = o1 ? UInt64.max : bytes
+        return ceilDiv(b, o.blockUnit)
     }
 
     func emit(_ list: LsList, _ order: [Int], names: (users: IDNames, groups: IDNames), total: Bool, widthAlso: [LsEntry] = [], dir: String? = nil) {
@@ -1077,7 +1094,7 @@ final class LsRun {
         if total {
             out.write("total ")
             if o.humanBase != 0 { out.write(humanSize(blocks, unit: 512, base: o.humanBase)) }
-            else { out.decimal((blocks * 512 + o.blockUnit - 1) / o.blockUnit); out.write(o.unitSuffix) }
+            else { out.decimal(blockUnits(blocks)); out.write(o.unitSuffix) }
             out.byte(ASCII.newline)
         }
         if !o.long {

@@ -284,7 +284,8 @@ struct TarTransform {
             s.withUnsafeBufferPointer { b in
                 guard let base = b.baseAddress else { return }
                 while pos < b.count {
-                    // The rest as a string of its own: `^` matches there (GNU).
+                    // The rest as a string of its own: `^` matches there (GNU
+                    // tar's regexec on the rest; GNU never ends on `s/\</X/g`).
                     guard re.match(base + pos, count: b.count - pos, groups: &m) else { break }
                     let so = Int(m[0].rm_so), eo = Int(m[0].rm_eo)
                     n += 1
@@ -298,7 +299,12 @@ struct TarTransform {
                         if !x.global { pos += eo; break }
                     }
                     pos += eo
-                    if eo == 0 { out.append(b[pos]); pos += 1 }
+                    // An empty match (anywhere, not only at the start of the
+                    // rest): copy one byte and go on, so it is not matched twice.
+                    if so == eo {
+                        guard pos < b.count else { break }
+                        out.append(b[pos]); pos += 1
+                    }
                 }
                 out += b[pos...]
             }

@@ -126,6 +126,9 @@ func runPing(_ ctx: Context, _ args: [String]) throws -> Int32 {
         let more = count == nil || deadline != nil || sent < count!
         if now >= nextSend && more {
             let seq = UInt16(truncatingIfNeeded: sent + 1)
+            // A reused sequence number (after 65,536 requests) is not a
+            // duplicate of the old one: clear its bit (iputils rcvd_clear).
+            seen[Int(seq) >> 3] &= ~(1 << (Int(seq) & 7))
             if timing {
                 var t = UInt64(bitPattern: now)
                 for k in 0..<8 { payload[k] = UInt8(truncatingIfNeeded: t); t >>= 8 }
@@ -172,13 +175,17 @@ func runPing(_ ctx: Context, _ args: [String]) throws -> Int32 {
                 if timing && n >= off + 8 {
                     var t: UInt64 = 0
                     for k in (0..<8).reversed() { t = t << 8 | UInt64(buf[off + k]) }
-                    rtt = max(0, now - Int64(bitPattern: t))
+                    // The timestamp comes back from the network: a reply
+                    // whose data is not ours (a middlebox, a forged reply)
+                    // counts as 0, never as a negative or huge time.
+                    let sentAt = Int64(bitPattern: t)
+                    rtt = sentAt > 0 && sentAt <= now ? min(now - sentAt, 1 << 31) : 0
                 }
                 if dup { duplicates += 1 } else {
                     received += 1
                     if timing { tmin = min(tmin, rtt); tmax = max(tmax, rtt) }
                 }
-                if timing { tsum += rtt; tsum2 += rtt * rtt }
+                if timing { tsum &+= rtt; tsum2 &+= rtt * rtt }   // rtt <= 2^31 µs: rtt*rtt fits
                 var s = "\(pkt.length) bytes from \(who(from)): icmp_seq=\(seq)"
                 if let t = pkt.ttl ?? (ttl >= 0 ? ttl : nil) { s += " ttl=\(t)" }
                 if timing { s += " time=\(pingTime(rtt)) ms" }
@@ -197,7 +204,9 @@ func runPing(_ ctx: Context, _ args: [String]) throws -> Int32 {
     s += "\n"
     if received > 0 && timing {
         let n = Int64(received + duplicates)
-        let avg = tsum / n, mdev = Int64(Double(tsum2 / n - avg * avg).squareRoot())
+        let avg = tsum / n
+        let variance = Double(tsum2 / n) - Double(avg) * Double(avg)
+        let mdev = variance > 0 && variance.isFinite ? Int64(min(variance.squareRoot(), 1e15)) : 0
         func ms(_ v: Int64) -> String { "\(v / 1000).\(pad3(v % 1000))" }
         s += "rtt min/avg/max/mdev = \(ms(tmin))/\(ms(avg))/\(ms(tmax))/\(ms(mdev)) ms"
     }

@@ -60,7 +60,8 @@ func runDu(_ ctx: Context, _ args: [String]) throws -> Int32 {
     let oneFS = p.has("one-file-system")
     let out = ctx.out
     func emit(_ size: UInt64, _ path: [UInt8]) {
-        out.write(human ? humanCeiling(size) : String(ceilDiv(size, unit)))
+        // A saturated sum is printed as GNU does (print_only_size).
+        out.write(size == .max ? "Infinity" : human ? humanCeiling(size) : String(ceilDiv(size, unit)))
         out.byte(ASCII.tab)
         out.write(path)
         out.byte(ASCII.newline)
@@ -101,7 +102,7 @@ func runDu(_ ctx: Context, _ args: [String]) throws -> Int32 {
         guard (top.st_mode & S_IFMT) == S_IFDIR else {
             let s = sizeOf(top)
             emit(s, path)
-            grand += s
+            grand = grand.saturatingAdd(s)
             opened.fd.close()
             continue
         }
@@ -120,7 +121,7 @@ func runDu(_ ctx: Context, _ args: [String]) throws -> Int32 {
             out.flush(); ctx.warn("cannot read directory '\(op)': \(error.description)")
             let s = sizeOf(top)
             if maxDepth >= 0 { emit(s, path) }
-            grand += s
+            grand = grand.saturatingAdd(s)
             continue
         }
         sizes = [sizeOf(top)]
@@ -132,8 +133,8 @@ func runDu(_ ctx: Context, _ args: [String]) throws -> Int32 {
                 let depth = walk.depth
                 let size = sizes.removeLast()
                 if depth <= maxDepth { emit(size, walk.path) }
-                if depth == 0 { grand += size; _ = walk.leave(); break }
-                sizes[depth - 1] += size
+                if depth == 0 { grand = grand.saturatingAdd(size); _ = walk.leave(); break }
+                sizes[depth - 1] = sizes[depth - 1].saturatingAdd(size)
                 if let lost = walk.leave() {
                     out.flush(); ctx.warn("cannot read directory '\(String(decoding: lost.path, as: UTF8.self))': \(lost.message)")
                 }
@@ -152,7 +153,7 @@ func runDu(_ ctx: Context, _ args: [String]) throws -> Int32 {
                 do { try walk.enter(e) } catch {
                     if !error.isVanished {
                         out.flush(); ctx.warn("cannot read directory '\(String(decoding: walk.path, as: UTF8.self))': \(error.description)")
-                        sizes[walk.depth] += sizeOf(st)
+                        sizes[walk.depth] = sizes[walk.depth].saturatingAdd(sizeOf(st))
                         if depth <= maxDepth { emit(sizeOf(st), walk.path) }
                     }
                     continue
@@ -163,10 +164,19 @@ func runDu(_ ctx: Context, _ args: [String]) throws -> Int32 {
             }
             guard counted(st) else { continue }
             let s = sizeOf(st)
-            sizes[walk.depth] += s
+            sizes[walk.depth] = sizes[walk.depth].saturatingAdd(s)
             if all && depth <= maxDepth { emit(s, walk.path) }
         }
     }
     if p.has("total") { emit(grand, Array("total".utf8)) }
     return ExitCode.success
+}
+
+extension UInt64 {
+    /// GNU du adds sizes saturating at the maximum (duinfo_add): files a
+    /// container made huge (sparse, 8 EiB each) must not trap the sum.
+    func saturatingAdd(_ x: UInt64) -> UInt64 {
+        let (r, o) = addingReportingOverflow(x)
+        return o ? .max : r
+    }
 }

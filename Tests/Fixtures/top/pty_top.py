@@ -62,6 +62,9 @@ def frames_done():
     return buf.count(b"\x1b[J")
 
 screens, timeouts = [], []
+# Whether the terminal was seen in top's mode (ICANON and ECHO off) once a
+# frame was drawn: "restored" alone would hold if top never changed it.
+raw_during = False
 for step in steps:
     if "send" in step:
         os.write(master, step["send"].encode())
@@ -71,6 +74,8 @@ for step in steps:
         n = frames_done()
         if not wait_for(lambda: frames_done() > n):
             timeouts.append("frame")
+        elif not termios.tcgetattr(slave)[3] & (termios.ICANON | termios.ECHO):
+            raw_during = True
     elif step.get("until") == "text":
         t = step["text"].encode()
         start = len(buf)
@@ -97,6 +102,7 @@ print(json.dumps({
     "code": os.WEXITSTATUS(status) if os.WIFEXITED(status) else None,
     "signal": os.WTERMSIG(status) if os.WIFSIGNALED(status) else None,
     "restored": before == after,
+    "raw_during": raw_during,
     "raw_seen": b"\x1b[H" in buf,
     "timeouts": timeouts,
 }))
