@@ -300,7 +300,19 @@ public struct HostResolver {
         if files.conf.rotate { client.servers.shuffle() }
     }
 
-    public enum Failure: Error, Equatable { case notFound, noData, timedOut, serverFailure(String) }
+    public enum Failure: Error, Equatable {
+        case notFound, noData, timedOut, serverFailure(String)
+
+        /// getaddrinfo's words for the failure (gai_strerror), as nc and
+        /// iputils ping print them.
+        public var gaiMessage: String {
+            switch self {
+            case .notFound: return "Name or service not known"
+            case .noData: return "No address associated with hostname"
+            case .timedOut, .serverFailure: return "Temporary failure in name resolution"
+            }
+        }
+    }
 
     /// Addresses for `host`: a literal is returned as is; `family` is
     /// AF_INET, AF_INET6 or AF_UNSPEC (both; IPv4 first, as glibc's

@@ -120,13 +120,7 @@ func runNc(_ ctx: Context, _ args: [String]) throws -> Int32 {
         switch r {
         case .success(let a): addrs = a
         case .failure(let f):
-            let why: String
-            switch f {
-            case .notFound: why = "Name or service not known"
-            case .noData: why = "No address associated with hostname"
-            case .timedOut, .serverFailure: why = "Temporary failure in name resolution"
-            }
-            ctx.err.write("nc: getaddrinfo for host \"\(host)\" port \(ports.first ?? 0): \(why)\n")
+            ctx.err.write("nc: getaddrinfo for host \"\(host)\" port \(ports.first ?? 0): \(f.gaiMessage)\n")
             return 1
         }
     }

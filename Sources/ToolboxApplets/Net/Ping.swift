@@ -63,14 +63,7 @@ func runPing(_ ctx: Context, _ args: [String]) throws -> Int32 {
         ctx.err.write("ping: \(host): Address family for hostname not supported\n")
         return 2
     case .failure(let f):
-        // getaddrinfo's words, as iputils prints them.
-        let why: String
-        switch f {
-        case .notFound: why = "Name or service not known"
-        case .noData: why = "No address associated with hostname"
-        case .timedOut, .serverFailure: why = "Temporary failure in name resolution"
-        }
-        ctx.err.write("ping: \(host): \(why)\n")
+        ctx.err.write("ping: \(host): \(f.gaiMessage)\n")
         return 2
     }
     let numeric = p.has("n") || literal != nil
