@@ -852,6 +852,14 @@ final class TarCreate {
             return
         }
         switch fmt {
+        case UInt32(S_IFREG) where st.st_size == 0 && followed == nil:
+            // Nothing to read: the header comes from the lstat, and the file
+            // is not opened (GNU tar opens no empty file either; 20,000 empty
+            // files were 20,000 opens, fstats and closes: bench/tar.py).
+            var h = header(st, raw: raw, path: path, type: TarType.regular)
+            h.size = 0
+            if st.st_nlink > 1 || config.dereference { links[key] = storedName }
+            emit(h)
         case UInt32(S_IFREG):
             let fd: FileDescriptor
             do { fd = try openEntry(O_RDONLY | O_NOFOLLOW | O_NONBLOCK) } catch {
