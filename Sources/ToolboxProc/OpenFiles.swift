@@ -18,13 +18,27 @@ public struct OpenFile {
     /// stat(2) through the link (the open file itself); nil when not
     /// examined (a socket: the link names its inode) or refused.
     public var status: Glibc_stat_t?
+    /// The file position when it was read with the descriptor (character
+    /// devices: fdinfo `pos:`) or is known without reading (pipes and
+    /// FIFOs: 0, see `descriptors`); nil otherwise.
+    public var position: UInt64? = nil
 }
 
 /// Reads the open files of processes through one /proc dirfd per process
-/// and reused buffers: per descriptor a readlinkat and an lstat of the link
-/// and, except for sockets, a stat through it (lsof reads fdinfo too; the
-/// link's mode says the open mode). A process we cannot ptrace is read with
-/// its borrowed uid and gid (procFDLinks): links only, no stat.
+/// and reused buffers. Per descriptor (lsof makes 8 calls: lstat, readlink,
+/// stat, then open, fstat, 2 reads and close of fdinfo):
+/// - a readlinkat (the NAME);
+/// - sockets: an lstat of the link (its mode says the open mode);
+/// - pipes (`pipe:[N]`, a name only pipefs gives): an lstat; the first one
+///   also a stat, whose device (the one pipefs) the others share;
+/// - character devices: a stat, then fdinfo (its `flags:` give the open
+///   mode, `pos:` the offset lsof prints) read relative to a dirfd in one
+///   read(2);
+/// - anything else: a stat and an lstat.
+/// Pipes and FIFOs never move their file position (stream_open: pipe_read
+/// and pipe_write ignore it, llseek fails), so their fdinfo is not read:
+/// the offset is 0. A process we cannot ptrace is read with its borrowed
+/// uid and gid (procFDLinks): links only, no stat.
 public final class OpenFileReader {
     public let procfs: ProcFS
     private let reader = DirectoryReader(capacity: 1 << 16)
@@ -50,6 +64,9 @@ public final class OpenFileReader {
         do {
             let dir = try FileDescriptor.open(path, O_RDONLY | O_DIRECTORY)
             defer { dir.close() }
+            var infoDir: FileDescriptor? = nil
+            defer { infoDir?.close() }
+            var pipeStatus: Glibc_stat_t? = nil
             var listed = 0
             try reader.forEach(dir) { name, cName, _, _ in
                 guard let v = name.decimalValue, v <= UInt64(Int32.max) else { return true }
@@ -61,8 +78,31 @@ public final class OpenFileReader {
                 }
                 var f = OpenFile(fd: Int32(v), target: text, linkMode: 0, status: nil)
                 var st = Glibc_stat_t()
-                if fstatat(dir.rawValue, cName, &st, AT_SYMLINK_NOFOLLOW) == 0 { f.linkMode = st.st_mode }
-                if !text.hasPrefix("socket:"), fstatat(dir.rawValue, cName, &st, 0) == 0 { f.status = st }
+                func linkMode() { if fstatat(dir.rawValue, cName, &st, AT_SYMLINK_NOFOLLOW) == 0 { f.linkMode = st.st_mode } }
+                if text.hasPrefix("socket:") {
+                    linkMode()
+                } else if text.hasPrefix("pipe:["), var p = pipeStatus, let ino = UInt64(text.dropFirst(6).dropLast()) {
+                    linkMode()
+                    p.st_ino = numericCast(ino)
+                    f.status = p; f.position = 0
+                } else if fstatat(dir.rawValue, cName, &st, 0) == 0 {
+                    f.status = st
+                    let type = st.st_mode & S_IFMT
+                    if type == S_IFIFO {
+                        f.position = 0
+                        if text.hasPrefix("pipe:[") { pipeStatus = st }
+                    }
+                    if type == S_IFCHR {
+                        if infoDir == nil { infoDir = try? FileDescriptor.open(procfs.path(pid, "fdinfo"), O_RDONLY | O_DIRECTORY) }
+                        if let d = infoDir, let info = fdInfo(d, cName) {
+                            f.position = info.pos
+                            if let flags = info.flags { f.linkMode = Self.accessMode(flags) }
+                        }
+                    }
+                    if f.linkMode == 0 { linkMode() }
+                } else {
+                    linkMode()
+                }
                 files.append(f)
                 return true
             }
@@ -94,6 +134,31 @@ public final class OpenFileReader {
                 return (OpenFile(fd: -1, target: target, linkMode: 0, status: nil), nil)
             }
             return (nil, error)
+        }
+    }
+
+    /// fdinfo entry `name` of an open /proc/PID/fdinfo, in one read(2)
+    /// (a single_open seq_file: a short read is all of it).
+    private func fdInfo(_ dir: FileDescriptor, _ name: UnsafePointer<CChar>) -> FdInfo? {
+        guard let fd = try? FileDescriptor.open(cPath: name, O_RDONLY, relativeTo: dir) else { return nil }
+        defer { fd.close() }
+        let room = buffer.capacity
+        guard let n = try? fd.read(into: UnsafeMutableRawBufferPointer(start: buffer.rawStart, count: room)) else { return nil }
+        let b = n < room ? buffer.setCount(n) : ((try? buffer.readAll(fd, alreadyRead: n)) ?? buffer.setCount(n))
+        return FdInfo.parse(b)
+    }
+
+    /// The link mode bits (S_IRUSR read, S_IWUSR write) the kernel gives
+    /// /proc/PID/fd/N for open flags `flags` (OPEN_FMODE: O_RDONLY reads,
+    /// O_WRONLY writes, O_RDWR both, 3 and O_PATH neither).
+    static func accessMode(_ flags: UInt64) -> UInt32 {
+        let link = UInt32(S_IFLNK), r = UInt32(S_IRUSR), w = UInt32(S_IWUSR)
+        if flags & UInt64(O_PATH) != 0 { return link }
+        switch flags & UInt64(O_ACCMODE) {
+        case 0: return link | r
+        case 1: return link | w
+        case 2: return link | r | w
+        default: return link
         }
     }
 

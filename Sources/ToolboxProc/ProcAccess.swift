@@ -843,17 +843,29 @@ public func procFDLinks(procfs: ProcFS = ProcFS(), pid: Int32) throws(PathError)
     do {
         let dir = try FileDescriptor.open(path, O_RDONLY | O_DIRECTORY)
         defer { dir.close() }
-        var names: [String] = []
-        try DirectoryReader(capacity: 8192).forEach(dir) { name, _, _, _ in names.append(name.string); return true }
-        for n in names {
-            guard let fd = Int32(n) else { continue }
-            do { links.append((fd, try readLink(n, relativeTo: dir))) } catch {
-                if error.isPermission { denied = error; break }
+        // Each link read as listed, into one reused buffer (no path string
+        // per entry); the kernel lists fds ascending.
+        var listed = 0
+        let text = UnsafeMutableRawBufferPointer.allocate(byteCount: 4096, alignment: 1)
+        defer { text.deallocate() }
+        try DirectoryReader(capacity: 32768).forEach(dir) { name, cName, _, _ in
+            guard let v = name.decimalValue, v <= UInt64(Int32.max) else { return true }
+            listed += 1
+            do throws(Errno) {
+                let n = try readLink(cPath: cName, relativeTo: dir, into: text)
+                links.append((Int32(v), String(decoding: UnsafeRawBufferPointer(rebasing: text[0..<n]), as: UTF8.self)))
+            } catch {
+                if error.isPermission { denied = error; return false }
             }
+            return true
         }
+        var sorted = true
+        var i = 1
+        while i < links.count { if links[i - 1].fd > links[i].fd { sorted = false; break }; i += 1 }
+        if !sorted { links.sort { $0.fd < $1.fd } }
         // Without ptrace access the kernel lists nothing rather than refusing.
-        if denied == nil && !names.isEmpty { return (links.sorted { $0.fd < $1.fd }, .direct) }
-        if names.isEmpty, let s = try? procfs.status(pid), let me = try? procfs.status(nil),
+        if denied == nil && listed > 0 { return (links, .direct) }
+        if listed == 0, let s = try? procfs.status(pid), let me = try? procfs.status(nil),
            s.realUID == me.effectiveUID || CapabilitySet(rawValue: me.capEffective ?? 0).contains(.sysPtrace) {
             return ([], .direct)
         }

@@ -23,6 +23,13 @@ public final class ProcessTable {
         public static let wchan = Needs(rawValue: 16)
         /// Sizes in pages from /proc/PID/statm (top's VIRT, RES, SHR).
         public static let statm = Needs(rawValue: 32)
+        /// Only /proc/PID/stat (top's first sample, for CPU ticks): no
+        /// owner, comm or other file. Combine with nothing else.
+        public static let statOnly = Needs(rawValue: 64)
+        /// The owner of /proc/PID as the effective uid/gid, as procps top
+        /// shows it: status is not read for a root-owned /proc/PID (a
+        /// process that changed its uid without exec shows as root).
+        public static let ownerOnly = Needs(rawValue: 128)
     }
 
     public struct Entry {
@@ -242,6 +249,10 @@ public final class ProcessTable {
         // uid/gid without a second path walk.
         setPath(pid, "/stat")
         guard let fd = try? FileDescriptor.open(cPath: path, O_RDONLY, relativeTo: dirFD) else { return }
+        if needs.contains(.statOnly) {
+            if let b = readOpen(fd), let ps = PidStat.parse(b) { entries.append(Entry(stat: ps, tgid: pid)) }
+            fd.close(); return
+        }
         guard let st = try? fd.stat(), let statBytes = readOpen(fd), let ps = PidStat.parse(statBytes) else {
             fd.close(); return
         }
@@ -253,7 +264,7 @@ public final class ProcessTable {
         arena.append(contentsOf: UnsafeBufferPointer(rebasing: statBytes[ps.commStart..<(ps.commStart + ps.commCount)]))
         // A process that is not dumpable (it changed credentials without
         // exec) shows /proc/PID as root:root; status has the real ids.
-        let wantStatus = needs.contains(.status) || (st.st_uid == 0 && !ps.isKernelThread)
+        let wantStatus = needs.contains(.status) || (st.st_uid == 0 && !ps.isKernelThread && !needs.contains(.ownerOnly))
         if wantStatus, let b = readInto(pid, "/status") {
             if needs.contains(.status) {
                 if let s = PidStatus.parse(b) {

@@ -48,13 +48,18 @@ func runInspect(_ ctx: Context, _ args: [String]) throws -> Int32 {
     guard t.status != nil else {
         throw ToolError.failure("\(pid): no such process")
     }
+    // The CPU section's first sample is taken before the other sections
+    // are read and its second one after them, once --interval has passed:
+    // the wait overlaps the reads (wall: the longer of the two).
+    let sample = wanted.contains("cpu") ? t.cpuSample() : nil
     var sections: [InspectSection] = []
+    var cpuSection: InspectSection? = nil
     for name in inspectSections where wanted.contains(name) {
         let s = InspectSection(name)
         switch name {
         case "identity": t.identity(s)
         case "memory": t.memory(s)
-        case "cpu": t.cpu(s, interval: interval)
+        case "cpu": cpuSection = s
         case "limits": t.limits(s)
         case "fds": t.fds(s)
         case "env": t.env(s)
@@ -63,6 +68,7 @@ func runInspect(_ ctx: Context, _ args: [String]) throws -> Int32 {
         }
         sections.append(s)
     }
+    if let s = cpuSection { t.cpu(s, interval: interval, first: sample) }
     let complete = sections.allSatisfy { $0.problems.isEmpty }
     if opts.has("json") {
         var members: [(String, JSON)] = [("pid", .int(Int64(pid))), ("complete", .bool(complete))]
@@ -303,20 +309,35 @@ final class InspectTarget {
         (try? procFile("stat")).flatMap { b in withBytes(b) { PidStat.parse($0) } }.map { ($0.utime, $0.stime) }
     }
 
-    func cpu(_ s: InspectSection, interval: Double) {
+    /// The first reading of a CPU rate: the process's ticks, the cgroup's
+    /// cpu.stat and usage, and when.
+    struct CpuSample {
+        var ticks: (UInt64, UInt64)?
+        var stat: (CgroupKeyed, TargetCgroup.Source)?
+        var usage: (UInt64, TargetCgroup.Source)?
+        var time: Double
+    }
+    func cpuSample() -> CpuSample { CpuSample(ticks: cpuTicks(), stat: cpuStat(), usage: cgUsage(), time: monotonicSeconds()) }
+
+    /// The cpu section; the rates run from `first` (taken now when nil) to
+    /// `interval` seconds after it (or later, when reading the other
+    /// sections took longer: the rates divide by the time that passed).
+    func cpu(_ s: InspectSection, interval: Double, first: CpuSample? = nil) {
         let hz = Double(PsClock(procfs).hertz)
-        guard let t0 = cpuTicks() else { s.fail("cpu", "\(procfs.path(pid, "stat")): cannot read"); return }
-        let c0 = cpuStat()
-        let u0 = cgUsage()
+        let start = first ?? cpuSample()
+        guard let t0 = start.ticks else { s.fail("cpu", "\(procfs.path(pid, "stat")): cannot read"); return }
+        let c0 = start.stat
+        let u0 = start.usage
         var rate: Double? = nil, t1 = t0, c1 = c0, u1 = u0
+        var elapsed = interval
         if interval > 0 {
-            var ts = timespec(tv_sec: Int(interval), tv_nsec: Int((interval - interval.rounded(.down)) * 1e9))
-            var rem = timespec()
-            while nanosleep(&ts, &rem) != 0 && errno == EINTR { ts = rem }
+            let left = start.time + interval - monotonicSeconds()
+            if left > 0 { pauseSeconds(left) }
+            elapsed = max(monotonicSeconds() - start.time, interval)
             t1 = cpuTicks() ?? t0
             c1 = cpuStat()
             u1 = cgUsage()
-            rate = Double((t1.0 + t1.1) - (t0.0 + t0.1)) / hz / interval * 100
+            rate = Double((t1.0 + t1.1) - (t0.0 + t0.1)) / hz / elapsed * 100
         }
         s.row("user", seconds(Double(t1.0) / hz), "user_seconds", .double(Double(t1.0) / hz))
         s.row("system", seconds(Double(t1.1) / hz), "system_seconds", .double(Double(t1.1) / hz))
@@ -342,7 +363,7 @@ final class InspectTarget {
             s.fail("cpu quota", cgroupWhy())
         }
         if let u0, let u1, interval > 0 {
-            let used = Double(u1.0 - min(u0.0, u1.0)) / 1e9 / interval
+            let used = Double(u1.0 - min(u0.0, u1.0)) / 1e9 / elapsed
             var text = "\(cores(used)) CPUs over the sample"
             var warn = false
             if let q = quota, q > 0 { text += " (\(percent(used / q * 100)) of the quota)"; warn = used / q > 0.8 }
@@ -580,32 +601,27 @@ func socketInode(_ target: String) -> UInt64? {
 }
 
 /// Socket inodes of a process's network namespace to protocol, addresses
-/// and state, from /proc/PID/net (the tables netstat reads).
+/// and state, from /proc/PID/net (the tables netstat reads, read lazily:
+/// SocketTables).
 struct SocketNames {
     struct Description { let text: String; let json: [(String, JSON)] }
-    var inet: [UInt64: (String, InetSocket)] = [:]
-    var unix: [UInt64: UnixSocket] = [:]
+    let tables: SocketTables?
 
     init(procfs: ProcFS, pid: Int32, needed: Bool) {
-        guard needed else { return }
-        let src = ProcNetSource(directory: procfs.path(pid, "net"))
-        var bad = 0
-        for t in [InetTable(.tcp, v6: false), InetTable(.tcp, v6: true), InetTable(.udp, v6: false), InetTable(.udp, v6: true),
-                  InetTable(.raw, v6: false), InetTable(.raw, v6: true)] {
-            for s in (try? src.inet(t, states: ~0, malformed: &bad)) ?? [] where s.inode != 0 { inet[s.inode] = (t.label, s) }
-        }
-        for u in (try? src.unix(malformed: &bad)) ?? [] { unix[u.inode] = u }
+        tables = needed ? SocketTables(procfs: procfs, pid: pid) : nil
     }
 
     func describe(_ inode: UInt64) -> Description? {
-        if let (proto, s) = inet[inode] {
+        guard let found = tables?.lookup(inode) else { return nil }
+        if let (t, s) = found.inet {
+            let proto = t.label
             let local = endpoint(s.local, s.localPort), remote = endpoint(s.remote, s.remotePort)
             let state = proto.hasPrefix("tcp") && Int(s.state) < InetSocket.tcpStateNames.count ? "\(InetSocket.tcpStateNames[Int(s.state)])" : ""
             return Description(text: "\(proto) \(local) -> \(remote)" + (state.isEmpty ? "" : " \(state)"),
                                json: [("proto", .string(proto)), ("local", .string(local)), ("remote", .string(remote)),
                                       ("state", state.isEmpty ? .null : .string(state))])
         }
-        if let u = unix[inode] {
+        if let u = found.unix {
             let path = u.path.isEmpty ? "" : String(decoding: u.path, as: UTF8.self)
             let type = u.type == 1 ? "stream" : u.type == 2 ? "dgram" : u.type == 5 ? "seqpacket" : "type \(u.type)"
             return Description(text: "unix \(type)" + (path.isEmpty ? "" : " \(path)") + (u.isListening ? " LISTENING" : ""),

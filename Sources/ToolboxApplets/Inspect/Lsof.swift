@@ -186,22 +186,6 @@ struct LsofRow {
     var name: String
 }
 
-/// The sockets of one network namespace, by inode.
-final class LsofSockets {
-    var inet: [UInt64: (v6: Bool, proto: String, s: InetSocket)] = [:]
-    var unix: [UInt64: UnixSocket] = [:]
-
-    init(procfs: ProcFS, pid: Int32) {
-        let src = ProcNetSource(directory: procfs.path(pid, "net"))
-        var bad = 0
-        for t in [InetTable(.tcp, v6: false), InetTable(.tcp, v6: true), InetTable(.udp, v6: false), InetTable(.udp, v6: true)] {
-            let proto = t.proto == .tcp ? "TCP" : "UDP"
-            for s in (try? src.inet(t, states: ~0, malformed: &bad)) ?? [] where s.inode != 0 { inet[s.inode] = (t.v6, proto, s) }
-        }
-        for u in (try? src.unix(malformed: &bad)) ?? [] { unix[u.inode] = u }
-    }
-}
-
 struct FileKey: Hashable { let dev: UInt64; let ino: UInt64 }
 
 final class LsofLister {
@@ -210,7 +194,7 @@ final class LsofLister {
     let reader: OpenFileReader
     var hosts: HostsFile? = nil
     var services: ServicesFile? = nil
-    var netCache: [UInt64: LsofSockets] = [:]
+    var netCache: [UInt64: SocketTables] = [:]
     var dirKeys = Set<FileKey>()
     var fileKeys = Set<FileKey>()
 
@@ -219,11 +203,11 @@ final class LsofLister {
         reader = OpenFileReader(procfs: ctx.procfs)
     }
 
-    func sockets(_ pid: Int32) -> LsofSockets {
+    func sockets(_ pid: Int32) -> SocketTables {
         var key = UInt64(UInt32(bitPattern: pid)) | 1 << 63
         if let t = try? readLink(ctx.procfs.path(pid, "ns/net")), t.hasPrefix("net:["), let v = UInt64(t.dropFirst(5).dropLast()) { key = v }
         if let s = netCache[key] { return s }
-        let s = LsofSockets(procfs: ctx.procfs, pid: pid)
+        let s = SocketTables(procfs: ctx.procfs, pid: pid)
         netCache[key] = s
         return s
     }
@@ -357,17 +341,20 @@ final class LsofLister {
             if let d = error.detail { failures.append(d) }
             return out
         }
-        var net: LsofSockets? = nil
+        var net: SocketTables? = nil
         for f in files {
             var row = LsofRow(fd: String(f.fd), name: f.target)
             if f.linkMode != 0 {
                 let r = f.linkMode & UInt32(S_IRUSR) != 0, w = f.linkMode & UInt32(S_IWUSR) != 0
-                row.mode = r && w ? 0x75 : w ? 0x77 : r ? 0x72 : 0x20
+                row.mode = w && !r ? 0x77 : r && !w ? 0x72 : 0x75   // neither (O_PATH): lsof says u
             }
             var selected = false
             if f.target.hasPrefix("socket:["), let ino = UInt64(f.target.dropFirst(8).dropLast()) {
                 if net == nil { net = sockets(pid) }
-                if let (v6, proto, s) = net!.inet[ino] {
+                let found = net!.lookup(ino)
+                // lsof names TCP and UDP sockets; others (raw) as `sock`.
+                if let (t, s) = found.inet, t.proto == .tcp || t.proto == .udp {
+                    let v6 = t.v6, proto = t.proto == .tcp ? "TCP" : "UDP"
                     row.type = v6 ? "IPv6" : "IPv4"
                     row.device = String(ino); row.sizeOff = "0t0"; row.node = proto
                     var name = hostName(s.local) + ":" + portName(s.localPort, proto)
@@ -380,7 +367,7 @@ final class LsofLister {
                     } else { name += " " }
                     row.name = name
                     selected = inetMatches(v6, proto, s)
-                } else if let u = net!.unix[ino] {
+                } else if let u = found.unix {
                     row.type = "unix"
                     let hex = String(u.address, radix: 16)
                     row.device = "0x" + String(repeating: "0", count: max(0, 16 - hex.utf8.count)) + hex
@@ -398,7 +385,7 @@ final class LsofLister {
                     row.name = "protocol: " + (reader.socketProtocol(pid: pid, fd: f.fd) ?? "?")
                 }
             } else if let st = f.status {
-                describe(&row, st, offset: { reader.position(pid: pid, fd: f.fd) })
+                describe(&row, st, offset: { f.position ?? reader.position(pid: pid, fd: f.fd) })
                 if f.target.hasPrefix("pipe:[") { row.name = "pipe" }
                 else if f.target.hasPrefix("anon_inode:") { row.type = "a_inode"; row.name = String(f.target.dropFirst(11)) }
                 selected = fileSelected(st)

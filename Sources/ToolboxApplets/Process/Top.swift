@@ -8,8 +8,10 @@ let topApplet = Applet(spec: AppletSpec(
     Each frame is procps top's summary (uptime and load, Tasks, %Cpu(s),
     MiB Mem, MiB Swap) and task table (PID USER PR NI VIRT RES SHR S %CPU
     %MEM TIME+ COMMAND). The first frame samples CPU use over 0.15 s, as
-    procps does; the next ones over -d SECS (default 3). User names come
-    from each process's own /etc/passwd. When PID 1's cgroup has a memory
+    procps does; the next ones over -d SECS (default 3). USER is the owner
+    of /proc/PID as procps top shows it (root for a process that changed
+    its uid without exec; ps shows the real one), named from the process's
+    own /etc/passwd. When PID 1's cgroup has a memory
     limit or a CPU quota (a debug container sharing the app's process
     namespace), a Cgroup line after the summary shows them with the use.
     -b: batch frames separated by an empty line; lines cut at 80 columns,
@@ -91,11 +93,15 @@ final class TopSampler {
         (try? ctx.procfs.read("stat", into: buffer)).map { CpuTimes.parseAll($0) } ?? []
     }
 
-    /// The table's entries, one per thread with `threads`.
-    func scan(_ v: TopView) throws -> (ProcessTable, [ProcessTable.Entry]) {
-        var needs: ProcessTable.Needs = [.root, .statm]
+    /// The table's entries, one per thread with `threads`. The first
+    /// sample needs only the CPU ticks (stat); a frame reads stat, statm
+    /// and the owner of /proc/PID (procps top's USER), and the root's
+    /// identity for per-root names.
+    func scan(_ v: TopView, ticksOnly: Bool = false) throws -> (ProcessTable, [ProcessTable.Entry]) {
+        var needs: ProcessTable.Needs = [.root, .statm, .ownerOnly]
         if v.full { needs.insert(.cmdline) }
         if v.container { needs.insert(.cgroup) }
+        if ticksOnly { needs = .statOnly }
         let t = try ProcessTable(procfs: ctx.procfs, needs: needs)
         t.scan()
         if !v.threads { return (t, t.entries) }
@@ -107,7 +113,9 @@ final class TopSampler {
     /// The first scan, whose ticks the first frame's rates start from.
     func prime(_ v: TopView) throws {
         prevTicks = [:]
-        for e in try scan(v).1 { prevTicks[e.stat.pid] = e.stat.utime &+ e.stat.stime }
+        let entries = try scan(v, ticksOnly: true).1
+        prevTicks.reserveCapacity(entries.count)
+        for e in entries { prevTicks[e.stat.pid] = e.stat.utime &+ e.stat.stime }
         prevCpu = cpuTimes(); prevTime = monotonicSeconds()
     }
 
@@ -154,19 +162,20 @@ final class TopSampler {
                 mem: memTotal > 0 ? Double(res) * 100 / Double(memTotal) : 0, ticks: ticks, command: command,
                 container: v.container && e.container >= 0 ? table.containers[Int(e.container)].shortID : "-"))
         }
+        // The field's position in topFields, found once (not per comparison).
+        let field = topFields.firstIndex(of: v.sortField) ?? 8
         func less(_ a: TopTask, _ b: TopTask) -> Bool {
-            switch v.sortField {
-            case "PID": return a.pid < b.pid
-            case "USER": return a.user < b.user
-            case "PR": return (Int(a.pr) ?? -100) < (Int(b.pr) ?? -100)
-            case "NI": return a.nice < b.nice
-            case "VIRT": return a.virt < b.virt
-            case "RES": return a.res < b.res
-            case "SHR": return a.shr < b.shr
-            case "S": return a.state < b.state
-            case "%MEM": return a.res < b.res
-            case "TIME+": return a.ticks < b.ticks
-            case "COMMAND": return a.command < b.command
+            switch field {
+            case 0: return a.pid < b.pid
+            case 1: return a.user < b.user
+            case 2: return (Int(a.pr) ?? -100) < (Int(b.pr) ?? -100)
+            case 3: return a.nice < b.nice
+            case 4: return a.virt < b.virt
+            case 5, 9: return a.res < b.res
+            case 6: return a.shr < b.shr
+            case 7: return a.state < b.state
+            case 10: return a.ticks < b.ticks
+            case 11: return a.command < b.command
             default: return a.cpu < b.cpu
             }
         }
