@@ -165,30 +165,38 @@ public final class GzipDeflater {
         let maxLen = min(Self.maxMatch, end - s)
         if maxLen <= best { return best }
         let niceLen = min(nice, maxLen)
+        let w = UnsafeRawPointer(win), pv = prev
+        let scan = w + s
+        let scanStart = scan.loadUnaligned(as: UInt16.self)
+        var scanEnd = (scan + best - 1).loadUnaligned(as: UInt16.self)
         var cur = start
-        let scan = win + s
-        while cur >= limit && cur < s {
-            let m = win + cur
-            if m[best] == scan[best] && m[0] == scan[0] && m[1] == scan[1] {
-                var len = 0
-                while len + 8 <= maxLen {
-                    let x = UnsafeRawPointer(m + len).loadUnaligned(as: UInt64.self) ^ UnsafeRawPointer(scan + len).loadUnaligned(as: UInt64.self)
-                    if x != 0 { len += (x.trailingZeroBitCount >> 3); break }
-                    len += 8
+        var ms = matchStart
+        while true {
+            let m = w + cur
+            if (m + best - 1).loadUnaligned(as: UInt16.self) == scanEnd && m.loadUnaligned(as: UInt16.self) == scanStart {
+                var len = 2
+                while true {
+                    if len + 8 > maxLen {
+                        while len < maxLen && m.load(fromByteOffset: len, as: UInt8.self) == scan.load(fromByteOffset: len, as: UInt8.self) { len &+= 1 }
+                        break
+                    }
+                    let x = (m + len).loadUnaligned(as: UInt64.self) ^ (scan + len).loadUnaligned(as: UInt64.self)
+                    if x != 0 { len &+= x.trailingZeroBitCount &>> 3; break }
+                    len &+= 8
                 }
-                if len + 8 > maxLen { while len < maxLen && m[len] == scan[len] { len += 1 } }
-                if len > maxLen { len = maxLen }
                 if len > best {
-                    best = len; matchStart = cur
+                    best = len; ms = cur
                     if len >= niceLen { break }
+                    scanEnd = (scan + best - 1).loadUnaligned(as: UInt16.self)
                 }
             }
-            chainLeft -= 1
-            if chainLeft <= 0 { break }
-            let next = Int(prev[cur & Self.wmask])
-            if next >= cur { break }
+            chainLeft &-= 1
+            if chainLeft == 0 { break }
+            let next = Int(pv[cur & Self.wmask])
+            if next < limit || next >= cur { break }
             cur = next
         }
+        matchStart = ms
         return best
     }
 
