@@ -205,6 +205,8 @@ final class GrepRun {
     private(set) var anySelected = false
     private(set) var hadError = false
     private(set) var quitAll = false
+    /// The one directory walker (-r, -R), reused across operands.
+    private lazy var walker = DirectoryWalk()
     /// Something was printed (a `--` separates later context groups, across files too).
     private var printedGroup = false
 
@@ -272,10 +274,9 @@ final class GrepRun {
         catch { report(error.gnuMessage); return }
         guard let st = try? fd.stat() else { fd.close(); report("\(op): read error"); return }
         if (st.st_mode & S_IFMT) == S_IFDIR {
-            fd.close()
-            if !recursive { report("\(op): Is a directory"); return }
-            if excludedDir(op) && !implicitDot { return }
-            walk(op, display: implicitDot ? "" : op)
+            if !recursive { fd.close(); report("\(op): Is a directory"); return }
+            if excludedDir(op) && !implicitDot { fd.close(); return }
+            walk(fd, op)
             return
         }
         if recursive && excluded(op, commandLine: true) { fd.close(); return }
@@ -303,76 +304,125 @@ final class GrepRun {
         if fl >= 0 { _ = fcntl(fd.rawValue, F_SETFL, fl & ~O_NONBLOCK) }
     }
 
-    private struct PendingDir { let open: String; let display: String }
-    private enum WalkItem { case directory(PendingDir), entry(PendingDir, UInt8) }
-
-    /// Depth-first, pre-order, directory entries in the kernel's order (as
-    /// GNU grep's fts walk): an explicit stack, so no input-controlled recursion.
-    private func walk(_ top: String, display: String) {
-        var stack: [WalkItem] = [.directory(PendingDir(open: top, display: display))]
-        var visited: [(UInt64, UInt64)] = []
-        let reader = DirectoryReader()
-        while let item = stack.popLast(), !quitAll, !ctx.out.isBroken {
-            let dir: PendingDir
-            switch item {
-            case .entry(let pd, let type): searchEntry(pd, type: type); continue
-            case .directory(let pd): dir = pd
+    /// -r/-R below the open directory `fd` (named `top`) with the one
+    /// walker (DirectoryWalk): depth first, pre-order, entries in readdir
+    /// order (GNU grep's fts order); files and subdirectories opened
+    /// relative to their directory, so any depth, a few descriptors, no
+    /// recursion. -R resolves a symbolic link by its path through the
+    /// resolver (inside the container's root under /proc/PID/root) and
+    /// enters a directory it leads to as followed; a directory already
+    /// being walked (a loop) is reported as GNU does and skipped.
+    private func walk(_ fd: FileDescriptor, _ top: String) {
+        do { try walker.start(fd, name: top.utf8) } catch { report("\(top): \(error.description)"); return }
+        defer { walker.finish() }
+        walker.reopenFollowed = cfg.followLinks ? { [session] p throws(Errno) in
+            do throws(PathError) { return try session.opener.open(String(decoding: p, as: UTF8.self), flags: O_RDONLY | O_DIRECTORY | O_NOATIME).fd } catch { throw error.errno }
+        } : nil
+        readDirectory()
+        while !quitAll && !out.isBroken {
+            guard let e = walker.next() else {
+                if walker.depth == 0 { return }
+                if let lost = walker.leave() { report("\(display(lost.path)): \(lost.message)") }
+                continue
             }
-            let dfd: FileDescriptor
-            do { dfd = try session.opener.open(dir.open, flags: O_RDONLY | O_DIRECTORY | O_NOATIME | (cfg.followLinks ? 0 : O_NOFOLLOW)).fd }
-            catch { report(error.gnuMessage); continue }
-            if cfg.followLinks, let st = try? dfd.stat() {
-                let id = (UInt64(st.st_dev), UInt64(st.st_ino))
-                if visited.contains(where: { $0 == id }) {
-                    report("\(dir.display.isEmpty ? "." : dir.display): warning: recursive directory loop")
-                    dfd.close(); continue
-                }
-                visited.append(id)
-            }
-            var entries: [WalkItem] = []
-            do {
-                try reader.forEach(dfd) { nameBytes, cName, type, _ in
-                    let name = String(decoding: nameBytes, as: UTF8.self)
-                    let pd = PendingDir(open: joinPath(dir.open, name), display: dir.display.isEmpty ? name : joinPath(dir.display, name))
-                    var t = type
-                    if t == DirentType.unknown || (t == DirentType.symlink && cfg.followLinks) {
-                        var st = Glibc_stat_t()
-                        if fstatat(dfd.rawValue, cName, &st, cfg.followLinks ? 0 : AT_SYMLINK_NOFOLLOW) == 0 {
-                            t = UInt8((st.st_mode & S_IFMT) >> 12)
-                        } else if t == DirentType.symlink {
-                            t = DirentType.regular // resolved inside the root when opened
-                        }
-                    }
-                    if t == DirentType.directory {
-                        if !excludedDir(name) { entries.append(.directory(pd)) }
-                    } else {
-                        entries.append(.entry(pd, t))
-                    }
-                    return true
-                }
-            } catch { report("\(dir.display): \(error.description)") }
-            dfd.close()
-            stack.append(contentsOf: entries.reversed())
+            visit(e)
         }
     }
 
-    /// A non-directory entry met during recursion: regular files (and, with
-    /// -R, what links resolve to) are searched; devices, FIFOs and sockets skipped.
-    private func searchEntry(_ pd: PendingDir, type: UInt8) {
-        if type == DirentType.symlink && !cfg.followLinks { return }
-        if type != DirentType.regular && type != DirentType.symlink { return }
-        if excluded(pd.display, commandLine: false) { return }
-        let fd: FileDescriptor
-        do { fd = try session.opener.open(pd.open, flags: O_RDONLY | O_NOATIME | O_NONBLOCK | (cfg.followLinks ? 0 : O_NOFOLLOW)).fd }
-        catch { report(error.gnuMessage); return }
-        defer { fd.close() }
-        if let st = try? fd.stat(), (st.st_mode & S_IFMT) != S_IFREG {
-            if (st.st_mode & S_IFMT) == S_IFDIR { walk(pd.open, display: pd.display) }
-            return
+    private func readDirectory() {
+        do { try walker.read() } catch { report("\(display(walker.path)): \(error.description)") }
+    }
+
+    /// A path of the walk as GNU prints it (no `./` when grep -r was given no operand).
+    private func display(_ path: [UInt8]) -> String {
+        String(decoding: implicitDot && path.count > 2 ? path[2...] : path[...], as: UTF8.self)
+    }
+
+    /// One entry of the current directory (its path in `walker.path`):
+    /// directories entered, regular files searched, symbolic links skipped
+    /// (-r) or resolved (-R); devices, FIFOs and sockets skipped.
+    private func visit(_ e: DirectoryWalk.Entry) {
+        let dir = walker.directory
+        var type = e.type
+        if type == DirentType.unknown {
+            var st = Glibc_stat_t()
+            guard fstatat(dir.rawValue, e.name, &st, AT_SYMLINK_NOFOLLOW) == 0 else {
+                report("\(display(walker.path)): \(Errno.current.description)"); return
+            }
+            type = UInt8((st.st_mode & S_IFMT) >> 12)
         }
-        clearNonBlocking(fd)
-        if let st = try? fd.stat(), isOutputFile(st) { report("\(pd.display): input file is also the output"); return }
-        searchFD(fd, display: pd.display, named: cfg.names != .never)
+        let name = String(cString: e.name)
+        do throws(Errno) {
+            switch type {
+            case DirentType.directory:
+                if excludedDir(name) { return }
+                let fd = try openNoAtime(O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_NOATIME) { f throws(Errno) in
+                    try FileDescriptor.open(cPath: e.name, f, relativeTo: dir)
+                }
+                try opened(fd, name, followed: false)
+            case DirentType.regular:
+                if excluded(name, commandLine: false) { return }
+                let fd = try openNoAtime(O_RDONLY | O_NOATIME | O_NONBLOCK | O_NOFOLLOW) { f throws(Errno) in
+                    try FileDescriptor.open(cPath: e.name, f, relativeTo: dir)
+                }
+                try opened(fd, name, followed: false)
+            case DirentType.symlink where cfg.followLinks:
+                // What the link leads to, resolved inside the container's root.
+                let path = String(decoding: walker.path, as: UTF8.self)
+                let target: FileDescriptor
+                do throws(PathError) { target = try session.opener.open(path, flags: O_PATH).fd } catch { throw error.errno }
+                let st: Glibc_stat_t
+                do { st = try target.stat() } catch { target.close(); throw error }
+                if (st.st_mode & S_IFMT) == S_IFDIR {
+                    defer { target.close() }
+                    if excludedDir(name) { return }
+                    let fd = try openNoAtime(O_RDONLY | O_DIRECTORY | O_NOATIME) { f throws(Errno) in
+                        try FileDescriptor.open(".", f, relativeTo: target)
+                    }
+                    try opened(fd, name, followed: true)
+                } else {
+                    target.close()
+                    if (st.st_mode & S_IFMT) != S_IFREG || excluded(name, commandLine: false) { return }
+                    let fd: FileDescriptor
+                    do throws(PathError) { fd = try session.opener.open(path, flags: O_RDONLY | O_NOATIME | O_NONBLOCK).fd } catch { throw error.errno }
+                    try opened(fd, name, followed: true)
+                }
+            default:
+                return
+            }
+        } catch {
+            // -r: an entry that turned into a symbolic link is skipped silently (GNU).
+            if error.rawValue == ELOOP && !cfg.followLinks { return }
+            report("\(display(walker.path)): \(error.description)")
+        }
+    }
+
+    /// An entry opened (as `fd`, which this closes): a regular file is
+    /// searched, a directory entered (unless it is being walked already:
+    /// a loop), anything else skipped.
+    private func opened(_ fd: FileDescriptor, _ name: String, followed: Bool) throws(Errno) {
+        let st: Glibc_stat_t
+        do { st = try fd.stat() } catch { fd.close(); throw error }
+        switch st.st_mode & S_IFMT {
+        case S_IFDIR:
+            if excludedDir(name) { fd.close(); return }
+            if walker.depth(of: UInt64(st.st_dev), UInt64(st.st_ino)) != nil {
+                fd.close()
+                // GNU: a warning, not an error (the exit status is unchanged).
+                if !cfg.noMessages { out.flush(); ctx.note("\(display(walker.path)): warning: recursive directory loop") }
+                return
+            }
+            walker.enter(fd, st, followed: followed)
+            readDirectory()
+        case S_IFREG:
+            defer { fd.close() }
+            let display = display(walker.path)
+            if isOutputFile(st) { report("\(display): input file is also the output"); return }
+            clearNonBlocking(fd)
+            searchFD(fd, display: display, named: cfg.names != .never)
+        default:
+            fd.close()
+        }
     }
 
     // MARK: one file
