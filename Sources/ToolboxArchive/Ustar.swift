@@ -93,6 +93,10 @@ public enum Ustar {
 
     /// `value` as zero-padded octal in a field of `width` bytes (width-1
     /// digits and a NUL, as GNU tar writes), or nil if it does not fit.
+    @inline(__always) static func fitsOctal(_ value: UInt64, width: Int) -> Bool {
+        width - 1 >= 22 || value >> (3 * UInt64(width - 1)) == 0
+    }
+
     public static func octal(_ value: UInt64, width: Int) -> [UInt8]? {
         let digits = width - 1
         if digits < 22, value >> (3 * UInt64(digits)) != 0 { return nil }
@@ -164,12 +168,16 @@ public enum Ustar {
     /// The header checksum: the sum of all bytes with the checksum field
     /// counted as spaces. Returns (unsigned, signed) sums; old tars used signed chars.
     public static func checksums(_ block: Bytes) -> (UInt64, Int64) {
-        var u: UInt64 = 0, s: Int64 = 0
+        // Sum everything (no branch per byte: the loop vectorizes), then
+        // take the field's bytes back out and count 8 spaces instead.
+        var u: UInt32 = 8 * UInt32(ASCII.space), s: Int32 = 8 * Int32(ASCII.space)
         for i in 0..<blockSize {
-            let b = (i >= checksumField.0 && i < checksumField.0 + checksumField.1) ? ASCII.space : block[i]
-            u += UInt64(b); s += Int64(Int8(bitPattern: b))
+            u &+= UInt32(block[i]); s &+= Int32(Int8(bitPattern: block[i]))
         }
-        return (u, s)
+        for i in checksumField.0..<(checksumField.0 + checksumField.1) {
+            u &-= UInt32(block[i]); s &-= Int32(Int8(bitPattern: block[i]))
+        }
+        return (UInt64(u), Int64(s))
     }
 
     // MARK: names
@@ -177,14 +185,19 @@ public enum Ustar {
     /// Splits a name that does not fit the 100-byte name field into
     /// (prefix ≤ 155, name ≤ 100) at a slash, or nil if impossible.
     public static func splitName(_ name: [UInt8]) -> (prefix: [UInt8], name: [UInt8])? {
-        if name.count <= 100 { return ([], name) }
+        guard let i = splitPoint(name) else { return nil }
+        return i < 0 ? ([], name) : (Array(name[0..<i]), Array(name[(i + 1)...]))
+    }
+
+    /// Where `splitName` splits: -1 when the name fits the name field
+    /// whole, the index of the dropped slash, or nil if impossible.
+    static func splitPoint(_ name: [UInt8]) -> Int? {
+        if name.count <= 100 { return -1 }
         if name.count > 256 { return nil }
         // The split slash is dropped: prefix + "/" + name.
         var i = min(name.count - 1, 155)
         while i > 0 {
-            if name[i] == 0x2F, name.count - i - 1 <= 100, name.count - i - 1 > 0 {
-                return (Array(name[0..<i]), Array(name[(i + 1)...]))
-            }
+            if name[i] == 0x2F, name.count - i - 1 <= 100, name.count - i - 1 > 0 { return i }
             i -= 1
         }
         return nil
@@ -232,32 +245,38 @@ public enum Ustar {
     /// a pax extended header ('x') with its data comes first. The entry's
     /// data (h.size bytes, padded to a block) follows the returned blocks.
     public static func encode(_ h: TarHeader) -> [UInt8] {
+        var out: [UInt8] = []
+        encode(h, into: &out)
+        return out
+    }
+
+    /// `encode(h)` appended to `out`; a member that needs no pax header
+    /// (the common case) allocates nothing.
+    public static func encode(_ h: TarHeader, into out: inout [UInt8]) {
         var records: [(String, [UInt8])] = []
         // A GNU sparse header has no prefix field: longer names go in pax.
-        let split = h.sparseMap != nil && h.name.count > 100 ? nil : splitName(h.name)
+        let split = h.sparseMap != nil && h.name.count > 100 ? nil : splitPoint(h.name)
         if split == nil { records.append(("path", h.name)) }
         if h.linkname.count > 100 { records.append(("linkpath", h.linkname)) }
-        if h.sparseMap == nil, octal(h.size, width: 12) == nil { records.append(("size", Array(String(h.size).utf8))) }
-        if octal(h.uid, width: 8) == nil { records.append(("uid", Array(String(h.uid).utf8))) }
-        if octal(h.gid, width: 8) == nil { records.append(("gid", Array(String(h.gid).utf8))) }
+        if h.sparseMap == nil, !fitsOctal(h.size, width: 12) { records.append(("size", Array(String(h.size).utf8))) }
+        if !fitsOctal(h.uid, width: 8) { records.append(("uid", Array(String(h.uid).utf8))) }
+        if !fitsOctal(h.gid, width: 8) { records.append(("gid", Array(String(h.gid).utf8))) }
         if h.uname.count > 32 { records.append(("uname", h.uname)) }
         if h.gname.count > 32 { records.append(("gname", h.gname)) }
-        if h.mtime < 0 || octal(UInt64(h.mtime), width: 12) == nil {
+        if h.mtime < 0 || !fitsOctal(UInt64(h.mtime), width: 12) {
             records.append(("mtime", Array(String(h.mtime).utf8)))
         }
-        var out: [UInt8] = []
         if !records.isEmpty {
             let data = encodePax(records)
             var x = TarHeader(name: paxHeaderName(h.name))
             x.typeflag = TarType.paxExtended
             x.size = UInt64(data.count)
             x.mtime = max(0, min(h.mtime, 0o77777777777))
-            out += ustarBlock(x)
+            appendBlock(x, to: &out)
             out += data
-            out += [UInt8](repeating: 0, count: padding(UInt64(data.count)))
+            out.append(contentsOf: repeatElement(0, count: padding(UInt64(data.count))))
         }
-        out += h.sparseMap.map { gnuSparseBlocks(h, $0) } ?? ustarBlock(h)
-        return out
+        if let map = h.sparseMap { out += gnuSparseBlocks(h, map) } else { appendBlock(h, to: &out) }
     }
 
     /// GNU tar's old sparse member ('S', its default format with -S): a
@@ -324,39 +343,56 @@ public enum Ustar {
     /// One ustar header block. Fields that do not fit are written as much
     /// as they do (their true value is in the preceding pax header).
     public static func ustarBlock(_ h: TarHeader) -> [UInt8] {
-        var b = [UInt8](repeating: 0, count: blockSize)
-        func put(_ bytes: [UInt8], _ field: (Int, Int)) {
-            for i in 0..<min(bytes.count, field.1) { b[field.0 + i] = bytes[i] }
-        }
-        if let s = splitName(h.name) {
-            put(s.name, nameField); put(s.prefix, prefixField)
-        } else {
-            put(Array(h.name.prefix(100)), nameField)
-        }
-        put(octal(UInt64(h.mode & 0o7777), width: 8)!, modeField)
-        put(octal(h.uid, width: 8) ?? octal(0, width: 8)!, uidField)
-        put(octal(h.gid, width: 8) ?? octal(0, width: 8)!, gidField)
-        put(octal(h.size, width: 12) ?? octal(0, width: 12)!, sizeField)
-        let mt: [UInt8] = h.mtime >= 0 ? (octal(UInt64(h.mtime), width: 12) ?? base256(h.mtime, width: 12)) : base256(h.mtime, width: 12)
-        put(mt, mtimeField)
-        b[typeField] = h.typeflag
-        put(Array(h.linkname.prefix(100)), linkField)
-        put(Array("ustar".utf8) + [0], magicField)
-        put(Array("00".utf8), versionField)
-        put(Array(h.uname.prefix(32)), unameField)
-        put(Array(h.gname.prefix(32)), gnameField)
-        if h.typeflag == TarType.character || h.typeflag == TarType.block {
-            put(octal(UInt64(h.devmajor), width: 8) ?? base256(Int64(h.devmajor), width: 8), majorField)
-            put(octal(UInt64(h.devminor), width: 8) ?? base256(Int64(h.devminor), width: 8), minorField)
-        } else {
-            put(octal(0, width: 8)!, majorField); put(octal(0, width: 8)!, minorField)
-        }
-        let sum = b.withUnsafeBufferPointer { checksums($0).0 }
-        // Six octal digits, NUL, space (the traditional layout).
-        var ck = octal(sum, width: 7)!
-        ck.append(ASCII.space)
-        put(ck, checksumField)
+        var b: [UInt8] = []
+        appendBlock(h, to: &b)
         return b
+    }
+
+    /// `ustarBlock(h)` appended to `out`, written in place.
+    static func appendBlock(_ h: TarHeader, to out: inout [UInt8]) {
+        let start = out.count
+        out.append(contentsOf: repeatElement(0, count: blockSize))
+        out.withUnsafeMutableBufferPointer { all in
+            let b = UnsafeMutableBufferPointer(rebasing: all[start..<(start + blockSize)])
+            func copy(_ bytes: [UInt8], _ from: Int, _ count: Int, _ at: Int) {
+                for i in 0..<count { b[at + i] = bytes[from + i] }
+            }
+            func put(_ bytes: [UInt8], _ field: (Int, Int)) { copy(bytes, 0, min(bytes.count, field.1), field.0) }
+            func octal(_ v: UInt64, _ field: (Int, Int)) {
+                var v = v, i = field.1 - 2
+                while i >= 0 { b[field.0 + i] = ASCII.zero + UInt8(truncatingIfNeeded: v & 7); v >>= 3; i -= 1 }
+            }
+            func number(_ v: Int64, _ field: (Int, Int)) {
+                if v >= 0, fitsOctal(UInt64(v), width: field.1) { octal(UInt64(v), field); return }
+                put(base256(v, width: field.1), field)
+            }
+            let n = h.name.count
+            switch splitPoint(h.name) {
+            case let i? where i >= 0:
+                copy(h.name, i + 1, n - i - 1, nameField.0); copy(h.name, 0, i, prefixField.0)
+            default:
+                copy(h.name, 0, min(n, 100), nameField.0)
+            }
+            octal(UInt64(h.mode & 0o7777), modeField)
+            octal(fitsOctal(h.uid, width: 8) ? h.uid : 0, uidField)
+            octal(fitsOctal(h.gid, width: 8) ? h.gid : 0, gidField)
+            octal(fitsOctal(h.size, width: 12) ? h.size : 0, sizeField)
+            number(h.mtime, mtimeField)
+            b[typeField] = h.typeflag
+            put(h.linkname, linkField)
+            for (i, c) in "ustar\u{0}00".utf8.enumerated() { b[magicField.0 + i] = c }
+            put(h.uname, unameField)
+            put(h.gname, gnameField)
+            if h.typeflag == TarType.character || h.typeflag == TarType.block {
+                number(Int64(h.devmajor), majorField); number(Int64(h.devminor), minorField)
+            } else {
+                octal(0, majorField); octal(0, minorField)
+            }
+            let sum = checksums(Bytes(b)).0
+            // Six octal digits, NUL, space (the traditional layout).
+            octal(sum, (checksumField.0, 7))
+            b[checksumField.0 + 7] = ASCII.space
+        }
     }
 
     /// pax records `"%d %s=%s\n"`, where the length counts the whole record.
