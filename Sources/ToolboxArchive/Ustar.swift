@@ -168,16 +168,25 @@ public enum Ustar {
     /// The header checksum: the sum of all bytes with the checksum field
     /// counted as spaces. Returns (unsigned, signed) sums; old tars used signed chars.
     public static func checksums(_ block: Bytes) -> (UInt64, Int64) {
-        // Sum everything (no branch per byte: the loop vectorizes), then
-        // take the field's bytes back out and count 8 spaces instead.
-        var u: UInt32 = 8 * UInt32(ASCII.space), s: Int32 = 8 * Int32(ASCII.space)
-        for i in 0..<blockSize {
-            u &+= UInt32(block[i]); s &+= Int32(Int8(bitPattern: block[i]))
+        // Eight bytes at a time: their sum in 16-bit lanes (at most
+        // 64 * 2 * 255 each) and the number of bytes >= 0x80 (a signed char
+        // counts 256 less). The field's bytes are then taken back out and
+        // 8 spaces counted instead.
+        let raw = UnsafeRawPointer(block.baseAddress!)
+        let low: UInt64 = 0x00FF_00FF_00FF_00FF
+        var lanes: UInt64 = 0, high = 0
+        for i in 0..<(blockSize / 8) {
+            let w = raw.loadUnaligned(fromByteOffset: i * 8, as: UInt64.self)
+            lanes &+= (w & low) &+ ((w >> 8) & low)
+            high += (w & 0x8080_8080_8080_8080).nonzeroBitCount
         }
+        var u = (lanes & 0xFFFF) + (lanes >> 16 & 0xFFFF) + (lanes >> 32 & 0xFFFF) + (lanes >> 48)
         for i in checksumField.0..<(checksumField.0 + checksumField.1) {
-            u &-= UInt32(block[i]); s &-= Int32(Int8(bitPattern: block[i]))
+            u -= UInt64(block[i])
+            if block[i] >= 0x80 { high -= 1 }
         }
-        return (UInt64(u), Int64(s))
+        u += UInt64(checksumField.1) * UInt64(ASCII.space)
+        return (u, Int64(u) - 256 * Int64(high))
     }
 
     // MARK: names
@@ -348,10 +357,12 @@ public enum Ustar {
         return b
     }
 
+    static let zeroBlock = [UInt8](repeating: 0, count: blockSize)
+
     /// `ustarBlock(h)` appended to `out`, written in place.
     static func appendBlock(_ h: TarHeader, to out: inout [UInt8]) {
         let start = out.count
-        out.append(contentsOf: repeatElement(0, count: blockSize))
+        out.append(contentsOf: zeroBlock)
         out.withUnsafeMutableBufferPointer { all in
             let b = UnsafeMutableBufferPointer(rebasing: all[start..<(start + blockSize)])
             func copy(_ bytes: [UInt8], _ from: Int, _ count: Int, _ at: Int) {
@@ -380,7 +391,8 @@ public enum Ustar {
             number(h.mtime, mtimeField)
             b[typeField] = h.typeflag
             put(h.linkname, linkField)
-            for (i, c) in "ustar\u{0}00".utf8.enumerated() { b[magicField.0 + i] = c }
+            // "ustar\0" and version "00".
+            b[257] = 0x75; b[258] = 0x73; b[259] = 0x74; b[260] = 0x61; b[261] = 0x72; b[263] = 0x30; b[264] = 0x30
             put(h.uname, unameField)
             put(h.gname, gnameField)
             if h.typeflag == TarType.character || h.typeflag == TarType.block {
