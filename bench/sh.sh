@@ -4,6 +4,7 @@
 #   2. a 100,000-iteration loop with arithmetic and a builtin vs dash
 #   3. `ps -ef | grep x | wc -l` in toolbox sh vs busybox sh with busybox applets
 #   bench/sh.sh [ROUNDS] [RUNS]
+#   ONLY='startup|pipeline' bench/sh.sh   (only the benchmarks whose name matches)
 # hyperfine ROUNDS times (default 10), RUNS runs per command per round,
 # commands in alternating order from round to round; reports the median of
 # all runs of each command and the ratio of medians to the peer.
@@ -11,7 +12,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 rounds=${1:-10}
 runs=${2:-20}
-bin=$PWD/.build/release/toolbox
+bin=${BIN:-$PWD/.build/release/toolbox}   # BIN=path: measure that binary
 bb=$(command -v busybox)
 dash=$(command -v dash)
 out=$(mktemp -d)
@@ -23,6 +24,7 @@ pipe_tb='ps -ef | grep x | wc -l'
 pipe_bb="$bb ps -ef | $bb grep x | $bb wc -l"
 bench() {   # name, then command pairs label=command
     local name=$1; shift
+    [[ $name =~ ^(${ONLY:-.*})$ ]] || return 0
     local cmds=("$@") n=$#
     for r in $(seq "$rounds"); do
         local args=()

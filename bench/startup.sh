@@ -3,6 +3,7 @@
 # --decode 805fb` within 1.5x of `busybox true`, stripped size <= 8 MiB).
 #   bench/startup.sh [ROUNDS] [RUNS]
 #   BASELINE=/path/to/other/toolbox bench/startup.sh   (adds a row for it)
+#   BIN=/path/to/toolbox bench/startup.sh   (measures that binary, no build)
 # Runs hyperfine ROUNDS times (default 20) with RUNS runs per command
 # (default 100), the commands in alternating order from round to round, so
 # that load from other processes hits all of them alike; reports the median
@@ -15,8 +16,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 rounds=${1:-20}
 runs=${2:-100}
-swift build -c release >/dev/null
-bin=$PWD/.build/release/toolbox
+if [ -n "${BIN:-}" ]; then bin=$BIN
+else swift build -c release >/dev/null; bin=$PWD/.build/release/toolbox; fi
 bb=$(command -v busybox)
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT

@@ -40,7 +40,7 @@ public enum Toolbox {
         let invokedAs = argv.first.map(baseName) ?? "toolbox"
         // appletIndex, not applet(named:): see there.
         if let i = appletIndex(named: invokedAs) {
-            return run(applets[i], Array(argv.dropFirst()), out: out, err: err, procfs: procfs, hostRoot: hostRoot)
+            return run(applet(at: i), Array(argv.dropFirst()), out: out, err: err, procfs: procfs, hostRoot: hostRoot)
         }
         let args = Array(argv.dropFirst())
         guard let first = args.first else {
@@ -61,7 +61,7 @@ public enum Toolbox {
             return install(args, out: out, err: err)
         default:
             if let i = appletIndex(named: first) {
-                return run(applets[i], Array(args.dropFirst()), out: out, err: err, procfs: procfs, hostRoot: hostRoot)
+                return run(applet(at: i), Array(args.dropFirst()), out: out, err: err, procfs: procfs, hostRoot: hostRoot)
             }
             if first.hasPrefix("-") {
                 err.write("toolbox: unrecognized option '\(first)'\nTry 'toolbox --help' for more information.\n")

@@ -39,11 +39,16 @@ public struct AppletSpec: Sendable {
     /// GNU-style: options may follow operands unless false (then the first
     /// operand ends option parsing).
     public let permute: Bool
+    /// More --help text generated from another table of the applet (ps's
+    /// keys), printed after the options; a function, so that nothing is
+    /// built unless --help is asked for.
+    public let appendix: (@Sendable () -> String)?
 
     public init(name: String, summary: String, usage: [String], details: String = "",
-                options: [Option], permute: Bool = true) {
+                options: [Option], permute: Bool = true, appendix: (@Sendable () -> String)? = nil) {
         self.name = name; self.summary = summary; self.usage = usage
         self.details = details; self.options = options; self.permute = permute
+        self.appendix = appendix
     }
 
     /// Parses `arguments` (without the applet name) against the table.
@@ -153,6 +158,7 @@ public struct AppletSpec: Sendable {
             if left.count > width { s += left + "\n" + String(repeating: " ", count: width + 2) + help + "\n" }
             else { s += left + String(repeating: " ", count: width - left.count + 2) + help + "\n" }
         }
+        if let appendix { s += "\n" + appendix() }
         return s
     }
 }

@@ -223,11 +223,15 @@ extension Shell {
     func tildeExpansion(_ user: String) -> String {
         if user.isEmpty { return value("HOME") ?? "~" }
         if let bytes = try? readWholeFile("/etc/passwd") {
-            let text = String(decoding: bytes, as: UTF8.self)
-            for line in text.split(separator: "\n") {
-                let f = line.split(separator: ":", omittingEmptySubsequences: false)
-                if f.count >= 6 && f[0] == user { return String(f[5]) }
+            // The one passwd splitter (ToolboxFormats PasswdFile); the first entry wins.
+            let want = Array(user.utf8)
+            var home: String?
+            bytes.withUnsafeBufferPointer { all in
+                PasswdFile.forEachEntry(all) { f in
+                    if home == nil, f.count >= 6, f[0].elementsEqual(want) { home = f[5].string }
+                }
             }
+            if let home { return home }
         }
         return "~" + user
     }

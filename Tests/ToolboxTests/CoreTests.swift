@@ -219,6 +219,38 @@ final class SourceRulesTests: XCTestCase {
         XCTAssertEqual(violations, [], "raw system calls outside ToolboxSystem:\n" + violations.joined(separator: "\n"))
     }
 
+    /// A file that reads /etc/passwd or /etc/group in code (not in a
+    /// comment or help text) hands the bytes to the one parser: IDNames,
+    /// UserDatabase or PasswdFile (ToolboxFormats/Passwd.swift, its one line
+    /// splitter). A second hand-written split of passwd lines fails here.
+    static func readsPasswdWithoutTheParser(_ text: String) -> Bool {
+        let code = text.split(separator: "\n").filter {
+            let t = $0.drop { $0 == " " }
+            return !t.hasPrefix("//") && !t.hasPrefix("\"") && !t.hasPrefix(".") // comments, help strings, option rows
+        }.joined(separator: "\n")
+        let reads = code.contains("etc/passwd\"") || code.contains("etc/group\"")
+        return reads && !["IDNames", "UserDatabase", "PasswdFile"].contains { code.contains($0) }
+    }
+
+    func testPasswdParserRuleMatcher() {
+        // The shell's ~user expansion before it used PasswdFile.
+        XCTAssertTrue(Self.readsPasswdWithoutTheParser("""
+            if let bytes = try? readWholeFile("/etc/passwd") {
+                for line in text.split(separator: "\\n") { let f = line.split(separator: ":") }
+            }
+            """))
+        XCTAssertFalse(Self.readsPasswdWithoutTheParser("return IDNames.load(root + \"/etc/passwd\") ?? IDNames()"))
+        XCTAssertFalse(Self.readsPasswdWithoutTheParser("    /// names from /etc/passwd\"\n    \"inside /etc/group\","))
+    }
+
+    func testOnePasswdParser() throws {
+        let files = try sourceFiles()
+        let readers = files.filter { $0.text.contains("etc/passwd\"") }
+        XCTAssertGreaterThan(readers.count, 3)
+        let own = files.filter { $0.path != "ToolboxFormats/Passwd.swift" && Self.readsPasswdWithoutTheParser($0.text) }.map(\.path)
+        XCTAssertEqual(own, [], "files that read passwd/group without IDNames, UserDatabase or PasswdFile")
+    }
+
     /// One JSON string escaper: the `\u00XX` escape is written only by
     /// ToolboxCLI/JSON.swift (JSONWriter), which every --json output uses.
     func testOneJSONEscaper() throws {

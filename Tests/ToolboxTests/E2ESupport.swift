@@ -164,6 +164,8 @@ final class Scenario: @unchecked Sendable {
     let name: String
     var containers: [String] = []
     var pods: [String] = []
+    /// Pid files of host daemons the scenario started (dnsmasq), killed on stop.
+    var pidFiles: [String] = []
     var values: [String: String] = [:]
     init(name: String) { self.name = name }
     subscript(key: String) -> String { values[key] ?? "" }
@@ -333,7 +335,12 @@ final class E2E: @unchecked Sendable {
     private func stop(_ s: Scenario) {
         if !s.containers.isEmpty { _ = try? podman(["rm", "-f", "-t", "0"] + s.containers.reversed()) }
         if !s.pods.isEmpty { _ = try? podman(["pod", "rm", "-f", "-t", "0"] + s.pods) }
-        s.containers = []; s.pods = []
+        for f in s.pidFiles {
+            if let t = try? String(contentsOfFile: f, encoding: .utf8), let p = Int32(t.trimmingCharacters(in: .whitespacesAndNewlines)), p > 1 {
+                kill(p, SIGTERM)
+            }
+        }
+        s.containers = []; s.pods = []; s.pidFiles = []
     }
 
     /// A container name of this run, recorded for removal before it exists.
@@ -346,12 +353,12 @@ final class E2E: @unchecked Sendable {
     /// Starts the app (uid 1000, [::]:8080) and waits until it listens.
     /// Returns the container name; s["appPid"] is its host PID.
     @discardableResult
-    func startApp(_ s: Scenario, pod: String? = nil) throws -> String {
+    func startApp(_ s: Scenario, pod: String? = nil, options: [String] = []) throws -> String {
         let n = name(s, "app")
         // Its own network namespace with only loopback (`--network none`):
         // no bridge, iptables or netavark needed on the CI machine, and the
         // listener on [::]:8080 is the same. In a pod the pod's namespace is used.
-        try podman.must(["run", "-d", "--name", n] + (pod.map { ["--pod", $0] } ?? ["--network", "none"]) + [appImage])
+        try podman.must(["run", "-d", "--name", n] + (pod.map { ["--pod", $0] } ?? ["--network", "none"]) + options + [appImage])
         let pid = try podman.must(["inspect", "--format", "{{.State.Pid}}", n]).outString
             .trimmingCharacters(in: .whitespacesAndNewlines)
         s.values["appPid"] = pid

@@ -87,7 +87,7 @@ final class KernelFixtureTests: XCTestCase {
     func testPidFiles() throws {
         for k in Self.kernels {
             for (i, pid) in [1, k.sleep, k.listen].enumerated() {
-                let mounts = try withBytes(bytes(k, "proc/\(pid)/mountinfo")) { Mountinfo.parse($0) }
+                let mounts = try withBytes(bytes(k, "proc/\(pid)/mountinfo")) { MountInfo.parse($0).mounts }
                 XCTAssertEqual(mounts.map(\.mountPoint), ["/", "/proc", "/sys", "/dev", "/tmp"])
                 XCTAssertEqual(mounts.map(\.fsType), ["rootfs", "proc", "sysfs", "devtmpfs", "tmpfs"])
                 let info = try withBytes(bytes(k, "proc/\(pid)/mountinfo")) { MountInfo.parse($0) }

@@ -6,6 +6,8 @@ import XCTest
 final class RegistryTests: XCTestCase {
     func testSortedUniqueAndFindable() {
         let names = applets.map(\.name)
+        // applet(at: i) is the applet named appletNames[i] (the dispatcher's table)
+        XCTAssertEqual(names, appletNames)
         XCTAssertEqual(names, names.sorted())
         XCTAssertEqual(Set(names).count, names.count)
         for n in names { XCTAssertEqual(applet(named: n)?.name, n) }

@@ -346,6 +346,23 @@ final class NetLiveTests: XCTestCase {
         XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: Self.dir + "/out.bin")).count, 3_000_000)
     }
 
+    /// curl -o FILE (spliced socket -> pipe -> file for Content-Length
+    /// bodies): the same bytes, exit status and -w figures as curl's.
+    func testCurlOutputFileMatchesCurl() throws {
+        for size in [0, 1, 65_537, 3_000_001] {
+            let url = "http://10.231.0.2:8080/big/\(size)"
+            let a = Self.dir + "/ours-\(size).bin", b = Self.dir + "/theirs-\(size).bin"
+            let mine = try ours("curl", ["-s", "-o", a, "-w", "%{http_code} %{size_download}\\n", url])
+            let c = try theirs("curl", ["-s", "-o", b, "-w", "%{http_code} %{size_download}\\n", url])
+            XCTAssertEqual(mine.out, c.out, "curl -o \(size)")
+            XCTAssertEqual(mine.out, "200 \(size)\n")
+            XCTAssertEqual(mine.code, c.code)
+            let ourBytes = try Data(contentsOf: URL(fileURLWithPath: a)), theirBytes = try Data(contentsOf: URL(fileURLWithPath: b))
+            XCTAssertEqual(ourBytes.count, size)
+            XCTAssertTrue(ourBytes == theirBytes, "curl -o \(size): bytes differ")
+        }
+    }
+
     func testWgetMatchesGNUWget() throws {
         let u = "http://10.231.0.2:8080"
         let cases: [[String]] = [

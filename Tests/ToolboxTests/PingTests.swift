@@ -19,7 +19,9 @@ final class PingTests: XCTestCase {
     static let id = ProcessInfo.processInfo.processIdentifier
     static let nsA = "tbxpga\(id)", nsB = "tbxpgb\(id)"
     static let a = "tbpga\(id)", b = "tbpgb\(id)"
-    static let peerPing = NSTemporaryDirectory() + "ping-nocap-\(id)"
+    // iputils takes -4/-6 from the last character of argv[0] (ping4, ping6):
+    // the copy's name must not end in a digit (a pid ending in 4 or 6).
+    static let peerPing = NSTemporaryDirectory() + "ping-nocap-\(id)-peer"
     nonisolated(unsafe) static var holder: Process? = nil
     nonisolated(unsafe) static var setupError: String? = nil
 

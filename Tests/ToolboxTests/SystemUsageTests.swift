@@ -9,7 +9,7 @@ final class MountinfoMeminfoParserTests: XCTestCase {
 
     func testMountinfoFieldsAndEscapes() throws {
         let b = try fixtureBytes("mountinfo/\(kernel)/mountinfo")
-        let mounts = withBytes(b) { Mountinfo.parse($0) }
+        let mounts = withBytes(b) { MountInfo.parse($0).mounts }
         XCTAssertEqual(mounts.count, 25)
         let root = try XCTUnwrap(mounts.first { $0.mountPoint == "/" })
         XCTAssertEqual(root.fsType, "ext4")
@@ -23,7 +23,7 @@ final class MountinfoMeminfoParserTests: XCTestCase {
         XCTAssertEqual(spaced[0].source, "src with space")
         XCTAssertEqual(spaced[0].fsType, "tmpfs")
         XCTAssertEqual(spaced[1].root, "/tmp")                  // the bind mount
-        XCTAssertEqual(spaced[1].parentID, spaced[0].mountID)
+        XCTAssertEqual(spaced[1].parent, spaced[0].id)
         let netns = try XCTUnwrap(mounts.first { $0.mountPoint == "/run/netns" })
         XCTAssertEqual(netns.root, "/run/netns")
         XCTAssertEqual(netns.fsType, "ext4")
@@ -31,7 +31,7 @@ final class MountinfoMeminfoParserTests: XCTestCase {
 
     func testMalformedLinesAreSkipped() {
         let text = Array("garbage\n1 2 3:4 / /x rw - \n36 35 98:0 /mnt1 /mnt2 rw,noatime master:1 - ext3 /dev/root rw,errors=continue\n\\\n".utf8)
-        let m = withBytes(text) { Mountinfo.parse($0) }
+        let m = withBytes(text) { MountInfo.parse($0).mounts }
         XCTAssertEqual(m.count, 1)
         XCTAssertEqual(m[0].mountPoint, "/mnt2")
         XCTAssertEqual(m[0].root, "/mnt1")
@@ -51,7 +51,7 @@ final class MountinfoMeminfoParserTests: XCTestCase {
 
     func testCgroupMemoryDirectories() throws {
         let b = try fixtureBytes("mountinfo/\(kernel)/mountinfo")
-        let mounts = withBytes(b) { Mountinfo.parse($0) }
+        let mounts = withBytes(b) { MountInfo.parse($0).mounts }
         let cgroup = String(decoding: try fixtureBytes("mountinfo/\(kernel)/cgroup"), as: UTF8.self)
         // Hybrid: the v2 hierarchy has no memory files for this group; v1 memory does.
         let dirs = cgroupMemoryDirectories(cgroupFile: cgroup, mounts: mounts)
@@ -59,10 +59,10 @@ final class MountinfoMeminfoParserTests: XCTestCase {
         XCTAssertEqual(dirs.map(\.v2), [true, false])
         // Pure v2 inside a cgroup namespace whose mount root is the container's group
         // (named edge case, written by hand: a Kubernetes pod on a v2 node).
-        let v2 = withBytes(Array("30 25 0:26 / /sys/fs/cgroup ro,nosuid - cgroup2 cgroup rw\n".utf8)) { Mountinfo.parse($0) }
+        let v2 = withBytes(Array("30 25 0:26 / /sys/fs/cgroup ro,nosuid - cgroup2 cgroup rw\n".utf8)) { MountInfo.parse($0).mounts }
         XCTAssertEqual(cgroupMemoryDirectories(cgroupFile: "0::/\n", mounts: v2).map(\.path), ["/sys/fs/cgroup"])
         // A v1 mount whose root is the group itself (docker): the relative path is empty.
-        let v1 = withBytes(Array("40 31 0:32 /docker/abc /sys/fs/cgroup/memory ro - cgroup cgroup rw,memory\n".utf8)) { Mountinfo.parse($0) }
+        let v1 = withBytes(Array("40 31 0:32 /docker/abc /sys/fs/cgroup/memory ro - cgroup cgroup rw,memory\n".utf8)) { MountInfo.parse($0).mounts }
         XCTAssertEqual(cgroupMemoryDirectories(cgroupFile: "4:memory:/docker/abc\n", mounts: v1).map(\.path), ["/sys/fs/cgroup/memory"])
         XCTAssertEqual(cgroupMemoryDirectories(cgroupFile: "4:memory:/elsewhere\n", mounts: v1).count, 0)
     }
@@ -137,7 +137,7 @@ final class UptimeFreeDifferentialTests: XCTestCase {
     /// The extra line: run free inside a v1 memory cgroup with a 300 MiB limit that the test creates.
     func testCgroupLimitLine() throws {
         let cgroup = try String(contentsOfFile: "/proc/self/cgroup", encoding: .utf8)
-        let mounts = withBytes(Array(try Data(contentsOf: URL(fileURLWithPath: "/proc/self/mountinfo")))) { Mountinfo.parse($0) }
+        let mounts = withBytes(Array(try Data(contentsOf: URL(fileURLWithPath: "/proc/self/mountinfo")))) { MountInfo.parse($0).mounts }
         let v1 = try XCTUnwrap(cgroupMemoryDirectories(cgroupFile: cgroup, mounts: mounts).first { !$0.v2 }, "no v1 memory cgroup here")
         let dir = v1.path + "/tb-free-\(getpid())"
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: false)

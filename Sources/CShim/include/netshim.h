@@ -10,6 +10,9 @@
 #include <arpa/inet.h>
 #include <net/if.h>
 #include <sys/ioctl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#include <fcntl.h>
 
 /// Fills `out` for a 4- or 16-byte address and a port (host order);
 /// returns the length to pass to connect/sendto, 0 for a bad length.
@@ -131,5 +134,13 @@ static inline long cshim_icmp_recv_error(int fd, uint8_t *buf, long cap, int *ty
     }
     return 0;
 }
+
+/// splice(2) without offsets (glibc declares splice only under _GNU_SOURCE).
+static inline long cshim_splice(int in, int out, size_t len, unsigned flags) {
+    return syscall(SYS_splice, in, (void *)0, out, (void *)0, len, flags);
+}
+
+/// fcntl(F_SETPIPE_SZ) (1031, also _GNU_SOURCE only): the new capacity or -1.
+static inline int cshim_set_pipe_size(int fd, int size) { return fcntl(fd, 1031, size); }
 
 #endif

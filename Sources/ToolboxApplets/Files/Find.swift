@@ -1014,9 +1014,9 @@ final class FindWalker {
                 }
                 if let applet {
                     let o = OutputWriter.standardOutput(), er = OutputWriter.standardError()
-                    var code = Toolbox.run(applets[applet], stringArgs, out: o, err: er)
+                    var code = Toolbox.run(ToolboxApplets.applet(at: applet), stringArgs, out: o, err: er)
                     o.flush()
-                    if let f = o.failure { er.write("\(applets[applet].name): write error: \(f.message)\n"); code = ExitCode.failure }
+                    if let f = o.failure { er.write("\(appletNames[applet]): write error: \(f.message)\n"); code = ExitCode.failure }
                     er.flush()
                     _exit(code)
                 }

@@ -123,6 +123,7 @@ func runCurl(_ ctx: Context, _ args: [String]) throws -> Int32 {
                             outFile = BodyFile(fd: fd)
                         } catch { writeFailed = true; return { _ in false } }
                         let f = outFile!
+                        t.spliceTo = f
                         return { f.write($0) }
                     }
                     return { ctx.out.write(Bytes(start: $0.baseAddress?.assumingMemoryBound(to: UInt8.self), count: $0.count)); return !ctx.out.isBroken }

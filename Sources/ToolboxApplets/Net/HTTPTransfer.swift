@@ -47,6 +47,9 @@ final class HTTPTransfer {
     var deadline: Int64? = nil          // monotonic ms for the whole operation (-m)
     var startedAt: Int64 = 0
     var verbose: ((String) -> Void)? = nil
+    /// The file the body goes to (curl -o FILE), set by `onHead`: a
+    /// Content-Length body is then spliced socket -> pipe -> file.
+    var spliceTo: BodyFile? = nil
     let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 18, alignment: 16)
 
     init(target: NetTarget) { self.target = target }
@@ -178,6 +181,9 @@ final class HTTPTransfer {
         if leftover > 0 && !finished {
             finished = try deliver(UnsafeRawBufferPointer(rebasing: buffer[startOffset..<(startOffset + leftover)]))
         }
+        if !finished, !stopped, chunked == nil, let l = length, let out = spliceTo {
+            finished = try spliceBody(fd, out, length: l, total: &total, start: times.start)
+        }
         while !finished {
             let n: Int
             do { n = try fd.receive(into: buffer, deadline: deadline) }
@@ -195,6 +201,43 @@ final class HTTPTransfer {
         _ = stopped; leftover = 0; startOffset = 0
         return TransferResult(head: respHead, bodyBytes: total, remote: remote, times: finish(&times), requestHead: head,
                               trailers: chunked?.trailers ?? [])
+    }
+
+    /// The rest of a Content-Length body with splice(2), without copying it
+    /// through user space. Returns false (nothing lost) when splicing is not
+    /// possible here, so the caller goes on with recv and the sink; true when
+    /// the body is complete or the file refused a write (out.error set).
+    func spliceBody(_ fd: FileDescriptor, _ out: BodyFile, length: Int64, total: inout Int64, start: Int64) throws(TransferError) -> Bool {
+        guard let pipe = SplicePipe() else { return false }
+        while total < length {
+            let n: Int
+            do { n = try pipe.fill(from: fd, count: Int(min(length - total, Int64(pipe.capacity)))) }
+            catch {
+                if error.rawValue == EAGAIN {
+                    do { if try fd.waitReadable(deadline: deadline) { continue } } catch { throw .receive(error) }
+                    throw .timeout(millis: (monotonicMicros() - start) / 1000, bytes: total)
+                }
+                if error.rawValue == EINVAL { return false }
+                throw .receive(error)
+            }
+            if n == 0 { throw .partial(got: total, expected: length) }
+            do { try pipe.drain(to: out.fd, count: n) }
+            catch {
+                guard error.rawValue == EINVAL else { out.error = error; return true }
+                // The file takes no splice: what is in the pipe goes through the buffer.
+                var left = n
+                while left > 0 {
+                    let k = pipe.read(into: buffer)
+                    if k == 0 { break }
+                    if !out.write(UnsafeRawBufferPointer(rebasing: buffer[0..<k])) { return true }
+                    left -= k
+                }
+                total += Int64(n)
+                return total >= length
+            }
+            total += Int64(n)
+        }
+        return true
     }
 
     func finish(_ t: inout TransferTimes) -> TransferTimes {

@@ -14,7 +14,10 @@ let ipApplet = Applet(spec: AppletSpec(
     Commands that change the network (add, del, set, flush...) are refused
     (exit 2). Options (iproute2's, also with two dashes):
       -4, -6, -0, -f FAMILY   inet, inet6 or link only
-      -s                      statistics (link counters; neighbour use)
+      -s                      statistics (link counters; neighbour use;
+                              -s -s adds the RX/TX error counters)
+      -d                      details: promiscuity, MTU limits, link kind,
+                              queues, GSO/TSO/GRO limits
       -br                     brief: one line per interface
       -j                      JSON (-p accepted: output is compact)
       -o                      one line per record ('\\' for line breaks)
@@ -74,7 +77,7 @@ final class IpPrinter {
 struct IpOptions {
     var family: UInt8 = 0      // 0 any, 2 inet, 10 inet6, 17 link
     var stats = 0
-    var brief = false, json = false, oneline = false, numeric = false
+    var brief = false, json = false, oneline = false, numeric = false, details = false
     var netns: String? = nil
     var pid: String? = nil
 }
@@ -115,6 +118,7 @@ func runIp(_ ctx: Context, _ args: [String]) throws -> Int32 {
             }
         case _ where ipMatches(opt, "-stats") || ipMatches(opt, "-statistics"): o.stats += 1
         case _ where ipMatches(opt, "-oneline"): o.oneline = true
+        case _ where ipMatches(opt, "-details"): o.details = true
         case _ where ipMatches(opt, "-brief") && opt.count > 2: o.brief = true
         case _ where ipMatches(opt, "-json"): o.json = true
         case _ where ipMatches(opt, "-pretty"): break
@@ -327,7 +331,7 @@ struct IpShow {
         }
         if let g = a.u32(27) { let t = groupName(g); p.str("group", t, "group \(t) ") }
         if let q = a.u32(13) ?? txqlen(l.index), q != 0 { p.num("txqlen", q, "qlen \(q)") }
-        if family == 0 || family == 17 {
+        if family == 0 || family == 17 || o.details {
             p.nl()
             let t = llType(l.type)
             p.str("link_type", t, "    link/\(t) ")
@@ -346,6 +350,7 @@ struct IpShow {
             else { p.text(v >= 0 ? " link-netnsid \(v)" : " link-netnsid unknown") }
         }
         if let pd = a.u8(39), pd != 0 { p.any("proto_down", .bool(true), " protodown on ") }
+        if o.details { linkDetails(l, doLink: doLink) }
         if doLink, let alias = a.string(20) { p.text(p.lineBreak + "    "); p.str("ifalias", alias, "alias \(alias)") }
         if doLink && o.stats > 0 { p.nl(); linkStats(l) }
         if let props = a.nested(52) {
@@ -359,18 +364,61 @@ struct IpShow {
         p.text("\n")
     }
 
+    /// -d (show_details): the counters and limits after the link address,
+    /// the IFLA_LINKINFO kind (and slave kind) on lines of their own, the
+    /// IPv6 address generation mode. The per-kind data (bridge timers,
+    /// vlan ids...) is not decoded: docs/net.md lists it.
+    func linkDetails(_ l: RtLink, doLink: Bool) {
+        let a = l.attrs
+        if let v = a.u32(30) { p.num("promiscuity", v, " promiscuity \(v) ") }
+        if let v = a.u32(61) { p.num("allmulti", v, " allmulti \(v) ") }
+        if let v = a.u32(50) { p.num("min_mtu", v, "minmtu \(v) ") }
+        if let v = a.u32(51) { p.num("max_mtu", v, "maxmtu \(v) ") }
+        if let info = a.nested(18) {
+            p.open("linkinfo")
+            if let kind = info.string(1) { p.nl(); p.str("info_kind", kind, "    \(kind) ") }
+            if let kind = info.string(4) { p.nl(); p.str("info_slave_kind", kind, "    \(kind)_slave ") }
+            p.close()
+        }
+        if doLink, let spec = a.nested(26), let v6 = spec.nested(10), let mode = v6.u8(8) {
+            let names = ["eui64", "none", "stable_secret", "random"]
+            let t = Int(mode) < names.count ? names[Int(mode)] : "0x" + hex2(mode)
+            p.str("inet6_addr_gen_mode", t, "addrgenmode \(t) ")
+        }
+        for (id, key, label) in [(31, "num_tx_queues", "numtxqueues"), (32, "num_rx_queues", "numrxqueues"), (41, "gso_max_size", "gso_max_size"),
+                                 (40, "gso_max_segs", "gso_max_segs"), (59, "tso_max_size", "tso_max_size"), (60, "tso_max_segs", "tso_max_segs"),
+                                 (58, "gro_max_size", "gro_max_size")] {
+            if let v = a.u32(UInt16(id)) { p.num(key, v, "\(label) \(v) ") }
+        }
+        if let n = a.string(38) { p.str("phys_port_name", n, "portname \(n) ") }
+        if let n = a.string(57) { p.str("parentbus", n, "parentbus \(n) ") }
+        if let n = a.string(56) { p.str("parentdev", n, "parentdev \(n) ") }
+    }
+
     /// print_stats64 at -s: the RX and TX lines with iproute2's column widths.
+    /// With -s -s also the RX/TX error lines (IFLA_CARRIER_CHANGES as transns).
     func linkStats(_ l: RtLink) {
         guard let (s, is64) = l.stats else { return }
+        let two = o.stats > 1
+        let cc = l.attrs.u32(35)
         if p.json {
             p.open(is64 ? "stats64" : "stats")
             p.open("rx")
             for (k, v) in [("bytes", 2), ("packets", 0), ("errors", 4), ("dropped", 6), ("over_errors", 11), ("multicast", 8)] { p.put(k, .uint(s[v])) }
             if s[21] != 0 { p.put("compressed", .uint(s[21])) }
+            if two {
+                for (k, v) in [("length_errors", 10), ("crc_errors", 12), ("frame_errors", 13), ("fifo_errors", 14), ("missed_errors", 15)] { p.put(k, .uint(s[v])) }
+                if s[23] != 0 { p.put("nohandler", .uint(s[23])) }
+                if s[24] != 0 { p.put("otherhost", .uint(s[24])) }
+            }
             p.close()
             p.open("tx")
             for (k, v) in [("bytes", 3), ("packets", 1), ("errors", 5), ("dropped", 7), ("carrier_errors", 17), ("collisions", 9)] { p.put(k, .uint(s[v])) }
             if s[22] != 0 { p.put("compressed", .uint(s[22])) }
+            if two {
+                for (k, v) in [("aborted_errors", 16), ("fifo_errors", 18), ("window_errors", 20), ("heartbeat_errors", 19)] { p.put(k, .uint(s[v])) }
+                if let cc { p.put("carrier_changes", .uint(UInt64(cc))) }
+            }
             p.close()
             p.close()
             return
@@ -378,8 +426,20 @@ struct IpShow {
         var cols = [10, 7, 6, 7, 7, 7, 10, 9]
         func size(_ vals: [UInt64]) { for (i, v) in vals.enumerated() { cols[i] = max(cols[i], String(v).count) } }
         let rx = [s[2], s[0], s[4], s[6], s[15], s[8], s[21], 0], tx = [s[3], s[1], s[5], s[7], s[17], s[9], s[22], 0]
+        let rxErr = [0, s[10], s[12], s[13], s[14], s[11], s[23], s[24]], txErr = [0, s[16], s[18], s[20], s[19], UInt64(cc ?? 0)]
         size(rx); size(tx)
+        if two { size(rxErr); size(txErr) }
         func pad(_ t: String, _ w: Int) -> String { t.count >= w ? t : String(repeating: " ", count: w - t.count) + t }
+        /// An error line pair: the labels after "    RX errors:", the values under them.
+        func errors(_ head: String, _ labels: [String], _ vals: [UInt64], shown: Int) {
+            var line = "    \(head) errors:" + pad("", cols[0] - 10)
+            for k in 1...5 { line += " " + pad(labels[k - 1], cols[k]) }
+            for k in 6..<labels.count + 1 where vals[k] != 0 { line += pad(" " + labels[k - 1], cols[k] + 1) }
+            line += p.lineBreak + String(repeating: " ", count: cols[0] + 5)
+            for k in 1..<shown { line += pad(String(vals[k]), cols[k]) + " " }
+            for k in shown..<vals.count where vals[k] != 0 { line += pad(String(vals[k]), cols[k]) + " " }
+            p.text(p.lineBreak + line)
+        }
         func row(_ head: String, _ labels: [String], _ vals: [UInt64], compressed: Bool) {
             var line = "    \(head): " + pad("bytes", cols[0] - 4)
             for k in 1..<6 { line += " " + pad(labels[k - 1], cols[k]) }
@@ -388,8 +448,10 @@ struct IpShow {
             p.text(line)
         }
         row("RX", ["packets", "errors", "dropped", "missed", "mcast"], rx, compressed: s[21] != 0)
+        if two { errors("RX", ["length", "crc", "frame", "fifo", "overrun", "nohandler", "otherhost"], rxErr, shown: 6) }
         p.text(p.lineBreak)
         row("TX", ["packets", "errors", "dropped", "carrier", "collsns"], tx, compressed: s[22] != 0)
+        if two { errors("TX", ["aborted", "fifo", "window", "heartbt", cc == nil ? "" : "transns"], txErr, shown: cc == nil ? 5 : 6) }
     }
 
     func addrInfo(_ a: RtAddress) {

@@ -147,15 +147,19 @@ func runNc(_ ctx: Context, _ args: [String]) throws -> Int32 {
 }
 
 func ncReportFailure(_ ctx: Context, _ s: NcSettings, host: String, hostLabel: String?, addr: SocketAddress, error e: Errno) {
+    ctx.err.write(ncFailureText(s, host: host, hostLabel: hostLabel, addr: addr, error: e))
+}
+
+/// netcat's message for a failed connect ("" without -v or --explain:
+/// netcat reports connect failures only with -v; the exit status says it otherwise).
+func ncFailureText(_ s: NcSettings, host: String, hostLabel: String?, addr: SocketAddress, error e: Errno) -> String {
+    if !s.verbose && !s.explain { return "" }
     let who = hostLabel == nil ? "\(host) (\(addr.host))" : host
-    // netcat reports connect failures only with -v (exit status says it otherwise).
-    if !s.verbose && !s.explain { return }
-    if e.rawValue == ETIMEDOUT {
-        ctx.err.write("nc: connect to \(who) port \(addr.port) (\(s.proto)) timed out: Operation now in progress\n")
-    } else {
-        ctx.err.write("nc: connect to \(who) port \(addr.port) (\(s.proto)) failed: \(e.description)\n")
-    }
-    if s.explain { ctx.err.write("nc: \(who) port \(addr.port): \(ncExplanation(e))\n") }
+    var t = e.rawValue == ETIMEDOUT
+        ? "nc: connect to \(who) port \(addr.port) (\(s.proto)) timed out: Operation now in progress\n"
+        : "nc: connect to \(who) port \(addr.port) (\(s.proto)) failed: \(e.description)\n"
+    if s.explain { t += "nc: \(who) port \(addr.port): \(ncExplanation(e))\n" }
+    return t
 }
 
 /// Opens a socket in the target namespace, bound to -p if given, and
@@ -214,14 +218,17 @@ func ncScan(_ ctx: Context, _ s: NcSettings, _ target: NetTarget, host: String, 
     }
     ncScanWorker(s, target, a, ports, Array(stride(from: 0, to: ports.count, by: workers)), window, results)
     for t in threads { t.join() }
+    // The report goes through the buffered writer as bytes (not flushed per line).
     for i in 0..<ports.count {
         let sa = SocketAddress(address: a, port: ports[i])
-        if let e = results.errors[i] { ncReportFailure(ctx, s, host: host, hostLabel: hostLabel, addr: sa, error: e) }
-        else {
+        if let e = results.errors[i] {
+            if s.verbose || s.explain { ctx.err.write(Array(ncFailureText(s, host: host, hostLabel: hostLabel, addr: sa, error: e).utf8)) }
+        } else {
             anyOK = true
-            if s.verbose { ctx.err.write("Connection to \(host)\(hostLabel == nil ? " (\(sa.host))" : "") \(ports[i]) port [tcp/\(ncServiceName(s, ports[i]))] succeeded!\n") }
+            if s.verbose { ctx.err.write(Array("Connection to \(host)\(hostLabel == nil ? " (\(sa.host))" : "") \(ports[i]) port [tcp/\(ncServiceName(s, ports[i]))] succeeded!\n".utf8)) }
         }
     }
+    ctx.err.flush()
     return anyOK ? 0 : 1
 }
 
@@ -233,23 +240,66 @@ final class ScanResults: @unchecked Sendable {
 
 /// Connects to `ports[i]` for each i in `indices` with non-blocking
 /// connects, up to `window` in flight, each bounded by -w.
+///
+/// Linux lets a TCP socket whose connect failed be connected again, so a
+/// refused port costs one socket less: the socket goes on to the next port.
+/// After EINPROGRESS the connect is asked again at once: on loopback and
+/// for local errors the RST is already processed (connect returns its
+/// error, or 0 when connected) and no poll is needed; EALREADY means a
+/// real handshake in flight, polled with the others. A polled socket's
+/// outcome is also read with connect (not SO_ERROR), which leaves a failed
+/// socket reusable.
 func ncScanWorker(_ s: NcSettings, _ target: NetTarget, _ a: [UInt8], _ ports: [UInt16], _ indices: [Int], _ window: Int, _ results: ScanResults) {
     var next = 0
     var inflight: [(index: Int, fd: Int32, deadline: Int64?)] = []
     var pfds: [pollfd] = []
+    var spare: Int32 = -1   // a socket whose connect failed: reusable
+    defer { if spare >= 0 { _ = Glibc.close(spare) } }
     let family = a.count == 16 ? AF_INET6 : AF_INET
     let type = Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue)
+    var sa = SocketAddress(address: a, port: 1)
+    /// Asks connect for the outcome on fd; false while still in progress.
+    func outcome(_ fd: Int32, _ index: Int) -> Bool {
+        sa.port = ports[index]
+        let r = sa.withSockaddr { Glibc.connect(fd, $0, $1) }
+        let e = r == 0 ? 0 : errno
+        switch e {
+        case 0, EISCONN:
+            results.errors[index] = nil; _ = Glibc.close(fd)
+        case EINPROGRESS, EALREADY:
+            return false
+        default:
+            results.errors[index] = Errno(e)
+            if spare < 0 { spare = fd } else { _ = Glibc.close(fd) }
+        }
+        return true
+    }
     while next < indices.count || !inflight.isEmpty {
         while inflight.count < window && next < indices.count {
             let i = indices[next]; next += 1
-            let sa = SocketAddress(address: a, port: ports[i])
-            do {
-                let fd = try target.namespace.socket(family, type, 0).rawValue
+            var fd = spare; spare = -1
+            var reused = fd >= 0
+            while true {
+                if fd < 0 {
+                    do { fd = try target.namespace.socket(family, type, 0).rawValue }
+                    catch { results.errors[i] = error; break }
+                }
+                sa.port = ports[i]
                 let r = sa.withSockaddr { Glibc.connect(fd, $0, $1) }
-                if r == 0 { results.errors[i] = nil; _ = Glibc.close(fd) }
-                else if errno == EINPROGRESS { inflight.append((i, fd, s.timeoutMs.map { monotonicMillis() + $0 })) }
-                else { results.errors[i] = Errno.current; _ = Glibc.close(fd) }
-            } catch { results.errors[i] = error }
+                let e = r == 0 ? 0 : errno
+                if reused && (e == EINVAL || e == EISCONN || e == EALREADY || e == ECONNABORTED || e == EADDRNOTAVAIL) {
+                    // Not reusable after all: a fresh socket for this port.
+                    _ = Glibc.close(fd); fd = -1; reused = false; continue
+                }
+                if e == 0 { results.errors[i] = nil; _ = Glibc.close(fd) }
+                else if e == EINPROGRESS {
+                    if !outcome(fd, i) { inflight.append((i, fd, s.timeoutMs.map { monotonicMillis() + $0 })) }
+                } else {
+                    results.errors[i] = Errno(e)
+                    if spare < 0 { spare = fd } else { _ = Glibc.close(fd) }
+                }
+                break
+            }
         }
         if inflight.isEmpty { continue }
         pfds.removeAll(keepingCapacity: true)
@@ -265,11 +315,8 @@ func ncScanWorker(_ s: NcSettings, _ target: NetTarget, _ a: [UInt8], _ ports: [
         var keep: [(index: Int, fd: Int32, deadline: Int64?)] = []
         for f in inflight {
             let ev = pfds[k].revents; k += 1
-            if ev != 0 {
-                let err = cshim_socket_error(f.fd)
-                results.errors[f.index] = err == 0 ? nil : Errno(err)
-                _ = Glibc.close(f.fd)
-            } else if let d = f.deadline, after >= d {
+            if ev != 0 && outcome(f.fd, f.index) { continue }
+            if let d = f.deadline, after >= d {
                 results.errors[f.index] = Errno(ETIMEDOUT); _ = Glibc.close(f.fd)
             } else { keep.append(f) }
         }

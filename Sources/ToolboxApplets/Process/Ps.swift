@@ -13,10 +13,7 @@ let psApplet = Applet(spec: AppletSpec(
     On a terminal the last column is cut at the width (COLUMNS, else the terminal's; -w: at
     least 132, -ww: never), never on a pipe.
     -o takes a comma list of keys; `key=HEADER` renames the column (up to the next
-    comma), `key:WIDTH` sets its width. Keys: pid ppid pgid sid tgid lwp
-    uid ruid user ruser gid rgid group rgroup tty tname stat s time bsdtime etime etimes
-    stime start_time start args cmd command comm ucmd rss vsz sz %cpu %mem c nlwp ni pri
-    opri f psr addr_1 wchan container.
+    comma), `key:WIDTH` sets its width; the keys are listed after the options.
     User and group names come from /etc/passwd and /etc/group inside each process's own
     root (/proc/PID/root); ids without a name print in full, never truncated.
     `container` is the 12-character container id from /proc/PID/cgroup (containerd,
@@ -50,7 +47,20 @@ let psApplet = Applet(spec: AppletSpec(
         .flag(nil, "jsonl", "the --json objects as JSON Lines: one per process and line"),
         .flag(nil, "containers", "all processes grouped by container: CONTAINER PID USER STIME TIME CMD"),
         .flag(nil, "verbose", "say when names come from this container's files instead of the process's own"),
-    ]), run: runPs)
+    ], appendix: psKeysHelp), run: runPs)
+
+/// The key list of --help, from psKeyTable itself (so -o and the help
+/// cannot drift): each key with help, its header, and the aliases that
+/// share its PsKey.
+@Sendable func psKeysHelp() -> String {
+    var s = "Keys (-o, --sort; aliases after the first name):\n"
+    for k in psKeyTable where !k.help.isEmpty {
+        let names = ([k.name] + psKeyTable.filter { $0.help.isEmpty && $0.key == k.key }.map(\.name)).joined(separator: " ")
+        let left = "  " + names + String(repeating: " ", count: max(1, 28 - names.count)) + k.header
+        s += left + String(repeating: " ", count: max(1, 42 - left.count)) + k.help + "\n"
+    }
+    return s
+}
 
 // MARK: - Keys
 
@@ -71,78 +81,81 @@ struct PsKeyInfo {
     let align: PsAlign
     /// Width follows /proc/sys/kernel/pid_max.
     var pidWidth: Bool = false
+    /// What the key shows, for `ps --help`; empty for an alias (another
+    /// name of a key listed with its help).
+    var help: String = ""
 }
 
 /// procps ps/output.c format_array, the keys toolbox supports (sorted by name).
 let psKeyTable: [PsKeyInfo] = [
-    PsKeyInfo(name: "%cpu", key: .pcpu, header: "%CPU", width: 4, align: .right),
-    PsKeyInfo(name: "%mem", key: .pmem, header: "%MEM", width: 4, align: .right),
-    PsKeyInfo(name: "addr", key: .addr, header: "ADDR", width: 4, align: .right),
+    PsKeyInfo(name: "%cpu", key: .pcpu, header: "%CPU", width: 4, align: .right, help: "CPU time used / time since start, in percent"),
+    PsKeyInfo(name: "%mem", key: .pmem, header: "%MEM", width: 4, align: .right, help: "resident memory / physical memory, in percent"),
+    PsKeyInfo(name: "addr", key: .addr, header: "ADDR", width: 4, align: .right, help: "ADDR column of -l (always -)"),
     PsKeyInfo(name: "addr_1", key: .addr, header: "ADDR", width: 1, align: .left),
-    PsKeyInfo(name: "args", key: .args, header: "COMMAND", width: 27, align: .unlimited),
-    PsKeyInfo(name: "bsdtime", key: .bsdtime, header: "TIME", width: 6, align: .right),
-    PsKeyInfo(name: "c", key: .c, header: "C", width: 2, align: .right),
+    PsKeyInfo(name: "args", key: .args, header: "COMMAND", width: 27, align: .unlimited, help: "the full command line"),
+    PsKeyInfo(name: "bsdtime", key: .bsdtime, header: "TIME", width: 6, align: .right, help: "user + system CPU time, MMM:SS"),
+    PsKeyInfo(name: "c", key: .c, header: "C", width: 2, align: .right, help: "processor utilization, integer percent (-f's C)"),
     PsKeyInfo(name: "cmd", key: .args, header: "CMD", width: 27, align: .unlimited),
-    PsKeyInfo(name: "comm", key: .comm, header: "COMMAND", width: 15, align: .unlimited),
+    PsKeyInfo(name: "comm", key: .comm, header: "COMMAND", width: 15, align: .unlimited, help: "the command name (/proc/PID/comm)"),
     PsKeyInfo(name: "command", key: .args, header: "COMMAND", width: 27, align: .unlimited),
-    PsKeyInfo(name: "container", key: .container, header: "CONTAINER", width: 12, align: .left),
+    PsKeyInfo(name: "container", key: .container, header: "CONTAINER", width: 12, align: .left, help: "container id from /proc/PID/cgroup, (infra) for a pod's infra process"),
     PsKeyInfo(name: "cputime", key: .time, header: "TIME", width: 8, align: .right),
     PsKeyInfo(name: "egid", key: .gid, header: "EGID", width: 5, align: .right),
     PsKeyInfo(name: "egroup", key: .group, header: "EGROUP", width: 8, align: .user),
-    PsKeyInfo(name: "etime", key: .etime, header: "ELAPSED", width: 11, align: .right),
-    PsKeyInfo(name: "etimes", key: .etimes, header: "ELAPSED", width: 7, align: .right),
+    PsKeyInfo(name: "etime", key: .etime, header: "ELAPSED", width: 11, align: .right, help: "time since start, [[DD-]HH:]MM:SS"),
+    PsKeyInfo(name: "etimes", key: .etimes, header: "ELAPSED", width: 7, align: .right, help: "time since start, seconds"),
     PsKeyInfo(name: "euid", key: .uid, header: "EUID", width: 5, align: .right),
     PsKeyInfo(name: "euser", key: .user, header: "EUSER", width: 8, align: .user),
-    PsKeyInfo(name: "f", key: .flag, header: "F", width: 1, align: .right),
+    PsKeyInfo(name: "f", key: .flag, header: "F", width: 1, align: .right, help: "process flags, as procps prints F"),
     PsKeyInfo(name: "flags", key: .flag, header: "F", width: 1, align: .right),
-    PsKeyInfo(name: "gid", key: .gid, header: "GID", width: 5, align: .right),
-    PsKeyInfo(name: "group", key: .group, header: "GROUP", width: 8, align: .user),
-    PsKeyInfo(name: "lwp", key: .lwp, header: "LWP", width: 5, align: .right, pidWidth: true),
-    PsKeyInfo(name: "ni", key: .ni, header: "NI", width: 3, align: .right),
+    PsKeyInfo(name: "gid", key: .gid, header: "GID", width: 5, align: .right, help: "effective group id"),
+    PsKeyInfo(name: "group", key: .group, header: "GROUP", width: 8, align: .user, help: "effective group name (the process's own /etc/group)"),
+    PsKeyInfo(name: "lwp", key: .lwp, header: "LWP", width: 5, align: .right, pidWidth: true, help: "thread id (with -L)"),
+    PsKeyInfo(name: "ni", key: .ni, header: "NI", width: 3, align: .right, help: "nice value"),
     PsKeyInfo(name: "nice", key: .ni, header: "NI", width: 3, align: .right),
-    PsKeyInfo(name: "nlwp", key: .nlwp, header: "NLWP", width: 4, align: .right),
-    PsKeyInfo(name: "opri", key: .opri, header: "PRI", width: 3, align: .right),
+    PsKeyInfo(name: "nlwp", key: .nlwp, header: "NLWP", width: 4, align: .right, help: "number of threads"),
+    PsKeyInfo(name: "opri", key: .opri, header: "PRI", width: 3, align: .right, help: "priority on procps's opri scale"),
     PsKeyInfo(name: "pcpu", key: .pcpu, header: "%CPU", width: 4, align: .right),
-    PsKeyInfo(name: "pgid", key: .pgid, header: "PGID", width: 5, align: .right, pidWidth: true),
+    PsKeyInfo(name: "pgid", key: .pgid, header: "PGID", width: 5, align: .right, pidWidth: true, help: "process group id"),
     PsKeyInfo(name: "pgrp", key: .pgid, header: "PGRP", width: 5, align: .right, pidWidth: true),
-    PsKeyInfo(name: "pid", key: .pid, header: "PID", width: 5, align: .right, pidWidth: true),
+    PsKeyInfo(name: "pid", key: .pid, header: "PID", width: 5, align: .right, pidWidth: true, help: "process id"),
     PsKeyInfo(name: "pmem", key: .pmem, header: "%MEM", width: 4, align: .right),
-    PsKeyInfo(name: "ppid", key: .ppid, header: "PPID", width: 5, align: .right, pidWidth: true),
-    PsKeyInfo(name: "pri", key: .pri, header: "PRI", width: 3, align: .right),
-    PsKeyInfo(name: "psr", key: .psr, header: "PSR", width: 3, align: .right),
-    PsKeyInfo(name: "rgid", key: .rgid, header: "RGID", width: 5, align: .right),
-    PsKeyInfo(name: "rgroup", key: .rgroup, header: "RGROUP", width: 8, align: .user),
-    PsKeyInfo(name: "rss", key: .rss, header: "RSS", width: 5, align: .right),
+    PsKeyInfo(name: "ppid", key: .ppid, header: "PPID", width: 5, align: .right, pidWidth: true, help: "parent process id"),
+    PsKeyInfo(name: "pri", key: .pri, header: "PRI", width: 3, align: .right, help: "priority as -l prints it"),
+    PsKeyInfo(name: "psr", key: .psr, header: "PSR", width: 3, align: .right, help: "processor last run on"),
+    PsKeyInfo(name: "rgid", key: .rgid, header: "RGID", width: 5, align: .right, help: "real group id"),
+    PsKeyInfo(name: "rgroup", key: .rgroup, header: "RGROUP", width: 8, align: .user, help: "real group name"),
+    PsKeyInfo(name: "rss", key: .rss, header: "RSS", width: 5, align: .right, help: "resident set size, KiB"),
     PsKeyInfo(name: "rsz", key: .rss, header: "RSZ", width: 5, align: .right),
-    PsKeyInfo(name: "ruid", key: .ruid, header: "RUID", width: 5, align: .right),
-    PsKeyInfo(name: "ruser", key: .ruser, header: "RUSER", width: 8, align: .user),
-    PsKeyInfo(name: "s", key: .state, header: "S", width: 1, align: .left),
+    PsKeyInfo(name: "ruid", key: .ruid, header: "RUID", width: 5, align: .right, help: "real user id"),
+    PsKeyInfo(name: "ruser", key: .ruser, header: "RUSER", width: 8, align: .user, help: "real user name"),
+    PsKeyInfo(name: "s", key: .state, header: "S", width: 1, align: .left, help: "one-letter state (R S D Z T t X I)"),
     PsKeyInfo(name: "sess", key: .sid, header: "SESS", width: 5, align: .right, pidWidth: true),
     PsKeyInfo(name: "session", key: .sid, header: "SESS", width: 5, align: .right, pidWidth: true),
-    PsKeyInfo(name: "sid", key: .sid, header: "SID", width: 5, align: .right, pidWidth: true),
+    PsKeyInfo(name: "sid", key: .sid, header: "SID", width: 5, align: .right, pidWidth: true, help: "session id"),
     PsKeyInfo(name: "spid", key: .lwp, header: "SPID", width: 5, align: .right, pidWidth: true),
-    PsKeyInfo(name: "start", key: .start, header: "STARTED", width: 8, align: .right),
+    PsKeyInfo(name: "start", key: .start, header: "STARTED", width: 8, align: .right, help: "start time, HH:MM:SS today, else Mon DD"),
     PsKeyInfo(name: "start_time", key: .stime, header: "START", width: 5, align: .right),
-    PsKeyInfo(name: "stat", key: .stat, header: "STAT", width: 4, align: .left),
+    PsKeyInfo(name: "stat", key: .stat, header: "STAT", width: 4, align: .left, help: "state with BSD flags (< N L s l +)"),
     PsKeyInfo(name: "state", key: .state, header: "S", width: 1, align: .left),
-    PsKeyInfo(name: "stime", key: .stime, header: "STIME", width: 5, align: .right),
-    PsKeyInfo(name: "sz", key: .sz, header: "SZ", width: 5, align: .right),
-    PsKeyInfo(name: "tgid", key: .tgid, header: "TGID", width: 5, align: .right, pidWidth: true),
+    PsKeyInfo(name: "stime", key: .stime, header: "STIME", width: 5, align: .right, help: "start time, HH:MM today, else MonDD or the year"),
+    PsKeyInfo(name: "sz", key: .sz, header: "SZ", width: 5, align: .right, help: "size in pages of the core image"),
+    PsKeyInfo(name: "tgid", key: .tgid, header: "TGID", width: 5, align: .right, pidWidth: true, help: "thread group id (the process id of a thread)"),
     PsKeyInfo(name: "thcount", key: .nlwp, header: "THCNT", width: 5, align: .right),
     PsKeyInfo(name: "tid", key: .lwp, header: "TID", width: 5, align: .right, pidWidth: true),
-    PsKeyInfo(name: "time", key: .time, header: "TIME", width: 8, align: .right),
+    PsKeyInfo(name: "time", key: .time, header: "TIME", width: 8, align: .right, help: "user + system CPU time, [DD-]HH:MM:SS"),
     PsKeyInfo(name: "tname", key: .tty, header: "TTY", width: 8, align: .left),
     PsKeyInfo(name: "tt", key: .tty, header: "TT", width: 8, align: .left),
-    PsKeyInfo(name: "tty", key: .tty, header: "TT", width: 8, align: .left),
+    PsKeyInfo(name: "tty", key: .tty, header: "TT", width: 8, align: .left, help: "controlling terminal (pts/1, tty2; ? without)"),
     PsKeyInfo(name: "ucmd", key: .comm, header: "CMD", width: 15, align: .unlimited),
     PsKeyInfo(name: "ucomm", key: .comm, header: "COMMAND", width: 15, align: .unlimited),
-    PsKeyInfo(name: "uid", key: .uid, header: "UID", width: 5, align: .right),
+    PsKeyInfo(name: "uid", key: .uid, header: "UID", width: 5, align: .right, help: "effective user id"),
     PsKeyInfo(name: "uid_hack", key: .user, header: "UID", width: 8, align: .user),
     PsKeyInfo(name: "uname", key: .user, header: "USER", width: 8, align: .user),
-    PsKeyInfo(name: "user", key: .user, header: "USER", width: 8, align: .user),
+    PsKeyInfo(name: "user", key: .user, header: "USER", width: 8, align: .user, help: "effective user name (the process's own /etc/passwd)"),
     PsKeyInfo(name: "vsize", key: .vsz, header: "VSZ", width: 6, align: .right),
-    PsKeyInfo(name: "vsz", key: .vsz, header: "VSZ", width: 6, align: .right),
-    PsKeyInfo(name: "wchan", key: .wchan, header: "WCHAN", width: 6, align: .wchan),
+    PsKeyInfo(name: "vsz", key: .vsz, header: "VSZ", width: 6, align: .right, help: "virtual memory size, KiB"),
+    PsKeyInfo(name: "wchan", key: .wchan, header: "WCHAN", width: 6, align: .wchan, help: "kernel function the process sleeps in"),
 ]
 
 func psKeyInfo(_ name: String) -> PsKeyInfo? {

@@ -23,16 +23,16 @@ let shApplet = Applet(spec: AppletSpec(
 
 /// The runner the shell uses for applets: on the current fds 0/1/2.
 let shellAppletRunner = AppletRunner(
-    names: { applets.map { $0.name } },
+    names: { appletNames },
     index: { appletIndex(named: $0) },
     run: { i, argv in
         signal(SIGPIPE, SIG_IGN)   // applets handle EPIPE silently (OutputWriter)
         let out = OutputWriter.standardOutput()
         let err = OutputWriter.standardError()
-        var code = Toolbox.run(applets[i], Array(argv.dropFirst()), out: out, err: err)
+        var code = Toolbox.run(applet(at: i), Array(argv.dropFirst()), out: out, err: err)
         out.flush()
         if let f = out.failure {
-            err.write("\(applets[i].name): write error: \(f.message)\n")
+            err.write("\(appletNames[i]): write error: \(f.message)\n")
             code = ExitCode.failure
         }
         err.flush()

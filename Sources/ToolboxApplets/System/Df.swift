@@ -45,14 +45,14 @@ func runDf(_ ctx: Context, _ args: [String]) throws -> Int32 {
     let only = Set(p.values("type")), exclude = Set(p.values("exclude-type"))
     func typeWanted(_ t: String) -> Bool { (only.isEmpty || only.contains(t)) && !exclude.contains(t) }
 
-    var rows: [(MountEntry, DfFigures?)] = []
+    var rows: [(MountInfo.Mount, DfFigures?)] = []
     if p.operands.isEmpty {
         guard let text = try? readWholeFile(ctx.procfs.path(nil, "mountinfo")) else {
             throw ToolError.failure("cannot read table of mounted file systems: \(Errno.current.description)")
         }
-        let mounts = text.withUnsafeBufferPointer { Mountinfo.parse($0) }
+        let mounts = text.withUnsafeBufferPointer { MountInfo.parse($0).mounts }
         // GNU df's filter_mount_list: one entry per device (st_dev of the mount point).
-        var chosen: [(entry: MountEntry, dev: UInt64?)] = []
+        var chosen: [(entry: MountInfo.Mount, dev: UInt64?)] = []
         for m in mounts {
             var st = Glibc_stat_t()
             // Entries not examined keep the device number mountinfo gives (gnulib's me_dev).
@@ -101,17 +101,17 @@ func runDf(_ ctx: Context, _ args: [String]) throws -> Int32 {
             }
             // The mount table of the namespace the file lives in.
             let table = (try? readWholeFile(ctx.procfs.path(opened.root?.pid, "mountinfo"))) ?? []
-            let mounts = table.withUnsafeBufferPointer { Mountinfo.parse($0) }
+            let mounts = table.withUnsafeBufferPointer { MountInfo.parse($0).mounts }
             let dev = UInt64(st.st_dev)
             let major = UInt32(devMajor(dev)), minor = UInt32(devMinor(dev))
             // The canonical path inside the file's root (or this process's tree).
             let inner = opened.inner
             let candidates = mounts.filter { $0.major == major && $0.minor == minor }
-            func covers(_ m: MountEntry) -> Bool {
+            func covers(_ m: MountInfo.Mount) -> Bool {
                 m.mountPoint == "/" || inner == m.mountPoint || inner.hasPrefix(m.mountPoint + "/")
             }
             let best = candidates.filter(covers).max { $0.mountPoint.utf8.count < $1.mountPoint.utf8.count } ?? candidates.last
-            var m = best ?? MountEntry()
+            var m = best ?? MountInfo.Mount.empty
             if best == nil { m.source = "-"; m.fsType = "-"; m.mountPoint = op }
             rows.append((m, DfFigures(s)))
         }

@@ -122,7 +122,7 @@ func cgroupMemory(_ ctx: Context) -> (limit: UInt64, usage: UInt64)? {
     let buffer = ReadBuffer(capacity: 4096)
     guard let cg = try? ctx.procfs.read("self/cgroup", into: buffer).string,
           let mounts = try? readWholeFile(ctx.procfs.path(nil, "mountinfo")) else { return nil }
-    let entries = mounts.withUnsafeBufferPointer { Mountinfo.parse($0) }
+    let entries = mounts.withUnsafeBufferPointer { MountInfo.parse($0).mounts }
     for dir in cgroupMemoryDirectories(cgroupFile: cg, mounts: entries) {
         func number(_ f: String) -> UInt64? {
             guard let b = try? readWholeFile(dir.path + "/" + f) else { return nil }

@@ -6,7 +6,7 @@
 /// under each cgroup2 mount, and for the v1 line naming `memory` under
 /// each cgroup mount with the memory option, the mount point plus the path
 /// relative to the mount's root. v2 first.
-public func cgroupMemoryDirectories(cgroupFile: String, mounts: [MountEntry]) -> [(path: String, v2: Bool)] {
+public func cgroupMemoryDirectories(cgroupFile: String, mounts: [MountInfo.Mount]) -> [(path: String, v2: Bool)] {
     var v2Path: String? = nil, v1Path: String? = nil
     for line in cgroupFile.split(separator: "\n") {
         let f = line.split(separator: ":", maxSplits: 2, omittingEmptySubsequences: false)
@@ -14,7 +14,7 @@ public func cgroupMemoryDirectories(cgroupFile: String, mounts: [MountEntry]) ->
         if f[0] == "0" && f[1].isEmpty { v2Path = String(f[2]) }
         else if f[1].split(separator: ",").contains("memory") { v1Path = String(f[2]) }
     }
-    func under(_ m: MountEntry, _ path: String) -> String? {
+    func under(_ m: MountInfo.Mount, _ path: String) -> String? {
         var rel = path
         if m.root != "/" {
             guard path == m.root || path.hasPrefix(m.root + "/") else { return nil }

@@ -7,17 +7,17 @@
 /// `\134`; they are unescaped here. Lines that do not parse are skipped.
 public struct MountInfo: Equatable, Sendable {
     public struct Mount: Equatable, Sendable {
-        public var id: Int
-        public var parent: Int
-        public var major: UInt32
-        public var minor: UInt32
-        public var root: String
-        public var mountPoint: String
-        public var options: String
-        public var optionalFields: [String]
-        public var fsType: String
-        public var source: String
-        public var superOptions: String
+        public var id: Int = 0
+        public var parent: Int = 0
+        public var major: UInt32 = 0
+        public var minor: UInt32 = 0
+        public var root: String = ""
+        public var mountPoint: String = ""
+        public var options: String = ""
+        public var optionalFields: [String] = []
+        public var fsType: String = ""
+        public var source: String = ""
+        public var superOptions: String = ""
 
         /// `ro` among the per-mount options.
         public var readOnly: Bool { hasOption("ro", in: options) }
@@ -75,6 +75,11 @@ public struct MountInfo: Equatable, Sendable {
         }
         return String(decoding: out, as: UTF8.self)
     }
+}
+
+extension MountInfo.Mount {
+    /// An empty mount (df's row for a path whose mount is not found).
+    public static var empty: MountInfo.Mount { MountInfo.Mount() }
 }
 
 /// True when the comma-separated `list` has `option` as one item.
