@@ -93,6 +93,10 @@ public enum Ustar {
 
     /// `value` as zero-padded octal in a field of `width` bytes (width-1
     /// digits and a NUL, as GNU tar writes), or nil if it does not fit.
+    @inline(__always) static func fitsOctal(_ value: UInt64, width: Int) -> Bool {
+        width - 1 >= 22 || value >> (3 * UInt64(width - 1)) == 0
+    }
+
     public static func octal(_ value: UInt64, width: Int) -> [UInt8]? {
         let digits = width - 1
         if digits < 22, value >> (3 * UInt64(digits)) != 0 { return nil }
@@ -164,12 +168,25 @@ public enum Ustar {
     /// The header checksum: the sum of all bytes with the checksum field
     /// counted as spaces. Returns (unsigned, signed) sums; old tars used signed chars.
     public static func checksums(_ block: Bytes) -> (UInt64, Int64) {
-        var u: UInt64 = 0, s: Int64 = 0
-        for i in 0..<blockSize {
-            let b = (i >= checksumField.0 && i < checksumField.0 + checksumField.1) ? ASCII.space : block[i]
-            u += UInt64(b); s += Int64(Int8(bitPattern: b))
+        // Eight bytes at a time: their sum in 16-bit lanes (at most
+        // 64 * 2 * 255 each) and the number of bytes >= 0x80 (a signed char
+        // counts 256 less). The field's bytes are then taken back out and
+        // 8 spaces counted instead.
+        let raw = UnsafeRawPointer(block.baseAddress!)
+        let low: UInt64 = 0x00FF_00FF_00FF_00FF
+        var lanes: UInt64 = 0, high = 0
+        for i in 0..<(blockSize / 8) {
+            let w = raw.loadUnaligned(fromByteOffset: i * 8, as: UInt64.self)
+            lanes &+= (w & low) &+ ((w >> 8) & low)
+            high += (w & 0x8080_8080_8080_8080).nonzeroBitCount
         }
-        return (u, s)
+        var u = (lanes & 0xFFFF) + (lanes >> 16 & 0xFFFF) + (lanes >> 32 & 0xFFFF) + (lanes >> 48)
+        for i in checksumField.0..<(checksumField.0 + checksumField.1) {
+            u -= UInt64(block[i])
+            if block[i] >= 0x80 { high -= 1 }
+        }
+        u += UInt64(checksumField.1) * UInt64(ASCII.space)
+        return (u, Int64(u) - 256 * Int64(high))
     }
 
     // MARK: names
@@ -177,14 +194,19 @@ public enum Ustar {
     /// Splits a name that does not fit the 100-byte name field into
     /// (prefix ≤ 155, name ≤ 100) at a slash, or nil if impossible.
     public static func splitName(_ name: [UInt8]) -> (prefix: [UInt8], name: [UInt8])? {
-        if name.count <= 100 { return ([], name) }
+        guard let i = splitPoint(name) else { return nil }
+        return i < 0 ? ([], name) : (Array(name[0..<i]), Array(name[(i + 1)...]))
+    }
+
+    /// Where `splitName` splits: -1 when the name fits the name field
+    /// whole, the index of the dropped slash, or nil if impossible.
+    static func splitPoint(_ name: [UInt8]) -> Int? {
+        if name.count <= 100 { return -1 }
         if name.count > 256 { return nil }
         // The split slash is dropped: prefix + "/" + name.
         var i = min(name.count - 1, 155)
         while i > 0 {
-            if name[i] == 0x2F, name.count - i - 1 <= 100, name.count - i - 1 > 0 {
-                return (Array(name[0..<i]), Array(name[(i + 1)...]))
-            }
+            if name[i] == 0x2F, name.count - i - 1 <= 100, name.count - i - 1 > 0 { return i }
             i -= 1
         }
         return nil
@@ -232,32 +254,38 @@ public enum Ustar {
     /// a pax extended header ('x') with its data comes first. The entry's
     /// data (h.size bytes, padded to a block) follows the returned blocks.
     public static func encode(_ h: TarHeader) -> [UInt8] {
+        var out: [UInt8] = []
+        encode(h, into: &out)
+        return out
+    }
+
+    /// `encode(h)` appended to `out`; a member that needs no pax header
+    /// (the common case) allocates nothing.
+    public static func encode(_ h: TarHeader, into out: inout [UInt8]) {
         var records: [(String, [UInt8])] = []
         // A GNU sparse header has no prefix field: longer names go in pax.
-        let split = h.sparseMap != nil && h.name.count > 100 ? nil : splitName(h.name)
+        let split = h.sparseMap != nil && h.name.count > 100 ? nil : splitPoint(h.name)
         if split == nil { records.append(("path", h.name)) }
         if h.linkname.count > 100 { records.append(("linkpath", h.linkname)) }
-        if h.sparseMap == nil, octal(h.size, width: 12) == nil { records.append(("size", Array(String(h.size).utf8))) }
-        if octal(h.uid, width: 8) == nil { records.append(("uid", Array(String(h.uid).utf8))) }
-        if octal(h.gid, width: 8) == nil { records.append(("gid", Array(String(h.gid).utf8))) }
+        if h.sparseMap == nil, !fitsOctal(h.size, width: 12) { records.append(("size", Array(String(h.size).utf8))) }
+        if !fitsOctal(h.uid, width: 8) { records.append(("uid", Array(String(h.uid).utf8))) }
+        if !fitsOctal(h.gid, width: 8) { records.append(("gid", Array(String(h.gid).utf8))) }
         if h.uname.count > 32 { records.append(("uname", h.uname)) }
         if h.gname.count > 32 { records.append(("gname", h.gname)) }
-        if h.mtime < 0 || octal(UInt64(h.mtime), width: 12) == nil {
+        if h.mtime < 0 || !fitsOctal(UInt64(h.mtime), width: 12) {
             records.append(("mtime", Array(String(h.mtime).utf8)))
         }
-        var out: [UInt8] = []
         if !records.isEmpty {
             let data = encodePax(records)
             var x = TarHeader(name: paxHeaderName(h.name))
             x.typeflag = TarType.paxExtended
             x.size = UInt64(data.count)
             x.mtime = max(0, min(h.mtime, 0o77777777777))
-            out += ustarBlock(x)
+            appendBlock(x, to: &out)
             out += data
-            out += [UInt8](repeating: 0, count: padding(UInt64(data.count)))
+            out.append(contentsOf: repeatElement(0, count: padding(UInt64(data.count))))
         }
-        out += h.sparseMap.map { gnuSparseBlocks(h, $0) } ?? ustarBlock(h)
-        return out
+        if let map = h.sparseMap { out += gnuSparseBlocks(h, map) } else { appendBlock(h, to: &out) }
     }
 
     /// GNU tar's old sparse member ('S', its default format with -S): a
@@ -324,39 +352,59 @@ public enum Ustar {
     /// One ustar header block. Fields that do not fit are written as much
     /// as they do (their true value is in the preceding pax header).
     public static func ustarBlock(_ h: TarHeader) -> [UInt8] {
-        var b = [UInt8](repeating: 0, count: blockSize)
-        func put(_ bytes: [UInt8], _ field: (Int, Int)) {
-            for i in 0..<min(bytes.count, field.1) { b[field.0 + i] = bytes[i] }
-        }
-        if let s = splitName(h.name) {
-            put(s.name, nameField); put(s.prefix, prefixField)
-        } else {
-            put(Array(h.name.prefix(100)), nameField)
-        }
-        put(octal(UInt64(h.mode & 0o7777), width: 8)!, modeField)
-        put(octal(h.uid, width: 8) ?? octal(0, width: 8)!, uidField)
-        put(octal(h.gid, width: 8) ?? octal(0, width: 8)!, gidField)
-        put(octal(h.size, width: 12) ?? octal(0, width: 12)!, sizeField)
-        let mt: [UInt8] = h.mtime >= 0 ? (octal(UInt64(h.mtime), width: 12) ?? base256(h.mtime, width: 12)) : base256(h.mtime, width: 12)
-        put(mt, mtimeField)
-        b[typeField] = h.typeflag
-        put(Array(h.linkname.prefix(100)), linkField)
-        put(Array("ustar".utf8) + [0], magicField)
-        put(Array("00".utf8), versionField)
-        put(Array(h.uname.prefix(32)), unameField)
-        put(Array(h.gname.prefix(32)), gnameField)
-        if h.typeflag == TarType.character || h.typeflag == TarType.block {
-            put(octal(UInt64(h.devmajor), width: 8) ?? base256(Int64(h.devmajor), width: 8), majorField)
-            put(octal(UInt64(h.devminor), width: 8) ?? base256(Int64(h.devminor), width: 8), minorField)
-        } else {
-            put(octal(0, width: 8)!, majorField); put(octal(0, width: 8)!, minorField)
-        }
-        let sum = b.withUnsafeBufferPointer { checksums($0).0 }
-        // Six octal digits, NUL, space (the traditional layout).
-        var ck = octal(sum, width: 7)!
-        ck.append(ASCII.space)
-        put(ck, checksumField)
+        var b: [UInt8] = []
+        appendBlock(h, to: &b)
         return b
+    }
+
+    static let zeroBlock = [UInt8](repeating: 0, count: blockSize)
+
+    /// `ustarBlock(h)` appended to `out`, written in place.
+    static func appendBlock(_ h: TarHeader, to out: inout [UInt8]) {
+        let start = out.count
+        out.append(contentsOf: zeroBlock)
+        out.withUnsafeMutableBufferPointer { all in
+            let b = UnsafeMutableBufferPointer(rebasing: all[start..<(start + blockSize)])
+            func copy(_ bytes: [UInt8], _ from: Int, _ count: Int, _ at: Int) {
+                for i in 0..<count { b[at + i] = bytes[from + i] }
+            }
+            func put(_ bytes: [UInt8], _ field: (Int, Int)) { copy(bytes, 0, min(bytes.count, field.1), field.0) }
+            func octal(_ v: UInt64, _ field: (Int, Int)) {
+                var v = v, i = field.1 - 2
+                while i >= 0 { b[field.0 + i] = ASCII.zero + UInt8(truncatingIfNeeded: v & 7); v >>= 3; i -= 1 }
+            }
+            func number(_ v: Int64, _ field: (Int, Int)) {
+                if v >= 0, fitsOctal(UInt64(v), width: field.1) { octal(UInt64(v), field); return }
+                put(base256(v, width: field.1), field)
+            }
+            let n = h.name.count
+            switch splitPoint(h.name) {
+            case let i? where i >= 0:
+                copy(h.name, i + 1, n - i - 1, nameField.0); copy(h.name, 0, i, prefixField.0)
+            default:
+                copy(h.name, 0, min(n, 100), nameField.0)
+            }
+            octal(UInt64(h.mode & 0o7777), modeField)
+            octal(fitsOctal(h.uid, width: 8) ? h.uid : 0, uidField)
+            octal(fitsOctal(h.gid, width: 8) ? h.gid : 0, gidField)
+            octal(fitsOctal(h.size, width: 12) ? h.size : 0, sizeField)
+            number(h.mtime, mtimeField)
+            b[typeField] = h.typeflag
+            put(h.linkname, linkField)
+            // "ustar\0" and version "00".
+            b[257] = 0x75; b[258] = 0x73; b[259] = 0x74; b[260] = 0x61; b[261] = 0x72; b[263] = 0x30; b[264] = 0x30
+            put(h.uname, unameField)
+            put(h.gname, gnameField)
+            if h.typeflag == TarType.character || h.typeflag == TarType.block {
+                number(Int64(h.devmajor), majorField); number(Int64(h.devminor), minorField)
+            } else {
+                octal(0, majorField); octal(0, minorField)
+            }
+            let sum = checksums(Bytes(b)).0
+            // Six octal digits, NUL, space (the traditional layout).
+            octal(sum, (checksumField.0, 7))
+            b[checksumField.0 + 7] = ASCII.space
+        }
     }
 
     /// pax records `"%d %s=%s\n"`, where the length counts the whole record.

@@ -449,26 +449,18 @@ private func tarOpen(_ dir: FileDescriptor, _ name: [UInt8], _ flags: Int32, mod
     }.get()
 }
 
-/// Opens for reading without updating the access time where permitted
-/// (O_NOATIME needs ownership or CAP_FOWNER: retried without on EPERM).
-private func tarOpenNoAtime(_ dir: FileDescriptor, _ name: [UInt8], _ flags: Int32) throws(Errno) -> FileDescriptor {
-    try openNoAtime(flags | O_NOATIME) { f throws(Errno) in try tarOpen(dir, name, f) }
-}
-
 private func tarLstat(_ dir: FileDescriptor, _ name: [UInt8]) throws(Errno) -> Glibc_stat_t {
     try tarWithCName(name) { p in
         Result { () throws(Errno) in try fileStatus(cPath: p, relativeTo: dir, followSymlinks: false) }
     }.get()
 }
 
-private func tarReadLink(_ dir: FileDescriptor, _ name: [UInt8]) throws(Errno) -> [UInt8] {
+private func tarReadLink(_ dir: FileDescriptor, _ name: UnsafePointer<CChar>) throws(Errno) -> [UInt8] {
     var cap = 256
     while cap <= 1 << 20 {
         let buf = UnsafeMutableRawBufferPointer.allocate(byteCount: cap, alignment: 1)
         defer { buf.deallocate() }
-        let n = try tarWithCName(name) { p in
-            Result { () throws(Errno) in try readLink(cPath: p, relativeTo: dir, into: buf) }
-        }.get()
+        let n = try readLink(cPath: name, relativeTo: dir, into: buf)
         if n < cap { return Array(buf[0..<n]) }
         cap *= 4
     }
@@ -669,6 +661,14 @@ final class TarCreate {
     private var storedName: [UInt8] = []
     private var archiveIdentity: DevIno?
     private let buffer: UnsafeMutableRawBufferPointer
+    /// Reused: the header blocks of one member; zeros for padding.
+    private var headerBytes: [UInt8] = []
+    private let zeros = [UInt8](repeating: 0, count: 4096)
+    /// The owner names of the last member (most members share them), for
+    /// the tables of `namesRoot`.
+    private var namesRoot: String?
+    private var lastUser: (id: UInt32, name: [UInt8]?)?
+    private var lastGroup: (id: UInt32, name: [UInt8]?)?
     private var written: UInt64 = 0
     /// The one directory walker, and whether it is walking an operand.
     private let walk = DirectoryWalk()
@@ -774,11 +774,11 @@ final class TarCreate {
             addDirectory(fd: fd, st: st, raw: raw, path: path)
             return
         }
-        addEntry(parentFD, base, raw: raw, path: path)
+        tarWithCName(base) { addEntry(parentFD, $0, raw: raw, path: path) }
     }
 
     /// Fills the common header fields from a stat.
-    func header(_ st: Glibc_stat_t, raw: [UInt8], path: String, type: UInt8) -> TarHeader {
+    func header(_ st: Glibc_stat_t, raw: [UInt8], type: UInt8) -> TarHeader {
         storedName = config.absoluteNames ? raw : sanitizer.safe(raw)
         var h = TarHeader(name: config.transform?.apply(storedName, TarTransformScope.names) ?? storedName)
         h.typeflag = type
@@ -791,26 +791,37 @@ final class TarCreate {
         if !numericOwner {
             // --owner=NAME names the owner as given; a number is looked up
             // (GNU: in the host's tables; here in the tables of the files).
-            let t = names.tables(forRoot: config.ownerID != nil || config.groupID != nil ? nil : currentRoot)
-            if let u = config.ownerName ?? t.users.name(uid) { h.uname = Array(u.utf8) }
-            if let g = config.groupName ?? t.groups.name(gid) { h.gname = Array(g.utf8) }
+            let root = config.ownerID != nil || config.groupID != nil ? nil : currentRoot
+            let key = root?.path ?? ""
+            if key != namesRoot { namesRoot = key; lastUser = nil; lastGroup = nil }
+            if lastUser?.id != uid {
+                lastUser = (uid, (config.ownerName ?? names.tables(forRoot: root).users.name(uid)).map { Array($0.utf8) })
+            }
+            if lastGroup?.id != gid {
+                lastGroup = (gid, (config.groupName ?? names.tables(forRoot: root).groups.name(gid)).map { Array($0.utf8) })
+            }
+            if let u = lastUser?.name { h.uname = u }
+            if let g = lastGroup?.name { h.gname = g }
         }
         return h
     }
 
     func emit(_ h: TarHeader) {
-        let blocks = Ustar.encode(h)
-        out.write(blocks)
-        written += UInt64(blocks.count)
+        headerBytes.removeAll(keepingCapacity: true)
+        Ustar.encode(h, into: &headerBytes)
+        out.write(headerBytes)
+        written += UInt64(headerBytes.count)
         // -v lists the names as given (GNU, without --show-transformed-names).
         verboseListing?.list(h, name: config.transform == nil ? h.name : storedName)
     }
 
-    func addEntry(_ dir: FileDescriptor, _ base: [UInt8], raw: [UInt8], path: String) {
-        let shown = String(decoding: raw, as: UTF8.self)
+    /// Archives the entry `base` (NUL-terminated) of `dir`, named `raw`;
+    /// `path` (with -C) is made only when it is used (-h, an operand).
+    func addEntry(_ dir: FileDescriptor, _ base: UnsafePointer<CChar>, raw: [UInt8], path: @autoclosure () -> String) {
+        var shown: String { String(decoding: raw, as: UTF8.self) }
         if config.excludes.excludes(raw) { return }
         var st: Glibc_stat_t
-        do { st = try tarLstat(dir, base) } catch {
+        do { st = try fileStatus(cPath: base, relativeTo: dir, followSymlinks: false) } catch {
             ctx.out.flush(); ctx.warn("\(shown): Cannot stat: \(error.description)"); return
         }
         var fmt = UInt32(st.st_mode) & UInt32(S_IFMT)
@@ -821,7 +832,7 @@ final class TarCreate {
         defer { followed?.close() }
         if config.dereference && fmt == UInt32(S_IFLNK) {
             do {
-                let o = try opener.open(path, flags: O_PATH)
+                let o = try opener.open(path(), flags: O_PATH)
                 followed = o.fd
                 st = try o.fd.stat()
             } catch {
@@ -834,9 +845,9 @@ final class TarCreate {
         func openEntry(_ flags: Int32) throws(Errno) -> FileDescriptor {
             if followed != nil {
                 // The same path again, checked below to be the same inode.
-                do { return try opener.open(path, flags: (flags & ~O_NOFOLLOW) | O_NOATIME).fd } catch { throw error.errno }
+                do { return try opener.open(path(), flags: (flags & ~O_NOFOLLOW) | O_NOATIME).fd } catch { throw error.errno }
             }
-            return try tarOpenNoAtime(dir, base, flags)
+            return try openNoAtime(flags | O_NOATIME) { f throws(Errno) in try FileDescriptor.open(cPath: base, f, relativeTo: dir) }
         }
         let key = DevIno(st)
         if key == archiveIdentity {
@@ -846,7 +857,7 @@ final class TarCreate {
         // then as a hard link to it, as GNU does.
         let linkable = st.st_nlink > 1 || config.dereference
         if fmt != UInt32(S_IFDIR), linkable, let first = links[key] {
-            var h = header(st, raw: raw, path: path, type: TarType.hardLink)
+            var h = header(st, raw: raw, type: TarType.hardLink)
             h.linkname = config.transform?.apply(first, TarTransformScope.hardLinks) ?? first
             emit(h)
             return
@@ -856,7 +867,7 @@ final class TarCreate {
             // Nothing to read: the header comes from the lstat, and the file
             // is not opened (GNU tar opens no empty file either; 20,000 empty
             // files were 20,000 opens, fstats and closes: bench/tar.py).
-            var h = header(st, raw: raw, path: path, type: TarType.regular)
+            var h = header(st, raw: raw, type: TarType.regular)
             h.size = 0
             if st.st_nlink > 1 || config.dereference { links[key] = storedName }
             emit(h)
@@ -870,7 +881,7 @@ final class TarCreate {
             guard UInt32(fst.st_mode) & UInt32(S_IFMT) == UInt32(S_IFREG), fst.st_ino == st.st_ino else {
                 ctx.out.flush(); ctx.warn("\(shown): file changed as we read it"); return
             }
-            var h = header(fst, raw: raw, path: path, type: TarType.regular)
+            var h = header(fst, raw: raw, type: TarType.regular)
             h.size = UInt64(max(0, fst.st_size))
             if fst.st_nlink > 1 || config.dereference { links[key] = storedName }
             // -S: a file with fewer blocks than its size (GNU's test) is
@@ -898,19 +909,19 @@ final class TarCreate {
             do { fd = try openEntry(O_RDONLY | O_DIRECTORY | O_NOFOLLOW) } catch {
                 ctx.out.flush(); ctx.warn("\(shown): Cannot open: \(error.description)"); return
             }
-            addDirectory(fd: fd, st: st, raw: raw, path: path, followed: followed != nil)
+            addDirectory(fd: fd, st: st, raw: raw, path: walking ? "" : path(), followed: followed != nil)
         case UInt32(S_IFLNK):
             let target: [UInt8]
             do { target = try tarReadLink(dir, base) } catch {
                 ctx.out.flush(); ctx.warn("\(shown): Cannot readlink: \(error.description)"); return
             }
-            var h = header(st, raw: raw, path: path, type: TarType.symlink)
+            var h = header(st, raw: raw, type: TarType.symlink)
             h.linkname = config.transform?.apply(target, TarTransformScope.symlinks) ?? target
             if st.st_nlink > 1 { links[key] = storedName }
             emit(h)
         case UInt32(S_IFCHR), UInt32(S_IFBLK), UInt32(S_IFIFO):
             let type = fmt == UInt32(S_IFCHR) ? TarType.character : fmt == UInt32(S_IFBLK) ? TarType.block : TarType.fifo
-            var h = header(st, raw: raw, path: path, type: type)
+            var h = header(st, raw: raw, type: type)
             h.devmajor = UInt32(truncatingIfNeeded: devMajor(UInt64(st.st_rdev)))
             h.devminor = UInt32(truncatingIfNeeded: devMinor(UInt64(st.st_rdev)))
             if st.st_nlink > 1 { links[key] = storedName }
@@ -923,11 +934,13 @@ final class TarCreate {
     }
 
     /// Archives a directory (header, then its entries in name order) and
+    /// closes `fd` (`path`: the operand's path with -C; unused by a
+    /// directory met during the walk).
     /// closes `fd`. The first one of an operand starts the one directory
     /// walker (bounded descriptors, no recursion); the ones met while it
     /// runs are entered into it (`followed`: reached through a link, -h).
     func addDirectory(fd: FileDescriptor, st: Glibc_stat_t, raw: [UInt8], path: String, followed: Bool = false) {
-        var h = header(st, raw: raw, path: path, type: TarType.directory)
+        var h = header(st, raw: raw, type: TarType.directory)
         if h.name.last != 0x2F { h.name.append(0x2F) }
         if storedName.last != 0x2F { storedName.append(0x2F) }
         emit(h)
@@ -974,7 +987,7 @@ final class TarCreate {
                 continue
             }
             let entryRaw = walk.path
-            addEntry(walk.directory, Array(e.bytes), raw: entryRaw, path: fullPath(entryRaw))
+            addEntry(walk.directory, e.name, raw: entryRaw, path: fullPath(entryRaw))
         }
     }
 
@@ -989,17 +1002,17 @@ final class TarCreate {
 
     /// Copies exactly `size` bytes; a file that shrank is padded with zeros
     /// (GNU tar does the same and warns).
-    func copyData(_ fd: FileDescriptor, size: UInt64, shown: String, padded: Bool = true) {
+    func copyData(_ fd: FileDescriptor, size: UInt64, shown: @autoclosure () -> String, padded: Bool = true) {
         var left = size
         while left > 0 {
             let want = Int(min(left, UInt64(buffer.count)))
             let n: Int
             do { n = try fd.read(into: UnsafeMutableRawBufferPointer(rebasing: buffer[0..<want])) } catch {
-                ctx.out.flush(); ctx.warn("\(shown): Read error: \(error.description); padding with zeros")
+                ctx.out.flush(); ctx.warn("\(shown()): Read error: \(error.description); padding with zeros")
                 break
             }
             if n == 0 {
-                ctx.out.flush(); ctx.warn("\(shown): File shrank by \(left) bytes; padding with zeros")
+                ctx.out.flush(); ctx.warn("\(shown()): File shrank by \(left) bytes; padding with zeros")
                 break
             }
             out.write(UnsafeBufferPointer(start: buffer.baseAddress!.assumingMemoryBound(to: UInt8.self), count: n))
@@ -1012,11 +1025,12 @@ final class TarCreate {
 
     private func pad(_ n: Int) {
         var n = n
-        let zeros = [UInt8](repeating: 0, count: 4096)
-        while n > 0 {
-            let k = min(n, zeros.count)
-            out.write(Array(zeros[0..<k]))
-            n -= k
+        zeros.withUnsafeBufferPointer { z in
+            while n > 0 {
+                let k = min(n, z.count)
+                out.write(Bytes(rebasing: z[0..<k]))
+                n -= k
+            }
         }
     }
 
