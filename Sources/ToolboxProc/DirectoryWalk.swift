@@ -1,7 +1,7 @@
 import ToolboxFormats
 import ToolboxSystem
 
-/// The one directory walker (`ls -R`, `find`, `tar -c`, `du`): depth first,
+/// The one directory walker (`ls -R`, `find`, `tar -c`, `du`, `grep -r`): depth first,
 /// with an explicit stack (no recursion, so no depth limit but memory) and a
 /// bounded number of open directory descriptors, as gnulib's fts does.
 ///

@@ -251,6 +251,31 @@ final class SourceRulesTests: XCTestCase {
         XCTAssertEqual(own, [], "files that read passwd/group without IDNames, UserDatabase or PasswdFile")
     }
 
+    /// One directory walker (issue 10): every recursive walk (ls -R, find,
+    /// tar -c, du, grep -r) goes through ToolboxProc/DirectoryWalk.swift.
+    /// The other files that read directories read one level each; they are
+    /// listed here with what they read. A file that starts reading
+    /// directories must join the list with its reason, or use the walker.
+    static let oneLevelDirectoryReaders: [String: String] = [
+        "ToolboxApplets/Files/Ls.swift": "the listing of one directory (-R walks with DirectoryWalk)",
+        "ToolboxApplets/Files/Find.swift": "-empty: whether one directory has an entry",
+        "ToolboxApplets/Inspect/Lsof.swift": "/proc/PID/fd of one process",
+        "ToolboxShell/Interactive.swift": "Tab completion: the entries of one directory",
+        "ToolboxProc/ProcessTable.swift": "the pid entries of /proc",
+        "ToolboxProc/ProcAccess.swift": "the name of a directory in its parent (the working directory's path)",
+        "ToolboxProc/OpenFiles.swift": "/proc/PID/fd of one process",
+        "ToolboxNet/SocketOwners.swift": "/proc and each /proc/PID/fd",
+    ]
+
+    func testOneDirectoryWalker() throws {
+        let readers = try sourceFiles().filter {
+            !$0.path.hasPrefix("ToolboxSystem/") && ($0.text.contains("DirectoryReader(") || $0.text.contains("reader.forEach("))
+        }.map(\.path)
+        XCTAssertTrue(readers.contains("ToolboxProc/DirectoryWalk.swift"))
+        XCTAssertEqual(Set(readers).subtracting(["ToolboxProc/DirectoryWalk.swift"]), Set(Self.oneLevelDirectoryReaders.keys),
+                       "files reading directories outside the walker: use DirectoryWalk, or list a one-level reader with its reason")
+    }
+
     /// One JSON string escaper: the `\u00XX` escape is written only by
     /// ToolboxCLI/JSON.swift (JSONWriter), which every --json output uses.
     func testOneJSONEscaper() throws {
