@@ -87,6 +87,36 @@ public final class OutputWriter {
         }
     }
 
+    /// Whether the sink is a pipe (fstat once, on the first `splice`).
+    private var sinkIsPipe: Bool?
+
+    /// Moves up to `count` bytes from `source` (a regular file, from its
+    /// offset, which advances) into the sink inside the kernel with
+    /// splice(2), after flushing what is buffered: no copy through user
+    /// space (tar -c into a pipe). Returns the bytes moved, 0 at the end of
+    /// the file, or nil when splice is not usable here: the sink is not a
+    /// pipe, is broken or failed, or the call failed (nothing was moved
+    /// then); the caller reads and writes instead, which reports a read
+    /// error in its own words. EPIPE marks the writer broken, as `flush`.
+    public func splice(from source: FileDescriptor, count: Int) -> Int? {
+        guard case .fd(let fd) = sink, !isBroken, failure == nil, count > 0 else { return nil }
+        if sinkIsPipe == nil {
+            sinkIsPipe = (try? fd.stat()).map { $0.st_mode & 0o170000 == 0o010000 } ?? false   // S_ISFIFO
+        }
+        guard sinkIsPipe == true else { return nil }
+        flush()
+        guard !isBroken, failure == nil else { return nil }
+        while true {
+            // SPLICE_F_MOVE | SPLICE_F_MORE
+            let n = cshim_splice(source.rawValue, fd.rawValue, count, 1 | 4)
+            if n >= 0 { return n }
+            let e = Errno.current
+            if e == .interrupted { continue }
+            if e == .brokenPipe { isBroken = true }
+            return nil
+        }
+    }
+
     // MARK: writing
 
     @inline(__always) public func byte(_ b: UInt8) {

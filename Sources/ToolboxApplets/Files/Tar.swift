@@ -1004,6 +1004,22 @@ final class TarCreate {
     /// (GNU tar does the same and warns).
     func copyData(_ fd: FileDescriptor, size: UInt64, shown: @autoclosure () -> String, padded: Bool = true) {
         var left = size
+        // Into a pipe (stdout, or the gzip thread's), the data moves from the
+        // file to the pipe inside the kernel (splice); where splice cannot be
+        // used, and for any error, the read/write loop below takes over at
+        // the same offset. The pipe holds references to the file's pages
+        // until the reader copies them, so a file rewritten meanwhile may
+        // give the newer bytes for up to a pipe's worth of data; the sizes
+        // were committed in the header, so the archive stays well-formed
+        // (as with GNU tar reading a file that changes under it).
+        while left > 0, let n = out.splice(from: fd, count: Int(min(left, 1 << 30))) {
+            if n == 0 {
+                ctx.out.flush(); ctx.warn("\(shown()): File shrank by \(left) bytes; padding with zeros")
+                pad(Int(left)); left = 0
+                break
+            }
+            left -= UInt64(n)
+        }
         while left > 0 {
             let want = Int(min(left, UInt64(buffer.count)))
             let n: Int
