@@ -352,9 +352,9 @@ public final class ProcessTable {
             let key = Bytes(rebasing: line[0..<6])
             var v = ByteScanner(Bytes(rebasing: line[6...]))
             if key.equals("VmLck:") { e.vmLocked = (v.uint() ?? 0) > 0 }
-            else if key.equals("VmRSS:") { e.vmRSS = Int64(v.uint() ?? 0) }
+            else if key.equals("VmRSS:") { e.vmRSS = Int64(clamping: v.uint() ?? 0) }
             else if line.count > 7, Bytes(rebasing: line[0..<7]).equals("VmSize:") {
-                var w = ByteScanner(Bytes(rebasing: line[7...])); e.vmSize = Int64(w.uint() ?? 0)
+                var w = ByteScanner(Bytes(rebasing: line[7...])); e.vmSize = Int64(clamping: w.uint() ?? 0)
             }
         }
     }

@@ -440,7 +440,7 @@ struct PsClock {
                 let line = sc.upTo(ASCII.newline)
                 if line.count > 6, Bytes(rebasing: line[0..<6]).equals("btime ") {
                     var v = ByteScanner(Bytes(rebasing: line[6...]))
-                    bootTime = Int(v.uint() ?? 0)
+                    bootTime = Int(clamping: v.uint() ?? 0)
                 }
             }
         }
