@@ -262,6 +262,7 @@ final class SourceRulesTests: XCTestCase {
         "ToolboxApplets/Inspect/Lsof.swift": "/proc/PID/fd of one process",
         "ToolboxShell/Interactive.swift": "Tab completion: the entries of one directory",
         "ToolboxProc/ProcessTable.swift": "the pid entries of /proc",
+        "ToolboxProc/ProcFS.swift": "forEachDirectoryEntry: the pid entries of /proc",
         "ToolboxProc/ProcAccess.swift": "the name of a directory in its parent (the working directory's path)",
         "ToolboxProc/OpenFiles.swift": "/proc/PID/fd of one process",
         "ToolboxNet/SocketOwners.swift": "/proc and each /proc/PID/fd",

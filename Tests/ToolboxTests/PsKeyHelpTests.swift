@@ -29,4 +29,25 @@ final class PsKeyHelpTests: XCTestCase {
             XCTAssertEqual(r.out.split(separator: "\n").first.map { $0.trimmingCharacters(in: .whitespaces) }, k.header, k.name)
         }
     }
+
+    /// top's fields share the table: where a field shows what a ps key
+    /// shows, `top --help` describes it with that key's help.
+    func testTopFieldsDescribedFromThePsTable() {
+        let help = runToolbox(["top", "--help"])
+        XCTAssertEqual(help.code, 0)
+        let part = help.out.components(separatedBy: "Fields (-o; ps's key where it shows the same):\n")
+        XCTAssertEqual(part.count, 2, "no field list in top --help")
+        let lines = part[1].split(separator: "\n")
+        XCTAssertEqual(lines.map { String($0.split(separator: " ")[0]) }, topFields)
+        var shared = 0
+        for (line, f) in zip(lines, topFieldTable) {
+            guard let key = f.psKey else { XCTAssertTrue(line.hasSuffix(f.help), String(line)); continue }
+            let info = psKeyTable.first { $0.name == key }
+            XCTAssertNotNil(info, "\(f.field): no ps key \(key)")
+            XCTAssertFalse(info?.help.isEmpty ?? true, "\(key) is an alias")
+            XCTAssertTrue(line.hasSuffix(info?.help ?? "?"), String(line))
+            shared += 1
+        }
+        XCTAssertEqual(shared, 7)
+    }
 }

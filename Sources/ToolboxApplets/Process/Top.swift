@@ -35,7 +35,7 @@ let topApplet = Applet(spec: AppletSpec(
         .flag("H", nil, "one line per thread"),
         .flag("C", nil, "a CONTAINER column before COMMAND"),
         .flag(nil, "json", "one JSON array of frames (keys in docs/json.md)"),
-    ]), run: runTop)
+    ], appendix: topFieldsHelp), run: runTop)
 
 /// One task of a frame.
 struct TopTask {
@@ -51,7 +51,26 @@ struct TopTask {
     var container: String
 }
 
-let topFields = ["PID", "USER", "PR", "NI", "VIRT", "RES", "SHR", "S", "%CPU", "%MEM", "TIME+", "COMMAND"]
+/// top's columns (procps top's names), each with the ps key that shows the
+/// same thing where there is one: its description then comes from the one
+/// column table, psKeyTable (`top --help` lists them).
+let topFieldTable: [(field: String, psKey: String?, help: String)] = [
+    ("PID", "pid", ""), ("USER", nil, "owner of /proc/PID, named from the passwd file of the process's own root"),
+    ("PR", nil, "priority (rt: real-time)"), ("NI", "ni", ""), ("VIRT", "vsz", ""), ("RES", "rss", ""),
+    ("SHR", nil, "shared memory, KiB (statm)"), ("S", "s", ""), ("%CPU", nil, "CPU use over the last interval, percent"),
+    ("%MEM", "%mem", ""), ("TIME+", nil, "user + system CPU time, M:SS.hh"), ("COMMAND", "comm", ""),
+]
+let topFields = topFieldTable.map(\.field)
+
+@Sendable func topFieldsHelp() -> String {
+    var s = "Fields (-o; ps's key where it shows the same):\n"
+    for f in topFieldTable {
+        let help = f.psKey.flatMap(psKeyInfo).map(\.help) ?? f.help
+        let left = "  " + f.field + String(repeating: " ", count: max(1, 10 - f.field.count)) + (f.psKey ?? "-")
+        s += left + String(repeating: " ", count: max(1, 22 - left.count)) + help + "\n"
+    }
+    return s
+}
 
 /// What the frames show: set by options, changed by keys.
 struct TopView {
@@ -189,7 +208,7 @@ final class TopSampler {
         f.cpu = cpu.indices.map { i in cpuDelta(i < prevCpu.count ? prevCpu[i] : CpuTimes(), cpu[i]) }
         if f.cpu.isEmpty { f.cpu = [cpuDelta(CpuTimes(), CpuTimes())] }
         f.wallEpoch = time(nil)
-        if let b = try? ctx.procfs.read("uptime", into: buffer) { var s = ByteScanner(b); f.upSecs = Int(s.uint() ?? 0) }
+        if let b = try? ctx.procfs.read("uptime", into: buffer) { var s = ByteScanner(b); f.upSecs = Int(clamping: s.uint() ?? 0) }
         prevTicks = ticksNow; prevCpu = cpu; prevTime = now
         return f
     }
