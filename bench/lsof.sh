@@ -3,18 +3,20 @@
 # 10,000 descriptors (4,000 files, 2,000 pipes, 1,000 UDP and 1,000 unix
 # sockets) and 1,000 threads (issue 16's target), alternating one run of
 # each per round; medians of wall and CPU (user+sys) time, ratios
-# toolbox/lsof. Output to /dev/null.
+# toolbox/lsof. Output to /dev/null. Last row: bench/floor_lsof.c, the
+# fewest system calls that give lsof's descriptor columns, against lsof.
 # Usage: bench/lsof.sh [ROUNDS]   (build first: swift build -c release)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROUNDS=${1:-11}
 BIN=${TOOLBOX_BIN:-$PWD/.build/release/toolbox}
 [ -x "$BIN" ] || { echo "build first: swift build -c release" >&2; exit 1; }
-for t in lsof python3 /usr/bin/time; do command -v "$t" >/dev/null || { echo "missing: $t" >&2; exit 1; }; done
+for t in lsof python3 gcc /usr/bin/time; do command -v "$t" >/dev/null || { echo "missing: $t" >&2; exit 1; }; done
 WORK=$(mktemp -d /tmp/toolbox-lsofbench.XXXXXX)
 PID=
 cleanup() { [ -n "$PID" ] && kill "$PID" 2>/dev/null; rm -rf "$WORK"; }
 trap cleanup EXIT INT TERM
+gcc -O2 -o "$WORK/floor_lsof" bench/floor_lsof.c
 python3 - "$WORK" > "$WORK/pid" <<'PY' &
 import os, resource, socket, sys, threading, time
 resource.setrlimit(resource.RLIMIT_NOFILE, (20000, 20000))
@@ -44,5 +46,6 @@ echo "| benchmark | toolbox wall | lsof wall | ratio | toolbox CPU | lsof CPU | 
 echo "|---|---:|---:|---:|---:|---:|---:|"
 alternate "lsof -p, 10,000 fds, 1,000 threads" "$BIN" lsof -p "$PID" -- lsof -p "$PID"
 alternate "lsof -nP -p, 10,000 fds, 1,000 threads" "$BIN" lsof -nP -p "$PID" -- lsof -nP -p "$PID"
+alternate "floor (bench/floor_lsof.c) vs lsof -p" "$WORK/floor_lsof" "$PID" -- lsof -p "$PID"
 echo
 echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)"
