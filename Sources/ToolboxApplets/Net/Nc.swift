@@ -73,7 +73,11 @@ func runNc(_ ctx: Context, _ args: [String]) throws -> Int32 {
     if let q = p.value("q") { s.quitAfter = try numberOption(spec, "quit timeout", q, -1...86400) }
     let target = try NetTarget(ctx, pid: p.value("pid"))
     let root = target.pid.map { "\(ctx.procfs.root)/\($0)/root" }
-    if !s.numeric {
+    // /etc/services names ports in -v/--explain lines and turns named ports
+    // into numbers; a quiet scan of numeric ports does not read it.
+    let named = p.operands.dropFirst(p.has("l") ? 0 : 1).contains { $0.contains { !($0.isASCII && $0.isNumber) && $0 != "-" } }
+        || (p.value("p")?.contains { !($0.isASCII && $0.isNumber) } ?? false)
+    if !s.numeric && (s.verbose || s.explain || named) {
         var rootFD: FileDescriptor? = nil
         if let root { rootFD = try? FileDescriptor.open(root, O_PATH | O_DIRECTORY) }
         if let bytes = try? readTargetFile(root: rootFD, "/etc/services", cap: 1 << 20) { s.services = ServicesFile.parse(bytes) }
@@ -207,9 +211,11 @@ func ncScan(_ ctx: Context, _ s: NcSettings, _ target: NetTarget, host: String, 
     getrlimit(__rlimit_resource_t(RLIMIT_NOFILE.rawValue), &limit)
     let results = ScanResults(count: ports.count)
     // Workers take interleaved ports, each with up to `window` connects in
-    // flight. One: two workers measured slower on a loaded 2-core machine
-    // (bench/results/net.md), the kernel's per-connect work dominates.
-    let workers = 1
+    // flight. The kernel's per-connect work dominates a loopback or LAN
+    // scan, so a long range is split over two cores when there are two
+    // (bench/results/net.md; TOOLBOX_NC_WORKERS overrides, as
+    // TOOLBOX_PS_THREADS does for ps).
+    let workers = ncWorkerCount(ports.count)
     let window = max(1, min(512, (Int(limit.rlim_cur) - 16) / workers))
     var threads: [BackgroundThread] = []
     for w in 1..<workers {
@@ -232,10 +238,23 @@ func ncScan(_ ctx: Context, _ s: NcSettings, _ target: NetTarget, host: String, 
     return anyOK ? 0 : 1
 }
 
+func ncWorkerCount(_ ports: Int) -> Int {
+    if let e = getenv("TOOLBOX_NC_WORKERS"), let v = Int(String(cString: e)), v >= 1 { return min(v, 16, ports) }
+    if ports < 256 { return 1 }
+    return max(1, min(sysconf(Int32(_SC_NPROCESSORS_ONLN)), 2))
+}
+
 /// Per-port outcome of a scan, written by the workers at disjoint indices.
+/// A fixed buffer, not an Array: two workers storing into one Array would
+/// race on its storage (uniqueness check, copy-on-write) even at distinct
+/// indices.
 final class ScanResults: @unchecked Sendable {
-    var errors: [Errno?]
-    init(count: Int) { errors = [Errno?](repeating: nil, count: count) }
+    let errors: UnsafeMutableBufferPointer<Errno?>
+    init(count: Int) {
+        errors = .allocate(capacity: count)
+        errors.initialize(repeating: nil)
+    }
+    deinit { _ = errors.deinitialize(); errors.deallocate() }
 }
 
 /// Connects to `ports[i]` for each i in `indices` with non-blocking
