@@ -28,7 +28,9 @@ public struct OpenFile {
 /// and reused buffers. Per descriptor (lsof makes 8 calls: lstat, readlink,
 /// stat, then open, fstat, 2 reads and close of fdinfo):
 /// - a readlinkat (the NAME);
-/// - sockets: an lstat of the link (its mode says the open mode);
+/// - sockets (`socket:[N]`, a name only sockfs gives): nothing more: every
+///   socket file is opened read-write (sock_alloc_file: O_RDWR) and one
+///   reopened with O_PATH reads neither, which lsof also shows as `u`;
 /// - pipes (`pipe:[N]`, a name only pipefs gives): an lstat; the first one
 ///   also a stat, whose device (the one pipefs) the others share;
 /// - character devices: a stat, then fdinfo (its `flags:` give the open
@@ -68,6 +70,8 @@ public final class OpenFileReader {
             defer { infoDir?.close() }
             var pipeStatus: Glibc_stat_t? = nil
             var listed = 0
+            // Since Linux 6.2 the size of /proc/PID/fd is its descriptor count.
+            files.reserveCapacity(min(max(Int((try? dir.stat())?.st_size ?? 0), 64), 1 << 16))
             try reader.forEach(dir) { name, cName, _, _ in
                 guard let v = name.decimalValue, v <= UInt64(Int32.max) else { return true }
                 listed += 1
@@ -80,7 +84,7 @@ public final class OpenFileReader {
                 var st = Glibc_stat_t()
                 func linkMode() { if fstatat(dir.rawValue, cName, &st, AT_SYMLINK_NOFOLLOW) == 0 { f.linkMode = st.st_mode } }
                 if text.hasPrefix("socket:") {
-                    linkMode()
+                    f.linkMode = UInt32(S_IFLNK) | UInt32(S_IRUSR) | UInt32(S_IWUSR)
                 } else if text.hasPrefix("pipe:["), var p = pipeStatus, let ino = UInt64(text.dropFirst(6).dropLast()) {
                     linkMode()
                     p.st_ino = numericCast(ino)
@@ -107,7 +111,11 @@ public final class OpenFileReader {
                 return true
             }
             if !denied {
-                if listed > 0 { return (files.sorted { $0.fd < $1.fd }, .direct) }
+                if listed > 0 {
+                    // The kernel lists descriptors ascending; sort only if not.
+                    if files.indices.dropFirst().contains(where: { files[$0 - 1].fd > files[$0].fd }) { files.sort { $0.fd < $1.fd } }
+                    return (files, .direct)
+                }
                 // Without ptrace access the kernel lists nothing rather than refusing.
                 if let s = try? procfs.status(pid), let me = try? procfs.status(nil),
                    s.realUID == me.effectiveUID || CapabilitySet(rawValue: me.capEffective ?? 0).contains(.sysPtrace) {

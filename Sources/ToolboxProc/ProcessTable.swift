@@ -73,6 +73,20 @@ public final class ProcessTable {
     public private(set) var containers: [ContainerRef] = []
     private var containerIndex: [String: Int32] = [:]
 
+    /// Stat files a previous scan kept open (`keepStatFiles`): read again
+    /// with pread(2) at offset 0 instead of a path lookup, open and close
+    /// (a seq_file regenerates its text on a read from offset 0). They stay
+    /// open: their owner closes them (`KeptStatFiles.closeAll`).
+    public var reuse: KeptStatFiles? = nil
+    /// Keep this scan's /proc/PID/stat descriptors open for the next scan
+    /// (`kept`), below RLIMIT_NOFILE's soft limit less 64; above it they
+    /// are closed as usual.
+    public var keepStatFiles = false
+    /// What a scan with `keepStatFiles` left open, by ascending pid.
+    public private(set) var kept: KeptStatFiles? = nil
+    private var keptPids: [Int32] = [], keptFDs: [Int32] = []
+    private var keepBelow: Int32 = 0
+
     private let dirFD: FileDescriptor
     private let buffer = ReadBuffer(capacity: 16384)
     private let path = UnsafeMutablePointer<CChar>.allocate(capacity: 96)
@@ -104,6 +118,13 @@ public final class ProcessTable {
     public func scan(only pids: Set<Int32>? = nil) {
         let list = listPids(only: pids)
         entries.reserveCapacity(list.count)
+        if keepStatFiles {
+            var limit = rlimit()
+            let soft = getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0 ? min(limit.rlim_cur, 1 << 30) : 1024
+            keepBelow = Int32(soft) - 64
+            keptPids.reserveCapacity(list.count); keptFDs.reserveCapacity(list.count)
+        }
+        defer { if keepStatFiles { kept = KeptStatFiles(pids: keptPids, fds: keptFDs); keptPids = []; keptFDs = [] } }
         let k = Self.threadCount(list.count)
         if k <= 1 {
             for p in list { readProcess(p) }
@@ -116,6 +137,7 @@ public final class ProcessTable {
             let lo = t * chunk, hi = min(list.count, lo + chunk)
             guard lo < hi else { break }
             guard let h = try? ProcessTable(procfs: procfs, needs: needs) else { break }
+            h.reuse = reuse; h.keepStatFiles = keepStatFiles; h.keepBelow = keepBelow
             h.pending = Array(list[lo..<hi])
             helpers.append(h)
             // The helper is touched only by its thread until join (if no
@@ -166,6 +188,7 @@ public final class ProcessTable {
             entries.append(e)
         }
         if rootFailure == nil { rootFailure = h.rootFailure }
+        keptPids.append(contentsOf: h.keptPids); keptFDs.append(contentsOf: h.keptFDs)
     }
 
     /// The numeric entries of the /proc root, ascending (getdents64).
@@ -243,20 +266,43 @@ public final class ProcessTable {
         return readOpen(fd)
     }
 
+    /// /proc/PID/stat read again through the descriptor a previous scan
+    /// kept (nil when there is none or the process has gone: ESRCH).
+    private func rereadStat(_ pid: Int32) -> (FileDescriptor, Bytes)? {
+        guard let fd = reuse?.descriptor(of: pid) else { return nil }
+        let room = buffer.capacity
+        // stat is far below the buffer: a full one is not stat as we know it.
+        guard let n = try? fd.read(into: UnsafeMutableRawBufferPointer(start: buffer.rawStart, count: room), at: 0), n > 0, n < room else { return nil }
+        return (fd, buffer.setCount(n))
+    }
+
+    /// Closes `fd` (this scan opened it) or keeps it for the next scan.
+    private func release(_ pid: Int32, _ fd: FileDescriptor) {
+        if keepStatFiles && fd.rawValue < keepBelow { keptPids.append(pid); keptFDs.append(fd.rawValue) } else { fd.close() }
+    }
+
     private func readProcess(_ pid: Int32) {
         // The owner of /proc/PID/stat is the task's (dump) owner, like the
         // /proc/PID directory's: fstat on the open file gives the effective
-        // uid/gid without a second path walk.
-        setPath(pid, "/stat")
-        guard let fd = try? FileDescriptor.open(cPath: path, O_RDONLY, relativeTo: dirFD) else { return }
+        // uid/gid without a second path walk (on a kept descriptor, the
+        // owner when it was opened: the kernel sets it on a path lookup).
+        let fd: FileDescriptor, statBytes: Bytes, reused: Bool
+        if let r = rereadStat(pid) {
+            fd = r.0; statBytes = r.1; reused = true
+        } else {
+            setPath(pid, "/stat")
+            guard let f = try? FileDescriptor.open(cPath: path, O_RDONLY, relativeTo: dirFD) else { return }
+            guard let b = readOpen(f) else { f.close(); return }
+            fd = f; statBytes = b; reused = false
+        }
         if needs.contains(.statOnly) {
-            if let b = readOpen(fd), let ps = PidStat.parse(b) { entries.append(Entry(stat: ps, tgid: pid)) }
-            fd.close(); return
+            if let ps = PidStat.parse(statBytes) { entries.append(Entry(stat: ps, tgid: pid)) }
+            if !reused { release(pid, fd) }
+            return
         }
-        guard let st = try? fd.stat(), let statBytes = readOpen(fd), let ps = PidStat.parse(statBytes) else {
-            fd.close(); return
-        }
-        fd.close()
+        let st = try? fd.stat()
+        if !reused { release(pid, fd) }
+        guard let st, let ps = PidStat.parse(statBytes) else { return }
         var e = Entry(stat: ps, tgid: pid)
         e.euid = st.st_uid; e.egid = st.st_gid
         e.ruid = st.st_uid; e.rgid = st.st_gid
@@ -389,5 +435,32 @@ public final class ProcessTable {
             out.append(e)
         }
         return out.isEmpty ? [parent] : out
+    }
+}
+
+/// /proc/PID/stat descriptors one ProcessTable scan kept open for the next
+/// (`ProcessTable.keepStatFiles`, `reuse`), by ascending pid. A descriptor
+/// stays bound to its process: once that exits, reads fail (ESRCH) and
+/// the next scan opens the pid's stat afresh. Read-only while scans run
+/// (helper threads look pids up concurrently); closed by `closeAll` or deinit.
+public final class KeptStatFiles: @unchecked Sendable {
+    public private(set) var pids: [Int32], fds: [Int32]
+
+    init(pids: [Int32], fds: [Int32]) { self.pids = pids; self.fds = fds }
+    deinit { closeAll() }
+
+    /// The kept descriptor of `pid` (binary search).
+    public func descriptor(of pid: Int32) -> FileDescriptor? {
+        var lo = 0, hi = pids.count
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if pids[mid] < pid { lo = mid + 1 } else { hi = mid }
+        }
+        return lo < pids.count && pids[lo] == pid ? FileDescriptor(rawValue: fds[lo]) : nil
+    }
+
+    public func closeAll() {
+        for fd in fds { _ = Glibc_close(fd) }
+        pids = []; fds = []
     }
 }

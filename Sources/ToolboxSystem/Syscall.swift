@@ -50,6 +50,11 @@ public struct FileDescriptor: Equatable, Hashable, Sendable {
         try retryOnInterrupt { Glibc_read(rawValue, buffer.baseAddress, buffer.count) }
     }
 
+    /// pread(2) into `buffer` from `offset`, retrying on EINTR.
+    public func read(into buffer: UnsafeMutableRawBufferPointer, at offset: Int) throws(Errno) -> Int {
+        try retryOnInterrupt { pread(rawValue, buffer.baseAddress, buffer.count, offset) }
+    }
+
     /// write(2) of the whole buffer, looping over short writes.
     public func writeAll(_ buffer: UnsafeRawBufferPointer) throws(Errno) {
         var offset = 0

@@ -141,6 +141,36 @@ final class LsofTopTests: XCTestCase {
         XCTAssertFalse(r.out.contains(" root "), r.out)
     }
 
+    /// The first frame's rates come from each process's stat read twice,
+    /// 0.15 s apart, through one descriptor kept open (pread at offset 0:
+    /// the kernel regenerates the text): a busy loop shows CPU use (a stale
+    /// second read would give exactly 0.0), an idle sleep none; the same
+    /// when the descriptor limit leaves no room to keep them (reopened).
+    func testTopRateOfABusyProcessFromKeptStatFiles() throws {
+        let busy = try spawnSleep(["sh", "-c", "while :; do :; done"])
+        let idle = try spawnSleep(["sleep", "60"])
+        usleep(300_000)
+        func cpu(_ out: String, _ pid: String) -> Double? {
+            for line in out.split(separator: "\n") {
+                let f = line.split(separator: " ")   // PID USER PR NI VIRT RES SHR S %CPU ...
+                if f.count > 8, f[0] == pid { return Double(f[8]) }
+            }
+            return nil
+        }
+        let args = ["top", "-b", "-n", "1", "-p", "\(busy),\(idle)"]
+        let want = try runProcess(try which("top"), Array(args.dropFirst()), environment: env)
+        XCTAssertGreaterThan(cpu(want.out, busy) ?? 0, 0, want.out)
+        let bin = try toolboxBinary()
+        for limited in [false, true] {
+            let got = limited ? try runProcess("/bin/sh", ["-c", "ulimit -n 40 && exec \"$0\" \"$@\"", bin] + args, environment: env)
+                : try runProcess(bin, args, environment: env)
+            XCTAssertEqual(got.code, 0, got.err)
+            XCTAssertEqual(got.err, "")
+            XCTAssertGreaterThan(cpu(got.out, busy) ?? 0, 0, "limited \(limited):\n\(got.out)")
+            XCTAssertEqual(cpu(got.out, idle), 0, "limited \(limited):\n\(got.out)")
+        }
+    }
+
     func testTopJSON() throws {
         let pid = try spawnSleep(["sleep", "60"])
         let r = try runProcess(try toolboxBinary(), ["top", "-b", "--json", "-p", pid], environment: env)

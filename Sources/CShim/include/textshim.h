@@ -7,6 +7,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 #include <regex.h>
 #if defined(__x86_64__)
@@ -24,6 +25,12 @@ static inline const uint8_t *cshim_memmem(const uint8_t *hay, size_t n, const ui
 /// memrchr(3): the last `c` in the `n` bytes at `p`, or NULL.
 static inline const uint8_t *cshim_memrchr(const uint8_t *p, int c, size_t n) {
     return (const uint8_t *)memrchr(p, c, n);
+}
+
+/// snprintf(3) of one double with `format` (one %f-style conversion): the C
+/// library's rounding without Swift's per-call CVarArg boxing (top's rows).
+static inline int cshim_format_double(char *buf, size_t n, const char *format, double v) {
+    return snprintf(buf, n, format, v);
 }
 
 /// regexec's REG_STARTEND (glibc): pmatch[0] gives the bounds, NULs allowed.

@@ -195,6 +195,9 @@ final class LsofLister {
     var hosts: HostsFile? = nil
     var services: ServicesFile? = nil
     var netCache: [UInt64: SocketTables] = [:]
+    /// Names already looked up: IPv4 hosts, and ports by port | TCP << 16
+    /// (thousands of sockets share a few; /etc/services is searched linearly).
+    var v4Names: [UInt32: String] = [:], portNames: [UInt32: String] = [:]
     var dirKeys = Set<FileKey>()
     var fileKeys = Set<FileKey>()
 
@@ -214,6 +217,16 @@ final class LsofLister {
 
     func hostName(_ a: InetAddress) -> String {
         if a.isUnspecified { return "*" }
+        if !a.isV6 {
+            if let n = v4Names[a.ipv4] { return n }
+            let n = lookUpHostName(a)
+            v4Names[a.ipv4] = n
+            return n
+        }
+        return lookUpHostName(a)
+    }
+
+    func lookUpHostName(_ a: InetAddress) -> String {
         if !o.numericHosts {
             if hosts == nil { hosts = HostsFile.parse((try? readChosenFile { f throws(Errno) in try FileDescriptor.open(ctx.hostRoot + "/etc/hosts", f) }) ?? []) }
             var bytes: [UInt8] = []
@@ -230,6 +243,14 @@ final class LsofLister {
 
     func portName(_ p: UInt16, _ proto: String) -> String {
         if p == 0 { return "*" }
+        let key = UInt32(p) | (proto == "TCP" ? 1 << 16 : 0)
+        if let n = portNames[key] { return n }
+        let n = lookUpPortName(p, proto)
+        portNames[key] = n
+        return n
+    }
+
+    func lookUpPortName(_ p: UInt16, _ proto: String) -> String {
         if !o.numericPorts {
             if services == nil { services = ServicesFile.parse((try? readChosenFile { f throws(Errno) in try FileDescriptor.open(ctx.hostRoot + "/etc/services", f) }) ?? []) }
             let lower = proto.lowercased()
@@ -342,6 +363,7 @@ final class LsofLister {
             return out
         }
         var net: SocketTables? = nil
+        out.reserveCapacity(out.count + files.count)
         for f in files {
             var row = LsofRow(fd: String(f.fd), name: f.target)
             if f.linkMode != 0 {

@@ -97,32 +97,41 @@ final class TopSampler {
     let pageKiB = Int64(max(sysconf(Int32(_SC_PAGESIZE)), 4096) / 1024)
     let names: RootNames
     let buffer = ReadBuffer(capacity: 16384)
+    let fmtBuffer = UnsafeMutablePointer<CChar>.allocate(capacity: 64)
     var pidWidth = 5
     var prevTicks: [Int32: UInt64] = [:]
     var prevCpu: [CpuTimes] = []
     var prevTime = 0.0
+    /// The first sample's /proc/PID/stat descriptors, read again (pread)
+    /// by the first frame's scan instead of reopened, then closed.
+    var kept: KeptStatFiles? = nil
 
     init(_ ctx: Context) {
         self.ctx = ctx
         names = RootNames(procfs: ctx.procfs, hostRoot: ctx.hostRoot)
         if let b = try? ctx.procfs.read("sys/kernel/pid_max", into: buffer) { var s = ByteScanner(b); if let v = s.uint() { pidWidth = max(5, String(v).count) } }
     }
+    deinit { fmtBuffer.deallocate() }
 
     func cpuTimes() -> [CpuTimes] {
         (try? ctx.procfs.read("stat", into: buffer)).map { CpuTimes.parseAll($0) } ?? []
     }
 
     /// The table's entries, one per thread with `threads`. The first
-    /// sample needs only the CPU ticks (stat); a frame reads stat, statm
-    /// and the owner of /proc/PID (procps top's USER), and the root's
-    /// identity for per-root names.
+    /// sample needs only the CPU ticks (stat) and keeps each stat open for
+    /// the first frame, which reads it again; a frame reads stat, statm and
+    /// the owner of /proc/PID (procps top's USER), and the root's identity
+    /// for per-root names.
     func scan(_ v: TopView, ticksOnly: Bool = false) throws -> (ProcessTable, [ProcessTable.Entry]) {
         var needs: ProcessTable.Needs = [.root, .statm, .ownerOnly]
         if v.full { needs.insert(.cmdline) }
         if v.container { needs.insert(.cgroup) }
         if ticksOnly { needs = .statOnly }
         let t = try ProcessTable(procfs: ctx.procfs, needs: needs)
+        if ticksOnly { kept?.closeAll(); t.keepStatFiles = true } else { t.reuse = kept }
         t.scan()
+        kept?.closeAll()
+        kept = t.kept
         if !v.threads { return (t, t.entries) }
         var all: [ProcessTable.Entry] = []
         for i in t.entries.indices { all += t.threads(of: i) }
@@ -215,6 +224,14 @@ final class TopSampler {
 
     /// The summary lines and the table header and rows, uncut.
     func lines(_ f: TopFrame, _ v: TopView, limits: String?) -> [String] {
+        var l = summary(f, v, limits: limits)
+        var b: [UInt8] = []
+        for t in f.tasks { row(t, v, into: &b); l.append(String(decoding: b, as: UTF8.self)) }
+        return l
+    }
+
+    /// The summary lines and the table header.
+    func summary(_ f: TopFrame, _ v: TopView, limits: String?) -> [String] {
         let total = f.counts.reduce(0, +)
         var l = ["top - " + ((try? uptimeSummary(ctx, now: f.wallEpoch, uptime: f.upSecs)) ?? ""),
                  (v.threads ? "Threads: " : "Tasks: ") + "\(cfmt("%3d", total)) total, \(cfmt("%3d", f.counts[0])) running, \(cfmt("%3d", f.counts[1])) sleeping, \(cfmt("%3d", f.counts[2])) stopped, \(cfmt("%3d", f.counts[3])) zombie"]
@@ -232,17 +249,43 @@ final class TopSampler {
         if let limits { l.append(limits) }
         l.append("")
         l.append(String(repeating: " ", count: pidWidth - 3) + "PID USER      PR  NI    VIRT    RES    SHR S  %CPU  %MEM     TIME+ " + (v.container ? "CONTAINER    " : "") + "COMMAND")
-        for t in f.tasks {
-            var s = String(repeating: " ", count: max(0, pidWidth - String(t.pid).count)) + String(t.pid) + " "
-            let u = t.user.count > 8 ? String(t.user.prefix(7)) + "+" : t.user
-            s += u + String(repeating: " ", count: 8 - u.count) + " "
-            s += String(repeating: " ", count: max(0, 3 - t.pr.count)) + t.pr + " " + cfmt("%3d", Int(t.nice)) + " "
-            s += scaleKiB(t.virt, 7) + " " + scaleKiB(t.res, 6) + " " + scaleKiB(t.shr, 6) + " "
-            s += String(UnicodeScalar(t.state)) + " " + cfmt("%5.1f", t.cpu) + " " + cfmt("%5.1f", t.mem) + " "
-            s += timePlus(t.ticks, hz) + " " + (v.container ? pad(t.container, 13) : "") + t.command
-            l.append(s)
-        }
         return l
+    }
+
+    /// One task row into `b` (emptied first), uncut: written byte by byte,
+    /// no String per column (thousands of rows per frame).
+    func row(_ t: TopTask, _ v: TopView, into b: inout [UInt8]) {
+        b.removeAll(keepingCapacity: true)
+        func spaces(_ n: Int) { if n > 0 { b.append(contentsOf: repeatElement(ASCII.space, count: n)) } }
+        appendDecimal(&b, Int64(t.pid), width: pidWidth); b.append(ASCII.space)
+        let user = t.user.utf8
+        if user.count <= 8 && !user.contains(where: { $0 >= 0x80 }) {
+            b.append(contentsOf: user); spaces(8 - user.count)
+        } else {
+            let u = t.user.count > 8 ? String(t.user.prefix(7)) + "+" : t.user
+            b.append(contentsOf: u.utf8); spaces(8 - u.count)
+        }
+        b.append(ASCII.space)
+        spaces(3 - t.pr.count); b.append(contentsOf: t.pr.utf8); b.append(ASCII.space)
+        appendDecimal(&b, t.nice, width: 3); b.append(ASCII.space)
+        func kib(_ v: Int64, _ width: Int) {
+            if v >= 0 && v < 1_000_000 { appendDecimal(&b, v, width: width) } else { b.append(contentsOf: scaleKiB(v, width).utf8) }
+            b.append(ASCII.space)
+        }
+        kib(t.virt, 7); kib(t.res, 6); kib(t.shr, 6)
+        if t.state < 0x80 { b.append(t.state) } else { b.append(contentsOf: String(UnicodeScalar(t.state)).utf8) }
+        b.append(ASCII.space)
+        appendFixed(&b, t.cpu); b.append(ASCII.space)
+        appendFixed(&b, t.mem); b.append(ASCII.space)
+        appendTimePlus(&b, t.ticks, hz); b.append(ASCII.space)
+        if v.container { b.append(contentsOf: pad(t.container, 13).utf8) }
+        b.append(contentsOf: t.command.utf8)
+    }
+
+    /// printf's `%5.1f` of `v` (the C library's rounding) into `b`.
+    func appendFixed(_ b: inout [UInt8], _ v: Double) {
+        let n = Int(cshim_format_double(fmtBuffer, 64, "%5.1f", v))
+        b.append(contentsOf: UnsafeRawBufferPointer(start: fmtBuffer, count: max(0, min(n, 63))))
     }
 
     /// `Cgroup: PID 1 mem USED of LIMIT (P%), cpu quota Q cores` when PID
@@ -317,9 +360,19 @@ func runTop(_ ctx: Context, _ args: [String]) throws -> Int32 {
         } else {
             let out = ctx.out
             if frame > 0 { out.byte(ASCII.newline) }
-            for s in sampler.lines(f, view, limits: limits) {
-                // A cut line ends in `+`, as procps marks it.
-                if s.utf8.count <= width { out.line(s) } else { out.line(String(decoding: Array(s.utf8.prefix(width - 2)), as: UTF8.self) + "+") }
+            // A cut line ends in `+`, as procps marks it.
+            func cut(_ s: String) { out.line(String(decoding: Array(s.utf8.prefix(max(0, width - 2))), as: UTF8.self) + "+") }
+            for s in sampler.summary(f, view, limits: limits) {
+                if s.utf8.count <= width { out.line(s) } else { cut(s) }
+            }
+            var row: [UInt8] = []
+            row.reserveCapacity(256)
+            for t in f.tasks {
+                sampler.row(t, view, into: &row)
+                if row.count <= width { out.write(row) }
+                else if row.contains(where: { $0 >= 0x80 }) { cut(String(decoding: row, as: UTF8.self)); continue }
+                else { row.withUnsafeBufferPointer { out.write(Bytes(rebasing: $0[0..<max(0, width - 2)])) }; out.byte(0x2B) }
+                out.byte(ASCII.newline)
             }
             out.flush()
         }
@@ -492,6 +545,36 @@ func scaleKiB(_ kib: Int64, _ width: Int) -> String {
         }
     }
     return String(repeating: "?", count: width)
+}
+
+/// Decimal `v` right-aligned in `width` columns (printf's `%*d`).
+func appendDecimal(_ b: inout [UInt8], _ v: Int64, width: Int) {
+    var m = v.magnitude
+    var digits = 1, rest = m
+    while rest >= 10 { rest /= 10; digits += 1 }
+    let len = digits + (v < 0 ? 1 : 0)
+    if width > len { b.append(contentsOf: repeatElement(ASCII.space, count: width - len)) }
+    if v < 0 { b.append(0x2D) }
+    let start = b.count
+    b.append(contentsOf: repeatElement(ASCII.zero, count: digits))
+    var i = start + digits - 1
+    repeat { b[i] = UInt8(m % 10) + ASCII.zero; m /= 10; i -= 1 } while m > 0
+}
+
+/// timePlus's text appended to `b`, without a String.
+func appendTimePlus(_ b: inout [UInt8], _ ticks: UInt64, _ hz: Double) {
+    let cs = UInt64(Double(ticks) * 100 / hz)
+    let secs = cs / 100, mins = secs / 60
+    func width(_ v: UInt64) -> Int { var n = 1, r = v; while r >= 10 { r /= 10; n += 1 }; return n }
+    func two(_ v: UInt64) { b.append(UInt8(v / 10) + ASCII.zero); b.append(UInt8(v % 10) + ASCII.zero) }
+    let m = width(mins)
+    if m + 6 <= 9 {
+        appendDecimal(&b, Int64(mins), width: 9 - 6); b.append(0x3A); two(secs % 60); b.append(0x2E); two(cs % 100)
+    } else if m + 3 <= 9 {
+        appendDecimal(&b, Int64(mins), width: 9 - 3); b.append(0x3A); two(secs % 60)
+    } else {
+        appendDecimal(&b, Int64(mins / 60), width: 9 - 3); b.append(0x2C); two(mins % 60)
+    }
 }
 
 /// TIME+: minutes:seconds.hundredths in 9 columns (procps scale_tics).
