@@ -254,14 +254,17 @@ public final class SplicePipe {
     /// The pipe's capacity: at most this much per fill.
     public let capacity: Int
 
-    /// A pipe of 1 MiB when the system allows it (else the default 64 KiB); nil when no pipe can be made.
+    /// A pipe of 1 MiB when the system allows it (else what the kernel gave); nil when no pipe can be made.
     public init?() {
         var fds: [Int32] = [-1, -1]
-        guard pipe(&fds) == 0 else { return nil }
+        // Close-on-exec from the start: no window for a fork elsewhere.
+        guard cshim_pipe_cloexec(&fds) == 0 else { return nil }
         readEnd = fds[0]; writeEnd = fds[1]
-        _ = fcntl(readEnd, F_SETFD, FD_CLOEXEC); _ = fcntl(writeEnd, F_SETFD, FD_CLOEXEC)
-        let c = cshim_set_pipe_size(writeEnd, 1 << 20)
-        capacity = c > 0 ? Int(c) : 1 << 16
+        var c = cshim_set_pipe_size(writeEnd, 1 << 20)
+        // Refused (pipe-max-size, or pipe-user-pages-soft exceeded, which
+        // can leave a pipe of one page): ask the kernel what it is.
+        if c <= 0 { c = cshim_get_pipe_size(writeEnd) }
+        capacity = c > 0 ? Int(c) : 4096
     }
     deinit { _ = Glibc.close(readEnd); _ = Glibc.close(writeEnd) }
 

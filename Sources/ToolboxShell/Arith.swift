@@ -224,16 +224,28 @@ struct ArithEvaluator {
     }
 }
 
+/// Up to 18 plain decimal digits (a loop counter), read from the string's
+/// bytes in place; nil for anything else (signs, blanks, more digits).
+@inline(__always)
+func plainDecimal(_ s: String) -> Int? {
+    var s = s
+    return s.withUTF8 { b -> Int? in
+        guard !b.isEmpty && b.count <= 18 else { return nil }
+        var v = 0
+        for c in b {
+            if c &- 48 > 9 { return nil }
+            v = v &* 10 &+ Int(c &- 48)
+        }
+        return v
+    }
+}
+
 /// A C integer constant as strtoimax(s, 0) reads it: decimal, 0octal, 0xhex,
 /// optional sign and surrounding blanks; wraps like dash on overflow.
 func parseShellNumber(_ s: String) -> Int? {
-    // fast path: up to 18 plain decimal digits (a loop counter), no copy
-    var fast = 0, n = 0
-    for c in s.utf8 {
-        if c < 48 || c > 57 || n > 17 { n = -1; break }
-        fast = fast &* 10 &+ Int(c &- 48); n += 1
-    }
-    if n > 0 && (n == 1 || s.utf8.first != 48) { return fast }
+    // fast path: up to 18 plain decimal digits (a loop counter), no copy;
+    // a leading 0 is octal (below)
+    if let v = plainDecimal(s), s.utf8.count == 1 || s.utf8.first != 48 { return v }
     var u = Array(s.utf8)[...]
     while let f = u.first, f == 32 || f == 9 || f == 10 { u = u.dropFirst() }
     while let l = u.last, l == 32 || l == 9 || l == 10 { u = u.dropLast() }

@@ -69,9 +69,10 @@ final class ThreadedScanTests: XCTestCase {
         XCTAssertNotNil(row, net.out)
         XCTAssertTrue(row?.contains("\(getpid())/") ?? false, String(row ?? ""))
 
-        // nc -z over a range: parallel workers; our port is found open, once
-        // (other listeners of the machine may be in the range too).
-        let lo = max(1024, port - 20), hi = min(65535, port + 20)
+        // nc -z over a range: 301 ports, so two workers scan it (ncWorkerCount:
+        // 256 and more on two cores); our port is found open, once (other
+        // listeners of the machine may be in the range too).
+        let lo = max(1024, port - 150), hi = min(65535, port + 150)
         let nc = runToolbox(["nc", "-zv", "-w", "2", "127.0.0.1", "\(lo)-\(hi)"])
         let lines = (nc.out + nc.err).split(separator: "\n")
         XCTAssertEqual(lines.count, hi - lo + 1, nc.out + nc.err)

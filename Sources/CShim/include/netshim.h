@@ -143,4 +143,10 @@ static inline long cshim_splice(int in, int out, size_t len, unsigned flags) {
 /// fcntl(F_SETPIPE_SZ) (1031, also _GNU_SOURCE only): the new capacity or -1.
 static inline int cshim_set_pipe_size(int fd, int size) { return fcntl(fd, 1031, size); }
 
+/// fcntl(F_GETPIPE_SZ) (1032): the pipe's capacity or -1.
+static inline int cshim_get_pipe_size(int fd) { return fcntl(fd, 1032); }
+
+/// pipe2(fds, O_CLOEXEC) (pipe2 is declared only under _GNU_SOURCE).
+static inline int cshim_pipe_cloexec(int fds[2]) { return (int)syscall(SYS_pipe2, fds, O_CLOEXEC); }
+
 #endif

@@ -73,7 +73,11 @@ func runNc(_ ctx: Context, _ args: [String]) throws -> Int32 {
     if let q = p.value("q") { s.quitAfter = try numberOption(spec, "quit timeout", q, -1...86400) }
     let target = try NetTarget(ctx, pid: p.value("pid"))
     let root = target.pid.map { "\(ctx.procfs.root)/\($0)/root" }
-    if !s.numeric {
+    // /etc/services names ports in -v/--explain lines and turns named ports
+    // into numbers; a quiet scan of numeric ports does not read it.
+    let named = p.operands.dropFirst(p.has("l") ? 0 : 1).contains { $0.contains { !($0.isASCII && $0.isNumber) && $0 != "-" } }
+        || (p.value("p")?.contains { !($0.isASCII && $0.isNumber) } ?? false)
+    if !s.numeric && (s.verbose || s.explain || named) {
         var rootFD: FileDescriptor? = nil
         if let root { rootFD = try? FileDescriptor.open(root, O_PATH | O_DIRECTORY) }
         if let bytes = try? readTargetFile(root: rootFD, "/etc/services", cap: 1 << 20) { s.services = ServicesFile.parse(bytes) }
@@ -207,9 +211,11 @@ func ncScan(_ ctx: Context, _ s: NcSettings, _ target: NetTarget, host: String, 
     getrlimit(__rlimit_resource_t(RLIMIT_NOFILE.rawValue), &limit)
     let results = ScanResults(count: ports.count)
     // Workers take interleaved ports, each with up to `window` connects in
-    // flight. One: two workers measured slower on a loaded 2-core machine
-    // (bench/results/net.md), the kernel's per-connect work dominates.
-    let workers = 1
+    // flight. The kernel's per-connect work dominates a loopback or LAN
+    // scan, so a long range is split over two cores when there are two
+    // (bench/results/net.md; TOOLBOX_NC_WORKERS overrides, as
+    // TOOLBOX_PS_THREADS does for ps).
+    let workers = ncWorkerCount(ports.count)
     let window = max(1, min(512, (Int(limit.rlim_cur) - 16) / workers))
     var threads: [BackgroundThread] = []
     for w in 1..<workers {
@@ -232,10 +238,37 @@ func ncScan(_ ctx: Context, _ s: NcSettings, _ target: NetTarget, host: String, 
     return anyOK ? 0 : 1
 }
 
+func ncWorkerCount(_ ports: Int) -> Int {
+    if let e = getenv("TOOLBOX_NC_WORKERS"), let v = Int(String(cString: e)), v >= 1 { return min(v, 16, ports) }
+    if ports < 256 { return 1 }
+    return max(1, min(sysconf(Int32(_SC_NPROCESSORS_ONLN)), 2))
+}
+
+/// A port free for binding in the target's namespace (the kernel's pick for
+/// a probe socket bound to port 0), nil when none can be had.
+func ncFreePort(_ target: NetTarget, _ family: Int32) -> UInt16? {
+    guard let probe = try? target.namespace.socket(family, Int32(SOCK_STREAM.rawValue), 0) else { return nil }
+    defer { probe.close() }
+    let any = SocketAddress(address: [UInt8](repeating: 0, count: family == AF_INET6 ? 16 : 4), port: 0)
+    guard any.withSockaddr({ Glibc.bind(probe.rawValue, $0, $1) }) == 0 else { return nil }
+    var ss = sockaddr_storage()
+    var len = socklen_t(MemoryLayout<sockaddr_storage>.size)
+    let r = withUnsafeMutablePointer(to: &ss) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(probe.rawValue, $0, &len) } }
+    guard r == 0, let bound = SocketAddress(storage: ss), bound.port != 0 else { return nil }
+    return bound.port
+}
+
 /// Per-port outcome of a scan, written by the workers at disjoint indices.
+/// A fixed buffer, not an Array: two workers storing into one Array would
+/// race on its storage (uniqueness check, copy-on-write) even at distinct
+/// indices.
 final class ScanResults: @unchecked Sendable {
-    var errors: [Errno?]
-    init(count: Int) { errors = [Errno?](repeating: nil, count: count) }
+    let errors: UnsafeMutableBufferPointer<Errno?>
+    init(count: Int) {
+        errors = .allocate(capacity: count)
+        errors.initialize(repeating: nil)
+    }
+    deinit { _ = errors.deinitialize(); errors.deallocate() }
 }
 
 /// Connects to `ports[i]` for each i in `indices` with non-blocking
@@ -258,6 +291,15 @@ func ncScanWorker(_ s: NcSettings, _ target: NetTarget, _ a: [UInt8], _ ports: [
     let family = a.count == 16 ? AF_INET6 : AF_INET
     let type = Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue)
     var sa = SocketAddress(address: a, port: 1)
+    // One source port for the worker's sockets, bound explicitly: a socket
+    // whose port the kernel chose gives it back when a connect fails and
+    // has it searched again on the next (the per-netns port table, shared
+    // by the workers); an explicitly bound one keeps it (SOCK_BINDPORT_LOCK).
+    // A C loop of 1,000 refused loopback connects: 15.2 -> 12.3 ms. Any
+    // trouble with it (in use, a 4-tuple taken) and the worker goes on
+    // with kernel-chosen ports.
+    var fixedPort = ncFreePort(target, family)
+    let anyAddress = [UInt8](repeating: 0, count: a.count)
     /// Asks connect for the outcome on fd; false while still in progress.
     func outcome(_ fd: Int32, _ index: Int) -> Bool {
         sa.port = ports[index]
@@ -283,10 +325,20 @@ func ncScanWorker(_ s: NcSettings, _ target: NetTarget, _ a: [UInt8], _ ports: [
                 if fd < 0 {
                     do { fd = try target.namespace.socket(family, type, 0).rawValue }
                     catch { results.errors[i] = error; break }
+                    if let p = fixedPort {
+                        let bound = SocketAddress(address: anyAddress, port: p)
+                        _ = cshim_set_int_option(fd, SOL_SOCKET, SO_REUSEADDR, 1)
+                        if bound.withSockaddr({ Glibc.bind(fd, $0, $1) }) != 0 { fixedPort = nil; _ = Glibc.close(fd); fd = -1; continue }
+                    }
                 }
                 sa.port = ports[i]
                 let r = sa.withSockaddr { Glibc.connect(fd, $0, $1) }
                 let e = r == 0 ? 0 : errno
+                if fixedPort != nil && (e == EADDRNOTAVAIL || e == EADDRINUSE) {
+                    // The bound port's 4-tuple is taken (a TIME_WAIT of an
+                    // earlier scan): kernel-chosen ports from now on.
+                    fixedPort = nil; _ = Glibc.close(fd); fd = -1; reused = false; continue
+                }
                 if reused && (e == EINVAL || e == EISCONN || e == EALREADY || e == ECONNABORTED || e == EADDRNOTAVAIL) {
                     // Not reusable after all: a fresh socket for this port.
                     _ = Glibc.close(fd); fd = -1; reused = false; continue

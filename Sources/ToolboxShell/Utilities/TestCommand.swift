@@ -126,13 +126,7 @@ struct TestEvaluator {
     }
 
     func number(_ s: String) throws -> Int {
-        // fast path: plain decimal digits
-        var v = 0, ok = !s.isEmpty, n = 0
-        for c in s.utf8 {
-            if c < 48 || c > 57 || n > 17 { ok = false; break }
-            v = v * 10 + Int(c - 48); n += 1
-        }
-        if ok { return v }
+        if let v = plainDecimal(s) { return v }
         var t = Substring(s)
         while t.first == " " || t.first == "\t" { t = t.dropFirst() }
         if dialect == .gnu { while t.last == " " || t.last == "\t" { t = t.dropLast() } }
@@ -180,6 +174,21 @@ struct TestEvaluator {
     }
 
     func binary(_ l: String, _ op: String, _ r: String) throws -> Bool {
+        // The numeric comparisons of a loop's test, by bytes: a String
+        // switch compares the operator with each case in turn.
+        let u = op.utf8
+        if u.count == 3 && u.first == 45 /* - */ {
+            let b1 = u[u.index(after: u.startIndex)], b2 = u[u.index(u.startIndex, offsetBy: 2)]
+            switch (b1, b2) {
+            case (0x65, 0x71): return try number(l) == number(r)   // -eq
+            case (0x6e, 0x65): return try number(l) != number(r)   // -ne
+            case (0x67, 0x74): return try number(l) > number(r)    // -gt
+            case (0x67, 0x65): return try number(l) >= number(r)   // -ge
+            case (0x6c, 0x74): return try number(l) < number(r)    // -lt
+            case (0x6c, 0x65): return try number(l) <= number(r)   // -le
+            default: break
+            }
+        }
         switch op {
         case "=", "==": return l == r
         case "!=": return l != r
