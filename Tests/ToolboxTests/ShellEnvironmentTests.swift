@@ -47,7 +47,8 @@ final class ShellEnvironmentTests: XCTestCase {
 
     func testLazilyImportedEnvironmentMatchesDash() throws {
         let toolbox = try toolboxBinary()
-        let dash = try which("dash")
+        _ = try which("dash")   // fails when missing; run by name so that its messages say `dash: `
+        let dash = "dash"
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("shenv-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: dir) }
