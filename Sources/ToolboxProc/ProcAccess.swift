@@ -755,15 +755,21 @@ func borrowStream(_ kind: Int32, dir: FileDescriptor, name: String, uid: UInt32,
     return Array(bytes[4...])
 }
 
-/// Calls `body(name, target)` for each `name\0target\0` record.
-func forEachRecordPair(_ bytes: [UInt8], _ body: (String, String) -> Void) {
+/// Calls `body(name, target)` for each `name\0target\0` record; returns
+/// how many records had an empty target (the helper was refused that link).
+@discardableResult
+func forEachRecordPair(_ bytes: [UInt8], _ body: (String, String) -> Void) -> Int {
     var fields = bytes.split(separator: 0, omittingEmptySubsequences: false)
     if fields.last?.isEmpty == true { fields.removeLast() }
     var i = 0
+    var refused = 0
     while i + 1 < fields.count {
-        body(String(decoding: fields[i], as: UTF8.self), String(decoding: fields[i + 1], as: UTF8.self))
+        if fields[i + 1].isEmpty { refused += 1 } else {
+            body(String(decoding: fields[i], as: UTF8.self), String(decoding: fields[i + 1], as: UTF8.self))
+        }
         i += 2
     }
+    return refused
 }
 
 /// An in-memory file (memfd_create) holding `bytes`, positioned at 0.
@@ -801,10 +807,17 @@ func borrowing<T>(procfs: ProcFS = ProcFS(), owner: FileDescriptor, pid: Int32?,
     let me = try? procfs.status(nil)
     let eff = CapabilitySet(rawValue: me?.capEffective ?? 0)
     var borrowError: Errno? = nil
-    // A helper is forked even when the target's uid and gid are our own:
-    // skipping it (86dbb0f) lost what it reads for lsof -p without
-    // CAP_SYS_PTRACE (ChurnTests), so it stays until that is understood.
-    if eff.contains(.setuid) && eff.contains(.setgid), let uid = target.realUID, let gid = target.realGID {
+    // No helper when it would take our own file-system ids (ps -ef forked
+    // one for /proc/1/root on every run): it has our capabilities minus
+    // CAP_SYS_PTRACE, and the kernel's ptrace-read check (the fsuid/fsgid
+    // against the target's ids, then the target's permitted capabilities
+    // against the caller's effective ones, commoncap's cap_issubset) cannot
+    // pass for it where it failed for us. The first try of this (86dbb0f)
+    // was reverted because lsof -p then reported a refusal the helper had
+    // hidden: its refused readlinkats were skipped, an empty fd list
+    // instead of an error (borrow.h reports them now; BorrowSkipTests).
+    let ownIDs = me.map { $0.uids.count > 3 && $0.gids.count > 3 && $0.uids[3] == target.realUID && $0.gids[3] == target.realGID } ?? false
+    if eff.contains(.setuid) && eff.contains(.setgid), !ownIDs, let uid = target.realUID, let gid = target.realGID {
         do { return (try body(uid, gid), .borrowed(uid: uid, gid: gid)) } catch { borrowError = error }
     }
     throw PathError(subject, refused, detail: explainProcAccessDenied(pid: pid ?? target.pid ?? 0, target: target, me: me, borrowError: borrowError))
@@ -890,9 +903,11 @@ public func borrowedFDLinks(procfs: ProcFS = ProcFS(), pid: Int32, uid: UInt32, 
     defer { dir.close() }
     let bytes = try borrowStream(Int32(TOOLBOX_BORROW_LINKS), dir: dir, name: ".", uid: uid, gid: gid, cap: 16 << 20)
     var links: [(fd: Int32, target: String)] = []
-    forEachRecordPair(bytes) { name, target in
+    let refused = forEachRecordPair(bytes) { name, target in
         if let fd = Int32(name) { links.append((fd, target)) }
     }
+    // The kernel decides per process, not per link: one refused, all are.
+    if refused > 0 { throw Errno.permissionDenied }
     return links.sorted { $0.fd < $1.fd }
 }
 

@@ -114,10 +114,12 @@ public final class ProcessTable {
     /// Scans every process, or only `pids` when given. With many processes
     /// the per-process reads are spread over a few threads (one per online
     /// CPU, at most 4; TOOLBOX_PS_THREADS overrides), each with its own
-    /// buffers, and merged back in pid order.
+    /// buffers. They write their entries straight into disjoint ranges of
+    /// the one `entries` array, which is then compacted in place: no array
+    /// per thread grown by doubling and copied back (with 5,000 processes
+    /// those copies into fresh pages were most of ps -ef's page faults).
     public func scan(only pids: Set<Int32>? = nil) {
         let list = listPids(only: pids)
-        entries.reserveCapacity(list.count)
         if keepStatFiles {
             var limit = rlimit()
             let soft = getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0 ? min(limit.rlim_cur, 1 << 30) : 1024
@@ -127,34 +129,53 @@ public final class ProcessTable {
         defer { if keepStatFiles { kept = KeptStatFiles(pids: keptPids, fds: keptFDs); keptPids = []; keptFDs = [] } }
         let k = Self.threadCount(list.count)
         if k <= 1 {
-            for p in list { readProcess(p) }
+            entries.reserveCapacity(entries.count + list.count)
+            for p in list { if let e = readProcess(p) { entries.append(e) } }
             return
         }
         let chunk = (list.count + k - 1) / k
-        var helpers: [ProcessTable] = []
-        var threads: [BackgroundThread] = []
-        for t in 1..<k {
-            let lo = t * chunk, hi = min(list.count, lo + chunk)
-            guard lo < hi else { break }
-            guard let h = try? ProcessTable(procfs: procfs, needs: needs) else { break }
-            h.reuse = reuse; h.keepStatFiles = keepStatFiles; h.keepBelow = keepBelow
-            h.pending = Array(list[lo..<hi])
-            helpers.append(h)
-            // The helper is touched only by its thread until join (if no
-            // thread can be created, BackgroundThread runs it here).
-            threads.append(BackgroundThread { h.runPending() })
+        let scanned = [Entry](unsafeUninitializedCapacity: list.count) { buf, initialized in
+            let base = buf.baseAddress!
+            var helpers: [ProcessTable] = []
+            var threads: [BackgroundThread] = []
+            for t in 1..<k {
+                let lo = t * chunk, hi = min(list.count, lo + chunk)
+                guard lo < hi else { break }
+                guard let h = try? ProcessTable(procfs: procfs, needs: needs) else { break }
+                h.reuse = reuse; h.keepStatFiles = keepStatFiles; h.keepBelow = keepBelow
+                h.pending = Array(list[lo..<hi])
+                h.sink = base + lo
+                helpers.append(h)
+                // The helper and its range are touched only by its thread
+                // until join (if no thread can be created, BackgroundThread
+                // runs it here).
+                threads.append(BackgroundThread { h.runPending() })
+            }
+            let mine = helpers.isEmpty ? list.count : chunk
+            var n = 0
+            for p in list[0..<mine] { if let e = readProcess(p) { (base + n).initialize(to: e); n += 1 } }
+            for t in threads { t.join() }
+            arena.reserveCapacity(helpers.reduce(arena.count) { $0 + $1.arena.count })
+            var covered = mine
+            for h in helpers {
+                absorb(h, from: base + covered, to: base + n)
+                n += h.sinkCount
+                covered += h.pending.count
+            }
+            // Helpers that could not be created leave their pids to this thread.
+            if covered < list.count { for p in list[covered...] { if let e = readProcess(p) { (base + n).initialize(to: e); n += 1 } } }
+            initialized = n
         }
-        let mine = helpers.isEmpty ? list.count : chunk
-        for p in list[0..<mine] { readProcess(p) }
-        for t in threads { t.join() }
-        // Helpers that could not be created leave their pids to this thread.
-        let covered = mine + helpers.reduce(0) { $0 + $1.pending.count }
-        for h in helpers { absorb(h) }
-        if covered < list.count { for p in list[covered...] { readProcess(p) } }
+        if entries.isEmpty { entries = scanned } else { entries.append(contentsOf: scanned) }
     }
 
     private var pending: [Int32] = []
-    private func runPending() { for p in pending { readProcess(p) } }
+    /// Where a helper writes its entries (a range of the scanning table's array).
+    private var sink: UnsafeMutablePointer<Entry>? = nil
+    private var sinkCount = 0
+    private func runPending() {
+        for p in pending { if let e = readProcess(p) { (sink! + sinkCount).initialize(to: e); sinkCount += 1 } }
+    }
 
     static func threadCount(_ n: Int) -> Int {
         if let e = getenv("TOOLBOX_PS_THREADS"), let v = Int(String(cString: e)), v >= 1 { return min(v, 64) }
@@ -163,8 +184,11 @@ public final class ProcessTable {
         return max(1, min(cpus, 4))
     }
 
-    /// Appends a helper's entries (its pids all follow this table's).
-    private func absorb(_ h: ProcessTable) {
+    /// Takes a helper's arena, roots and containers, and moves its
+    /// `sinkCount` entries from `src` down to `dst` (<= src; they may
+    /// overlap: ascending order reads each before it is overwritten),
+    /// rebased on this table's arena and indices. Its pids all follow ours.
+    private func absorb(_ h: ProcessTable, from src: UnsafeMutablePointer<Entry>, to dst: UnsafeMutablePointer<Entry>) {
         let base = Int32(arena.count)
         arena.append(contentsOf: h.arena)
         var rootMap: [Int32] = []
@@ -179,13 +203,14 @@ public final class ProcessTable {
                 let i = Int32(containers.count); containerIndex[c.id] = i; containers.append(c); containerMap.append(i)
             }
         }
-        for var e in h.entries {
+        for i in 0..<h.sinkCount {
+            var e = src[i]
             e.commOffset += base
             if e.argsCount >= 0 { e.argsOffset += base }
             if e.wchanCount >= 0 { e.wchanOffset += base }
             if e.root >= 0 { e.root = rootMap[Int(e.root)] }
             if e.container >= 0 { e.container = containerMap[Int(e.container)] }
-            entries.append(e)
+            (dst + i).initialize(to: e)
         }
         if rootFailure == nil { rootFailure = h.rootFailure }
         keptPids.append(contentsOf: h.keptPids); keptFDs.append(contentsOf: h.keptFDs)
@@ -281,7 +306,8 @@ public final class ProcessTable {
         if keepStatFiles && fd.rawValue < keepBelow { keptPids.append(pid); keptFDs.append(fd.rawValue) } else { fd.close() }
     }
 
-    private func readProcess(_ pid: Int32) {
+    /// The entry of process `pid`; nil when it vanished or its stat does not parse.
+    private func readProcess(_ pid: Int32) -> Entry? {
         // The owner of /proc/PID/stat is the task's (dump) owner, like the
         // /proc/PID directory's: fstat on the open file gives the effective
         // uid/gid without a second path walk (on a kept descriptor, the
@@ -291,18 +317,18 @@ public final class ProcessTable {
             fd = r.0; statBytes = r.1; reused = true
         } else {
             setPath(pid, "/stat")
-            guard let f = try? FileDescriptor.open(cPath: path, O_RDONLY, relativeTo: dirFD) else { return }
-            guard let b = readOpen(f) else { f.close(); return }
+            guard let f = try? FileDescriptor.open(cPath: path, O_RDONLY, relativeTo: dirFD) else { return nil }
+            guard let b = readOpen(f) else { f.close(); return nil }
             fd = f; statBytes = b; reused = false
         }
         if needs.contains(.statOnly) {
-            if let ps = PidStat.parse(statBytes) { entries.append(Entry(stat: ps, tgid: pid)) }
             if !reused { release(pid, fd) }
-            return
+            if let ps = PidStat.parse(statBytes) { return Entry(stat: ps, tgid: pid) }
+            return nil
         }
         let st = try? fd.stat()
         if !reused { release(pid, fd) }
-        guard let st, let ps = PidStat.parse(statBytes) else { return }
+        guard let st, let ps = PidStat.parse(statBytes) else { return nil }
         var e = Entry(stat: ps, tgid: pid)
         e.euid = st.st_uid; e.egid = st.st_gid
         e.ruid = st.st_uid; e.rgid = st.st_gid
@@ -345,7 +371,7 @@ public final class ProcessTable {
             e.wchanOffset = Int32(arena.count); e.wchanCount = Int32(b.count)
             arena.append(contentsOf: b)
         }
-        entries.append(e)
+        return e
     }
 
     private func rootOf(_ pid: Int32) -> Int32 {

@@ -154,6 +154,7 @@ extension Shell {
         var args = Array(a.dropFirst())
         if args.first == "-p" { args.removeFirst() }
         if args.isEmpty {
+            importEnvironment()
             for name in vars.keys.sorted() {
                 let v = vars[name]!
                 if readonly ? v.readonly : v.exported {
@@ -170,9 +171,10 @@ extension Shell {
             }
             guard isValidName(name) else { throw ShellFailure(message: "\(a[0]): \(name): bad variable name") }
             if let value { try setVariable(name, value) }
-            var v = vars[name] ?? ShellVariable(value: nil)
+            var v = variable(name) ?? ShellVariable(value: nil)
             if readonly { v.readonly = true } else { v.exported = true }
             vars[name] = v
+            environmentChanged = true
         }
         return 0
     }
@@ -186,8 +188,8 @@ extension Shell {
         }
         for name in args {
             if functionsOnly { functions[name] = nil; continue }
-            if let v = vars[name], v.readonly { throw ShellFailure(message: "unset: \(name): is read only") }
-            vars[name] = nil
+            if let v = variable(name), v.readonly { throw ShellFailure(message: "unset: \(name): is read only") }
+            removeVariable(name)
         }
         return 0
     }
@@ -200,7 +202,7 @@ extension Shell {
             if let eq = arg.utf8.firstIndex(of: 61) {
                 name = String(arg[arg.startIndex..<eq]); value = String(arg[arg.index(after: eq)...])
             }
-            localFrames[localFrames.count - 1].append((name, vars[name]))
+            localFrames[localFrames.count - 1].append((name, variable(name)))
             if let value { try setVariable(name, value) }
         }
         return 0
@@ -220,6 +222,7 @@ extension Shell {
     func set(_ a: [String]) throws -> Int32 {
         var args = Array(a.dropFirst())
         if args.isEmpty {
+            importEnvironment()
             for name in vars.keys.sorted() {
                 if let v = vars[name]?.value { out.write(name + "=" + singleQuote(v) + "\n") }
             }
@@ -325,7 +328,7 @@ extension Shell {
         if optind != getoptsLastOptind { getoptsOffset = 0 }
         func done() throws -> Int32 {
             try setVariable(name, "?")
-            vars["OPTARG"] = nil
+            removeVariable("OPTARG")
             getoptsOffset = 0
             getoptsLastOptind = optind
             try setVariable("OPTIND", String(optind))
@@ -355,13 +358,13 @@ extension Shell {
                     getoptsLastOptind = optind
                     try setVariable("OPTIND", String(optind))
                     if silent { try setVariable(name, ":"); try setVariable("OPTARG", letter) }
-                    else { err.write("No arg for -\(letter) option\n"); err.flush(); try setVariable(name, "?"); vars["OPTARG"] = nil }
+                    else { err.write("No arg for -\(letter) option\n"); err.flush(); try setVariable(name, "?"); removeVariable("OPTARG") }
                     return 0
                 }
-            } else { vars["OPTARG"] = nil }
+            } else { removeVariable("OPTARG") }
             try setVariable(name, letter)
         } else {
-            if silent { try setVariable("OPTARG", letter) } else { err.write("Illegal option -\(letter)\n"); err.flush(); vars["OPTARG"] = nil }
+            if silent { try setVariable("OPTARG", letter) } else { err.write("Illegal option -\(letter)\n"); err.flush(); removeVariable("OPTARG") }
             try setVariable(name, "?")
         }
         if advance { optind += 1; getoptsOffset = 0 }

@@ -265,14 +265,14 @@ extension Shell {
     func pushTemporary(_ assigns: [(String, String)]) throws -> [(String, ShellVariable?)] {
         var saved: [(String, ShellVariable?)] = []
         for (k, v) in assigns {
-            saved.append((k, vars[k]))
+            saved.append((k, variable(k)))
             try setVariable(k, v, export: true)
         }
         return saved
     }
 
     func popTemporary(_ saved: [(String, ShellVariable?)]) {
-        for (k, v) in saved.reversed() { vars[k] = v }
+        for (k, v) in saved.reversed() { restoreVariable(k, v) }
     }
 
     func callFunction(_ body: Node, _ argv: [String]) throws -> Int32 {
@@ -289,7 +289,7 @@ extension Shell {
         localFrames.append([])
         defer {
             positional = savedPositional
-            for (k, v) in localFrames.removeLast().reversed() { vars[k] = v }
+            for (k, v) in localFrames.removeLast().reversed() { restoreVariable(k, v) }
         }
         let status = try eval(body)
         if skip == .returnFunction { skip = .none; return lastStatus }
@@ -305,6 +305,7 @@ extension Shell {
             return applets.run(i, argv)
         }
         let env = environment(extra: assigns)
+        if env == nil { cshim_set_environ(inheritedEnvironment) }
         var path = name
         if !name.utf8.contains(47) {
             guard let found = searchPath(name, path: assigns.last(where: { $0.0 == "PATH" })?.1) else {
@@ -333,8 +334,12 @@ extension Shell {
 
     /// Puts the exported variables in the process environment (for applets run without exec).
     func syncEnvironment(_ assigns: [(String, String)]) {
+        guard let env = environment(extra: assigns) else {
+            cshim_set_environ(inheritedEnvironment)   // unchanged: nothing to copy
+            return
+        }
         clearenv()
-        for entry in environment(extra: assigns) {
+        for entry in env {
             if let eq = entry.utf8.firstIndex(of: 61) {
                 setenv(String(entry[entry.startIndex..<eq]), String(entry[entry.index(after: eq)...]), 1)
             }
@@ -561,13 +566,14 @@ extension Shell {
     }
 }
 
-/// execve(2) of `path`; returns errno when it fails.
-func execProgram(_ path: String, _ argv: [String], _ env: [String]) -> Int32 {
+/// execve(2) of `path` with `env` (nil: the process's environment as it
+/// is); returns errno when it fails.
+func execProgram(_ path: String, _ argv: [String], _ env: [String]?) -> Int32 {
     var cArgs: [UnsafeMutablePointer<CChar>?] = argv.map { strdup($0) }
     cArgs.append(nil)
-    var cEnv: [UnsafeMutablePointer<CChar>?] = env.map { strdup($0) }
+    var cEnv: [UnsafeMutablePointer<CChar>?] = env?.map { strdup($0) } ?? []
     cEnv.append(nil)
-    execve(path, cArgs, cEnv)
+    if env == nil { execve(path, cArgs, cshim_environ()) } else { execve(path, cArgs, cEnv) }
     let e = errno
     for p in cArgs { free(p) }
     for p in cEnv { free(p) }

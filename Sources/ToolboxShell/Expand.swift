@@ -142,7 +142,7 @@ extension Shell {
                     result.append(s); continue
                 }
                 if case .param(let pe, false) = w.parts[0], pe.op == .plain, let f = pe.name.utf8.first, isNameStart(f),
-                   let v = vars[pe.name]?.value, !v.isEmpty,
+                   let v = value(pe.name), !v.isEmpty,
                    !v.utf8.contains(where: { $0 == 32 || $0 == 9 || $0 == 10 || $0 == 42 || $0 == 63 || $0 == 91 }),
                    isDefaultIFS {
                     result.append(v); continue
@@ -163,7 +163,7 @@ extension Shell {
         return result
     }
 
-    var isDefaultIFS: Bool { vars["IFS"]?.value == " \t\n" }
+    var isDefaultIFS: Bool { value("IFS") == " \t\n" }
 
     /// A word to one string: no splitting, no globbing (assignments, here-documents, case subjects).
     func expandString(_ w: Word) throws -> String {
@@ -239,7 +239,7 @@ extension Shell {
     /// The value of a special or named parameter (nil when unset).
     func parameterValue(_ name: String) -> String? {
         guard let f = name.utf8.first else { return nil }
-        if isNameStart(f) { return vars[name]?.value }
+        if isNameStart(f) { return value(name) }
         if isDigit(f) {
             guard let n = Int(name) else { return nil }
             if n == 0 { return arg0 }

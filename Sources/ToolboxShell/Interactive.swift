@@ -72,7 +72,7 @@ extension Shell {
 
     /// PS1 with parameters expanded; without PS1, `user@host:/path# `.
     func primaryPrompt() -> String {
-        if let ps1 = vars["PS1"]?.value {
+        if let ps1 = value("PS1") {
             let p = Parser(Array(ps1.utf8))
             if let w = try? p.readWord(mode: .hereDoc), let s = try? expandString(w) { return s }
             return ps1

@@ -88,48 +88,135 @@ public final class Shell {
         self.commandName = arg0
         self.applets = applets
         self.shellPid = getpid()
-        importEnvironment()
+        self.inheritedEnvironment = cshim_environ() ?? Shell.noEnvironment
+        startEnvironment()
     }
 
     // MARK: variables
 
-    /// Imports environ byte by byte: name and value straight from the C
-    /// string, no intermediate String or Substring (start-up cost).
-    private func importEnvironment() {
-        var p: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?> = environ
-        var count = 0
-        while p[count] != nil { count += 1 }
-        vars.reserveCapacity(count + 8)
+    /// An empty environment (environ was NULL).
+    nonisolated(unsafe) static let noEnvironment: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?> = {
+        let p = UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>.allocate(capacity: 1)
+        p.pointee = nil
+        return p
+    }()
+    /// The environment the shell was started with (environ at start-up).
+    /// Its variables are imported lazily (dash imports all of them at once:
+    /// 85k of the 200k instructions of `sh -c true` with 35 variables): a
+    /// variable becomes an entry of `vars` when it is first read or set, and
+    /// all of them when one is unset or the variables are listed
+    /// (`importEnvironment`). Children get this array unchanged while no
+    /// exported variable changed (`environmentChanged`).
+    let inheritedEnvironment: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>
+    /// Not all of `inheritedEnvironment` is in `vars` yet.
+    var environmentPending = true
+    /// An exported variable was set, exported, unset or restored, or the
+    /// inherited environment holds entries the shell does not pass on
+    /// unchanged (bad names, IFS, PPID): children's environments are built.
+    var environmentChanged = false
+    /// Lookups that scanned `inheritedEnvironment`; after 32 the rest is
+    /// imported at once (a long script pays the import once, a short one never).
+    var environmentScans = 0
+
+    /// One pass over environ at start-up: which entries the shell overrides
+    /// (then children get a built environment, as before: IFS and PPID are
+    /// the shell's own, entries that are no NAME=VALUE are dropped as dash
+    /// does) and which defaults it must supply. No String is made here.
+    private func startEnvironment() {
+        var hasPS2 = false, hasPS4 = false, hasOPTIND = false, hasPATH = false
+        var inheritedPWD: UnsafePointer<UInt8>? = nil
+        var p = inheritedEnvironment
         while let entry = p.pointee {
             p += 1
-            let bytes = UnsafeRawPointer(entry).assumingMemoryBound(to: UInt8.self)
+            let b = UnsafeRawPointer(entry).assumingMemoryBound(to: UInt8.self)
+            guard isNameStart(b[0]) else { environmentChanged = true; continue }
+            var eq = 1
+            while isNameChar(b[eq]) { eq += 1 }
+            guard b[eq] == 61 else { environmentChanged = true; continue }
+            switch eq {
+            case 3:
+                if b[0] == 73 && b[1] == 70 && b[2] == 83 { environmentChanged = true }      // IFS
+                else if b[0] == 80 && b[1] == 83 && b[2] == 50 { hasPS2 = true }          // PS2
+                else if b[0] == 80 && b[1] == 83 && b[2] == 52 { hasPS4 = true }          // PS4
+                else if b[0] == 80 && b[1] == 87 && b[2] == 68 { inheritedPWD = b + 4 }  // PWD
+            case 4:
+                if memcmp(b, "PATH", 4) == 0 { hasPATH = true }
+                else if memcmp(b, "PPID", 4) == 0 { environmentChanged = true }
+            case 6:
+                if memcmp(b, "OPTIND", 6) == 0 { hasOPTIND = true }
+            default: break
+            }
+        }
+        vars["IFS"] = ShellVariable(value: " \t\n")
+        // PS1 stays unset: the prompt is then `user@host:/path# ` (Interactive.swift)
+        if !hasPS2 { vars["PS2"] = ShellVariable(value: "> ") }
+        if !hasPS4 { vars["PS4"] = ShellVariable(value: "+ ") }
+        if !hasOPTIND { vars["OPTIND"] = ShellVariable(value: "1") }
+        if !hasPATH { vars["PATH"] = ShellVariable(value: "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin") }
+        vars["PPID"] = ShellVariable(value: String(getppid()))
+        // PWD: keep the inherited one when it names the current directory.
+        var cwd: String? = nil
+        if let inheritedPWD, inheritedPWD[0] == 47 {
+            let inherited = String(cString: inheritedPWD)
+            if let a = try? fileStatus(inherited), let b = try? fileStatus("."), a.st_dev == b.st_dev && a.st_ino == b.st_ino {
+                cwd = inherited
+            }
+        }
+        if cwd == nil { environmentChanged = true }
+        pwd = cwd ?? currentDirectory() ?? "/"
+        vars["PWD"] = ShellVariable(value: pwd, exported: true)
+    }
+
+    /// The value of the last `name=` entry of the inherited environment.
+    private func inheritedValue(_ name: String) -> String? {
+        environmentScans += 1
+        var name = name
+        return name.withUTF8 { n -> String? in
+            guard let np = n.baseAddress, n.count > 0 else { return nil }
+            var found: UnsafeMutablePointer<CChar>? = nil
+            var p = inheritedEnvironment
+            while let entry = p.pointee {
+                p += 1
+                if strncmp(entry, UnsafeRawPointer(np).assumingMemoryBound(to: CChar.self), n.count) == 0 && entry[n.count] == 61 {
+                    found = entry + n.count + 1
+                }
+            }
+            return found.map { String(cString: $0) }
+        }
+    }
+
+    /// Imports every inherited variable not in `vars` yet (dash's initvar;
+    /// the last of two entries with one name wins, as there).
+    func importEnvironment() {
+        guard environmentPending else { return }
+        environmentPending = false
+        var n = 0
+        while inheritedEnvironment[n] != nil { n += 1 }
+        while n > 0 {
+            n -= 1
+            let bytes = UnsafeRawPointer(inheritedEnvironment[n]!).assumingMemoryBound(to: UInt8.self)
             guard isNameStart(bytes[0]) else { continue }
             var eq = 1
             while isNameChar(bytes[eq]) { eq += 1 }
             guard bytes[eq] == 61 else { continue }
             let name = String(decoding: UnsafeBufferPointer(start: bytes, count: eq), as: UTF8.self)
-            let len = strlen(entry)
-            let value = String(decoding: UnsafeBufferPointer(start: bytes + eq + 1, count: len - eq - 1), as: UTF8.self)
-            vars[name] = ShellVariable(value: value, exported: true)
+            if vars.index(forKey: name) != nil { continue }   // set, imported or the shell's own
+            vars[name] = ShellVariable(value: String(cString: bytes + eq + 1), exported: true)
         }
-        if vars["IFS"] == nil || true { vars["IFS"] = ShellVariable(value: " \t\n") }
-        // PS1 stays unset: the prompt is then `user@host:/path# ` (Interactive.swift)
-        if vars["PS2"] == nil { vars["PS2"] = ShellVariable(value: "> ") }
-        if vars["PS4"] == nil { vars["PS4"] = ShellVariable(value: "+ ") }
-        if vars["OPTIND"] == nil { vars["OPTIND"] = ShellVariable(value: "1") }
-        if vars["PATH"] == nil { vars["PATH"] = ShellVariable(value: "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin") }
-        vars["PPID"] = ShellVariable(value: String(getppid()))
-        // PWD: keep the inherited one when it names the current directory.
-        var cwd = currentDirectory() ?? "/"
-        if let inherited = vars["PWD"]?.value, inherited.hasPrefix("/"),
-           let a = try? fileStatus(inherited), let b = try? fileStatus(".") , a.st_dev == b.st_dev && a.st_ino == b.st_ino {
-            cwd = inherited
-        }
-        pwd = cwd
-        vars["PWD"] = ShellVariable(value: cwd, exported: true)
     }
 
-    func value(_ name: String) -> String? { vars[name]?.value }
+    /// A variable by name: from `vars`, or imported from the inherited environment.
+    func variable(_ name: String) -> ShellVariable? {
+        if let i = vars.index(forKey: name) { return vars.values[i] }
+        guard environmentPending else { return nil }
+        if environmentScans >= 32 { importEnvironment(); return vars[name] }
+        guard let value = inheritedValue(name) else { return nil }
+        let v = ShellVariable(value: value, exported: true)
+        vars[name] = v
+        return v
+    }
+
+    func value(_ name: String) -> String? { variable(name)?.value }
 
     func setVariable(_ name: String, _ value: String, export: Bool = false) throws {
         if let i = vars.index(forKey: name) {
@@ -137,15 +224,37 @@ public final class Shell {
             if vars.values[i].readonly { throw ShellFailure(message: "\(name): is read only") }
             vars.values[i].value = value
             if export || allexport { vars.values[i].exported = true }
+            if vars.values[i].exported { environmentChanged = true }
+        } else if environmentPending && variable(name) != nil {
+            // inherited: now in `vars`, and set there (it stays exported)
+            try setVariable(name, value, export: export)
         } else {
-            vars[name] = ShellVariable(value: value, exported: export || allexport)
+            let exported = export || allexport
+            vars[name] = ShellVariable(value: value, exported: exported)
+            if exported { environmentChanged = true }
         }
+    }
+
+    /// Removes `name` (unset, getopts' OPTARG): the inherited environment is
+    /// imported first, or a later lookup would find the inherited value.
+    func removeVariable(_ name: String) {
+        importEnvironment()
+        if let old = vars.removeValue(forKey: name), old.exported { environmentChanged = true }
+    }
+
+    /// Puts back a variable saved by `local` or a command's assignments.
+    func restoreVariable(_ name: String, _ saved: ShellVariable?) {
+        environmentChanged = true
+        if let saved { vars[name] = saved } else { removeVariable(name) }
     }
 
     var ifs: String { vars["IFS"]?.value ?? " \t\n" }
 
-    /// The environment for a child: exported variables plus the command's assignments.
-    func environment(extra: [(String, String)]) -> [String] {
+    /// The environment for a child: exported variables plus the command's
+    /// assignments; nil when that is the inherited environment unchanged.
+    func environment(extra: [(String, String)]) -> [String]? {
+        if environmentPending && !environmentChanged && extra.isEmpty { return nil }
+        importEnvironment()
         var env: [String] = []
         env.reserveCapacity(vars.count)
         for (k, v) in vars where v.exported {

@@ -207,7 +207,8 @@ enum {
     /// The contents of `name` (a regular /proc file such as environ, maps, io).
     TOOLBOX_BORROW_READ = 1,
     /// "NAME\0TARGET\0" for every symbolic link in the directory `name`
-    /// (fd/, or a /proc/PID directory's root, cwd, exe).
+    /// (fd/, or a /proc/PID directory's root, cwd, exe); "NAME\0\0" for a
+    /// link whose readlinkat was refused (EACCES, EPERM).
     TOOLBOX_BORROW_LINKS = 2,
 };
 
@@ -260,7 +261,10 @@ static inline int toolbox_borrow_stream_start(int kind, int dirfd, const char *n
                 if (len > 255) continue;
                 memcpy(rec, ename, len + 1);
                 long t = syscall(SYS_readlinkat, fd, ename, rec + len + 1, 4096);
-                if (t <= 0) continue;
+                /* Refused (the kernel's ptrace-read check): an empty target
+                   says so; skipping it made a refused listing look empty. */
+                if (t < 0 && (errno == EACCES || errno == EPERM)) t = 0;
+                else if (t <= 0) continue;
                 rec[len + 1 + t] = 0;
                 size_t total = len + 1 + (size_t)t + 1;
                 if (send(out, rec, total, MSG_NOSIGNAL) != (ssize_t)total) _exit(0);

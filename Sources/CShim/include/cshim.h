@@ -12,6 +12,12 @@
 #include <unistd.h>
 #include <signal.h>
 
+/// The process's environment array (NULL after clearenv), and setting it
+/// back (the shell hands its inherited array to children unchanged). Swift's
+/// Glibc imports `environ` read-only.
+static inline char **cshim_environ(void) { extern char **environ; return environ; }
+static inline void cshim_set_environ(char **e) { extern char **environ; environ = e; }
+
 #ifndef SYS_openat2
 #define SYS_openat2 437
 #endif
