@@ -356,10 +356,13 @@ final class LsofLister {
         let files: [OpenFile]
         do { (files, _) = try reader.descriptors(pid: pid) } catch {
             if error.errno == .noSuchProcess || error.errno == .noSuchFile { return out }
+            // Only a process selected as such (-p, -c, -u, or all) gets the
+            // NOFD row and the explanation; a search by file or address
+            // (-i, +D, FILE) passes over one it cannot read, as lsof does.
             if !filesOnly {
                 out.append(LsofRow(fd: "NOFD", name: "\(ctx.procfs.path(pid, "fd")) (opendir: \(error.errno.message))"))
+                if let d = error.detail { failures.append(d) }
             }
-            if let d = error.detail { failures.append(d) }
             return out
         }
         var net: SocketTables? = nil
