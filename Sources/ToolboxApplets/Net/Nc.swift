@@ -244,6 +244,20 @@ func ncWorkerCount(_ ports: Int) -> Int {
     return max(1, min(sysconf(Int32(_SC_NPROCESSORS_ONLN)), 2))
 }
 
+/// A TCP socket connected to itself: a connect from local port P to P on
+/// a local address (TCP's simultaneous open). The worker's bound port is
+/// in the ephemeral range a scan may cover, and a kernel-chosen one can
+/// hit it by chance (netcat then reports a random open port); nothing
+/// listens there, so the scan reports it refused.
+func ncSelfConnected(_ fd: Int32) -> Bool {
+    var a = sockaddr_storage(), b = sockaddr_storage()
+    var la = socklen_t(MemoryLayout<sockaddr_storage>.size), lb = la
+    let ra = withUnsafeMutablePointer(to: &a) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &la) } }
+    let rb = withUnsafeMutablePointer(to: &b) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getpeername(fd, $0, &lb) } }
+    guard ra == 0, rb == 0, let x = SocketAddress(storage: a), let y = SocketAddress(storage: b) else { return false }
+    return x.port == y.port && x.address == y.address
+}
+
 /// A port free for binding in the target's namespace (the kernel's pick for
 /// a probe socket bound to port 0), nil when none can be had.
 func ncFreePort(_ target: NetTarget, _ family: Int32) -> UInt16? {
@@ -307,7 +321,7 @@ func ncScanWorker(_ s: NcSettings, _ target: NetTarget, _ a: [UInt8], _ ports: [
         let e = r == 0 ? 0 : errno
         switch e {
         case 0, EISCONN:
-            results.errors[index] = nil; _ = Glibc.close(fd)
+            results.errors[index] = ncSelfConnected(fd) ? Errno(ECONNREFUSED) : nil; _ = Glibc.close(fd)
         case EINPROGRESS, EALREADY:
             return false
         default:
@@ -343,7 +357,7 @@ func ncScanWorker(_ s: NcSettings, _ target: NetTarget, _ a: [UInt8], _ ports: [
                     // Not reusable after all: a fresh socket for this port.
                     _ = Glibc.close(fd); fd = -1; reused = false; continue
                 }
-                if e == 0 { results.errors[i] = nil; _ = Glibc.close(fd) }
+                if e == 0 { results.errors[i] = ncSelfConnected(fd) ? Errno(ECONNREFUSED) : nil; _ = Glibc.close(fd) }
                 else if e == EINPROGRESS {
                     if !outcome(fd, i) { inflight.append((i, fd, s.timeoutMs.map { monotonicMillis() + $0 })) }
                 } else {
