@@ -125,14 +125,24 @@ public final class Shell {
     private func startEnvironment() {
         var hasPS2 = false, hasPS4 = false, hasOPTIND = false, hasPATH = false
         var inheritedPWD: UnsafePointer<UInt8>? = nil
+        var count = 0
+        while inheritedEnvironment[count] != nil { count += 1 }
+        // A name given twice: the shell takes the last (as dash), getenv in
+        // a child the first, so children get a built environment then. Found
+        // by the names' hashes, sorted (a collision only builds it needlessly).
+        let hashes = UnsafeMutableBufferPointer<UInt64>.allocate(capacity: max(count, 1))
+        defer { hashes.deallocate() }
+        var named = 0
         var p = inheritedEnvironment
         while let entry = p.pointee {
             p += 1
             let b = UnsafeRawPointer(entry).assumingMemoryBound(to: UInt8.self)
             guard isNameStart(b[0]) else { environmentChanged = true; continue }
             var eq = 1
-            while isNameChar(b[eq]) { eq += 1 }
+            var h: UInt64 = 0xcbf29ce484222325 ^ UInt64(b[0])
+            while isNameChar(b[eq]) { h = (h &* 0x100000001b3) ^ UInt64(b[eq]); eq += 1 }
             guard b[eq] == 61 else { environmentChanged = true; continue }
+            hashes[named] = h; named += 1
             switch eq {
             case 3:
                 if b[0] == 73 && b[1] == 70 && b[2] == 83 { environmentChanged = true }      // IFS
@@ -146,6 +156,11 @@ public final class Shell {
                 if memcmp(b, "OPTIND", 6) == 0 { hasOPTIND = true }
             default: break
             }
+        }
+        if named > 1 {
+            var used = UnsafeMutableBufferPointer(rebasing: hashes[0..<named])
+            used.sort()
+            for i in 1..<named where used[i] == used[i - 1] { environmentChanged = true; break }
         }
         vars["IFS"] = ShellVariable(value: " \t\n")
         // PS1 stays unset: the prompt is then `user@host:/path# ` (Interactive.swift)

@@ -69,4 +69,48 @@ final class ShellEnvironmentTests: XCTestCase {
         }
         XCTAssert(failures.isEmpty, failures.joined(separator: "\n"))
     }
+
+    /// Runs argv with exactly `env` as its environment (duplicates kept:
+    /// env(1), Process and Python's execve all fold them), returns stdout.
+    func spawn(_ argv: [String], env: [String]) throws -> String {
+        var fds: [Int32] = [-1, -1]
+        XCTAssertEqual(pipe(&fds), 0)
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_adddup2(&actions, fds[1], 1)
+        posix_spawn_file_actions_addclose(&actions, fds[0])
+        let cargv = argv.map { strdup($0) } + [nil]
+        let cenv = env.map { strdup($0) } + [nil]
+        defer { (cargv + cenv).forEach { free($0) } }
+        var pid: pid_t = 0
+        let rc = posix_spawn(&pid, argv[0], &actions, nil, cargv, cenv)
+        close(fds[1])
+        defer { close(fds[0]) }
+        guard rc == 0 else { throw NSError(domain: "spawn", code: Int(rc)) }
+        var out = [UInt8]()
+        var buf = [UInt8](repeating: 0, count: 4096)
+        while true {
+            let n = read(fds[0], &buf, buf.count)
+            if n <= 0 { break }
+            out += buf[0..<n]
+        }
+        var status: Int32 = 0
+        waitpid(pid, &status, 0)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// A name given twice in the inherited environment: the shell's value
+    /// is the last (dash), and so must be its children's, exec'd or applet;
+    /// the raw array would give them the first (getenv). PWD names the
+    /// current directory, so nothing else makes the shell build it.
+    func testADuplicateNameReachesChildrenOnceWithTheShellsValue() throws {
+        let dash = try which("dash")
+        let cwd = FileManager.default.currentDirectoryPath
+        let env = ["PWD=\(cwd)", "A=1", "A=2", "PATH=/usr/bin:/bin"]
+        let script = "echo \"$A\"; /usr/bin/env | grep '^A='; env | grep '^A='"
+        let want = try spawn([dash, "-c", script], env: env)
+        XCTAssertEqual(want, "2\nA=2\nA=2\n")
+        XCTAssertEqual(try spawn([try toolboxBinary(), "sh", "-c", script], env: env), want)
+    }
 }
