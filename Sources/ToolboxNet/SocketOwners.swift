@@ -128,8 +128,8 @@ public struct SocketOwners {
         for pid in denied {
             guard let st = try? procfs.status(pid), let uid = st.realUID, let gid = st.realGID else { continue }
             // Taking our own uid cannot help (the refusal is about the
-            // target's capabilities); an empty answer means the child was
-            // refused too (it skips links it cannot read).
+            // target's capabilities); a child refused too throws EACCES
+            // (nil here), and an empty answer reads nothing either.
             guard uid != me, let links = try? borrowedFDLinks(procfs: procfs, pid: pid, uid: uid, gid: gid),
                   !links.isEmpty else {
                 still.append(pid); continue

@@ -203,15 +203,16 @@ public final class ProcessTable {
                 let i = Int32(containers.count); containerIndex[c.id] = i; containers.append(c); containerMap.append(i)
             }
         }
+        // Rebased where they are, then moved down (moveInitialize handles
+        // the overlap), so no slot is left initialized twice or behind.
         for i in 0..<h.sinkCount {
-            var e = src[i]
-            e.commOffset += base
-            if e.argsCount >= 0 { e.argsOffset += base }
-            if e.wchanCount >= 0 { e.wchanOffset += base }
-            if e.root >= 0 { e.root = rootMap[Int(e.root)] }
-            if e.container >= 0 { e.container = containerMap[Int(e.container)] }
-            (dst + i).initialize(to: e)
+            src[i].commOffset += base
+            if src[i].argsCount >= 0 { src[i].argsOffset += base }
+            if src[i].wchanCount >= 0 { src[i].wchanOffset += base }
+            if src[i].root >= 0 { src[i].root = rootMap[Int(src[i].root)] }
+            if src[i].container >= 0 { src[i].container = containerMap[Int(src[i].container)] }
         }
+        if dst != src { dst.moveInitialize(from: src, count: h.sinkCount) }
         if rootFailure == nil { rootFailure = h.rootFailure }
         keptPids.append(contentsOf: h.keptPids); keptFDs.append(contentsOf: h.keptFDs)
     }

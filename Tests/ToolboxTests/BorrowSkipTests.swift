@@ -35,8 +35,11 @@ final class BorrowSkipTests: XCTestCase {
 
     /// A root process holding cap_sys_ptrace, which the debugger lacks: the
     /// kernel refuses its fd links to us, and a helper with uid 0 (ours)
-    /// would be refused the same way. No helper is forked (a stopped one
-    /// would make this take 2 s and say "failed too"), lsof says why.
+    /// would be refused the same way. No helper is forked: with the hook
+    /// that stops every helper (TOOLBOX_TEST_STOP_HELPER), a forked one
+    /// would hold the run for its 2 s deadline (the message would be the
+    /// same: for our own uid it does not mention the helper), so the run
+    /// is timed. lsof says why.
     func testNoHelperForATargetWithOurOwnIDs() throws {
         let p = try start([try which("sleep"), "600"])
         defer { p.terminate(); p.waitUntilExit() }
@@ -45,7 +48,10 @@ final class BorrowSkipTests: XCTestCase {
         let real = try debugger([try which("lsof"), "-p", String(t)])
         XCTAssertTrue(real.out.contains("/proc/\(t)/fd/0 (readlink: Permission denied)"), real.out)
 
+        let started = Date()
         let r = try debugger([try toolboxBinary(), "lsof", "-p", String(t)], stopHelper: true)
+        let elapsed = Date().timeIntervalSince(started)
+        XCTAssertLessThan(elapsed, 1.5, "a helper was forked and waited for (the 2 s deadline)")
         XCTAssertEqual(r.code, 0, r.err)
         XCTAssertTrue(r.out.contains(" NOFD ") && r.out.contains("/proc/\(t)/fd (opendir: Permission denied)"), r.out)
         XCTAssertEqual(r.err, "lsof: permission denied: process \(t) runs as uid 0, this container runs as uid 0 without cap_sys_ptrace; "
