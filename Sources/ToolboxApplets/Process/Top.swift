@@ -561,7 +561,8 @@ func appendDecimal(_ b: inout [UInt8], _ v: Int64, width: Int) {
     repeat { b[i] = UInt8(m % 10) + ASCII.zero; m /= 10; i -= 1 } while m > 0
 }
 
-/// timePlus's text appended to `b`, without a String.
+/// TIME+ (procps scale_tics): minutes:seconds.hundredths in 9 columns,
+/// then minutes:seconds, then hours,minutes, appended to `b`.
 func appendTimePlus(_ b: inout [UInt8], _ ticks: UInt64, _ hz: Double) {
     let cs = UInt64(Double(ticks) * 100 / hz)
     let secs = cs / 100, mins = secs / 60
@@ -575,16 +576,6 @@ func appendTimePlus(_ b: inout [UInt8], _ ticks: UInt64, _ hz: Double) {
     } else {
         appendDecimal(&b, Int64(mins / 60), width: 9 - 3); b.append(0x2C); two(mins % 60)
     }
-}
-
-/// TIME+: minutes:seconds.hundredths in 9 columns (procps scale_tics).
-func timePlus(_ ticks: UInt64, _ hz: Double) -> String {
-    let cs = UInt64(Double(ticks) * 100 / hz)
-    let secs = cs / 100, mins = secs / 60
-    var s = "\(mins):" + (secs % 60 < 10 ? "0" : "") + "\(secs % 60)." + (cs % 100 < 10 ? "0" : "") + "\(cs % 100)"
-    if s.count > 9 { s = "\(mins):" + (secs % 60 < 10 ? "0" : "") + "\(secs % 60)" }
-    if s.count > 9 { s = "\(mins / 60),\(mins % 60 < 10 ? "0" : "")\(mins % 60)" }
-    return String(repeating: " ", count: max(0, 9 - s.count)) + s
 }
 
 /// CLOCK_MONOTONIC in seconds.
