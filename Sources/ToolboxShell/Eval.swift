@@ -370,7 +370,7 @@ extension Shell {
         isSubshell = true
         for (sig, action) in traps where !action.isEmpty {
             traps[sig] = nil
-            if sig > 0 { signal(sig, SIG_DFL) }
+            if sig > 0 && (interactive || !wasIgnoredOnEntry(sig)) { signal(sig, SIG_DFL) }
         }
         jobs = JobTable()
         if monitor { resetSignalsForChild() }
@@ -437,8 +437,12 @@ extension Shell {
             }
             enterSubshell()
             if !monitor {
-                // POSIX: asynchronous lists ignore SIGINT and SIGQUIT without job control
+                // POSIX: asynchronous lists ignore SIGINT and SIGQUIT without
+                // job control; as in dash, for good: a trap in the list
+                // cannot take them back (as if ignored on entry).
+                probeEntryDispositions()
                 signal(SIGINT, SIG_IGN); signal(SIGQUIT, SIG_IGN)
+                ignoredOnEntry |= 1 << UInt32(SIGINT) | 1 << UInt32(SIGQUIT)
             }
             exitChild(evalInChild(node))
         }

@@ -14,6 +14,7 @@ extension Shell {
         let me = getpid()
         if getpgrp() != me { setpgid(0, 0) }
         _ = tcsetpgrp(0, me)
+        probeEntryDispositions()
         for s in [SIGINT, SIGQUIT, SIGTSTP, SIGTTIN, SIGTTOU, SIGTERM] { signal(s, SIG_IGN) }
         let editor = LineEditor()
         loadHistory()

@@ -66,9 +66,27 @@ public final class Shell {
     var localFrames: [[(String, ShellVariable?)]] = []
 
     var traps: [Int32: String] = [:]
-    /// Bit n set: signal n was ignored when the shell started.
+    /// Bit n set: signal n was ignored when the shell started. Read from the
+    /// kernel on first use (`probeEntryDispositions`), not at start: the 30
+    /// sigaction calls were a fifth of `sh -c true`'s system calls, and most
+    /// scripts never trap. Every change of a disposition by the shell itself
+    /// probes first, so what is read is still what the shell was given.
     var ignoredOnEntry: UInt32 = 0
-    func wasIgnoredOnEntry(_ sig: Int32) -> Bool { sig > 0 && sig < 32 && ignoredOnEntry & (1 << UInt32(sig)) != 0 }
+    var entryDispositionsProbed = false
+    func wasIgnoredOnEntry(_ sig: Int32) -> Bool {
+        probeEntryDispositions()
+        return sig > 0 && sig < 32 && ignoredOnEntry & (1 << UInt32(sig)) != 0
+    }
+    /// Records which signals were ignored on entry (POSIX 2.11: they stay
+    /// ignored in a non-interactive shell). SIGPIPE is known from before
+    /// toolbox ignored it for its applets.
+    func probeEntryDispositions() {
+        guard !entryDispositionsProbed else { return }
+        entryDispositionsProbed = true
+        for sig in Int32(1)..<32 where sig != SIGKILL && sig != SIGSTOP && sig != SIGPIPE {
+            if signalIsIgnored(sig) { ignoredOnEntry |= 1 << UInt32(sig) }
+        }
+    }
     var exitTrapRan = false
     var jobs = JobTable()
 
@@ -304,9 +322,6 @@ public final class Shell {
         // with SIGPIPE ignored sees EPIPE, as dash does. toolbox ignores
         // SIGPIPE for its applets; otherwise a shell (and what it execs) gets
         // the default back, so `yes | head` ends the writer.
-        for sig in Int32(1)..<32 where sig != SIGKILL && sig != SIGSTOP {
-            if signalIsIgnored(sig) { ignoredOnEntry |= 1 << UInt32(sig) }
-        }
         if OutputWriter.sigpipeIgnoredOnEntry { ignoredOnEntry |= 1 << UInt32(SIGPIPE) }
         else { ignoredOnEntry &= ~(1 << UInt32(SIGPIPE)); signal(SIGPIPE, SIG_DFL) }
         initSignalFlags()

@@ -33,10 +33,12 @@ private func trapHandler(_ sig: Int32) {
 
 extension Shell {
     func setTrap(_ sig: Int32, _ action: String?) {
-        // a non-interactive shell may not trap or reset what was ignored on entry
-        if !interactive && wasIgnoredOnEntry(sig) { return }
+        // A non-interactive shell may not trap or reset what was ignored on
+        // entry (POSIX 2.11). dash keeps the action's text (`trap` lists it)
+        // and leaves the signal ignored; so does toolbox.
+        probeEntryDispositions()
         if let action { traps[sig] = action } else { traps[sig] = nil }
-        guard sig > 0 else { return }
+        guard sig > 0, interactive || !wasIgnoredOnEntry(sig) else { return }
         if let action {
             if action.isEmpty { signal(sig, SIG_IGN) }
             else {

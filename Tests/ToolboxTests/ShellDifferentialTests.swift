@@ -127,6 +127,39 @@ final class ShellDifferentialTests: XCTestCase {
         }
     }
 
+    /// Signals ignored when a non-interactive shell starts stay ignored (POSIX
+    /// 2.11): `trap` keeps the action's text, as dash does, but the signal is
+    /// not caught. An asynchronous list ignores SIGINT for good (no trap in it
+    /// takes the signal back). The shell reads the inherited dispositions
+    /// lazily, so this also checks that nothing changes one before it is read.
+    func testSignalsIgnoredOnEntryMatchDash() throws {
+        let toolbox = try toolboxBinary()
+        let dash = try which("dash")
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("shsig-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let scripts = [
+            "trap 'echo caught' INT TERM USR1\nkill -INT $$; kill -TERM $$; kill -USR1 $$\necho after\ntrap\n",
+            "{ trap 'echo bg' INT; kill -INT $(exec dash -c 'echo $PPID'); echo bgdone; trap; } & wait\necho fg\ntrap 'echo fgtrap' INT; kill -INT $$; trap\n",
+            "(trap 'echo sub' TERM; kill -TERM $(exec dash -c 'echo $PPID'); echo subdone)\ntrap - TERM; kill -USR1 $$\n",
+        ]
+        var compared = 0
+        for (n, script) in scripts.enumerated() {
+            let path = dir.appendingPathComponent("sig\(n).sh")
+            try script.write(to: path, atomically: true, encoding: .utf8)
+            for mode in ["--ignore-signal=INT,TERM", "--default-signal=INT,TERM"] {
+                let expected = try Self.run(["/usr/bin/env", mode, dash, path.path], in: dir)
+                let actual = try Self.run(["/usr/bin/env", mode, toolbox, "sh", path.path], in: dir)
+                XCTAssertEqual(String(decoding: actual.out, as: UTF8.self), String(decoding: expected.out, as: UTF8.self), "script \(n), \(mode)")
+                XCTAssertEqual(String(decoding: Self.normalize(actual.err), as: UTF8.self), String(decoding: Self.normalize(expected.err), as: UTF8.self), "script \(n), \(mode)")
+                XCTAssertEqual(actual.status, expected.status, "script \(n), \(mode)")
+                XCTAssertEqual(actual.signaled, expected.signaled, "script \(n), \(mode)")
+                compared += 1
+            }
+        }
+        XCTAssertEqual(compared, 6)
+    }
+
     /// A script controls how long its `&&`/`||` chains are: 300,000 links
     /// once overflowed the stack (a left-nested tree, walked and released
     /// recursively; dash crashes too). The list is flat now.
