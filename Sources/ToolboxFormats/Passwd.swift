@@ -8,18 +8,28 @@
 /// whose id is not a number are skipped.
 public struct IDNames: Equatable, Sendable {
     public private(set) var names: [UInt32: String] = [:]
-    public private(set) var ids: [String: UInt32] = [:]
+    /// Every entry's name and id in file order, for `id(_:)` (first line
+    /// wins). A name-keyed dictionary built eagerly was a third of the cost
+    /// of reading a passwd file, for a lookup few applets make.
+    private var orderNames: [String] = []
+    private var orderIDs: [UInt32] = []
 
     public init() {}
 
     public init(parsing bytes: Bytes) {
+        var lines = 1
+        for b in bytes where b == ASCII.newline { lines += 1 }
+        orderNames.reserveCapacity(lines); orderIDs.reserveCapacity(lines)
         PasswdFile.forEachEntry(bytes) { f in
             // name:password:id:...
             guard f.count >= 3, !f[0].isEmpty, let v = f[2].decimalValue, let id = UInt32(exactly: v) else { return }
-            let n = f[0].string
-            if names[id] == nil { names[id] = n }
-            if ids[n] == nil { ids[n] = id }
+            orderNames.append(f[0].string)
+            orderIDs.append(id)
         }
+        // Last to first, so the first entry for an id is the one kept, with
+        // one dictionary store per entry.
+        names.reserveCapacity(orderIDs.count)
+        for i in orderIDs.indices.reversed() { names[orderIDs[i]] = orderNames[i] }
     }
 
     public init(parsing array: [UInt8]) {
@@ -27,7 +37,10 @@ public struct IDNames: Equatable, Sendable {
     }
 
     public func name(_ id: UInt32) -> String? { names[id] }
-    public func id(_ name: String) -> UInt32? { ids[name] }
+    public func id(_ name: String) -> UInt32? {
+        guard let i = orderNames.firstIndex(of: name) else { return nil }
+        return orderIDs[i]
+    }
     public var isEmpty: Bool { names.isEmpty }
 
     /// The name, or the number in full when there is no entry (never truncated).

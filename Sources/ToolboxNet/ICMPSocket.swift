@@ -87,5 +87,5 @@ public struct ICMPSocketError: Error {
 /// sysctls, so the caller says which namespace it read.)
 public func pingGroupRange(procRoot: String = "/proc") -> String? {
     guard let b = try? readTargetFile(root: nil, "\(procRoot)/sys/net/ipv4/ping_group_range", cap: 256) else { return nil }
-    return String(decoding: b, as: UTF8.self).split(whereSeparator: { $0 == "\t" || $0 == " " || $0 == "\n" }).joined(separator: " ")
+    return String(decoding: b, as: UTF8.self).split(whereSeparator: { $0 == "\t" || $0 == " " || $0 == "\n" }).joinedText(" ")
 }

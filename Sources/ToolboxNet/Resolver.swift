@@ -242,7 +242,7 @@ public struct SearchStep: Sendable {
             if m.rcode != DNSRcode.noError { return DNSRcode.name(m.rcode) }
             let rr = m.answers.filter { $0.type == type || $0.type == DNSType.cname }
             if rr.isEmpty { return "NOERROR, no \(DNSType.name(type)) records (NODATA)" }
-            return rr.map { $0.type == DNSType.cname ? "CNAME \($0.data.text)" : $0.data.text }.joined(separator: ", ")
+            return rr.map { $0.type == DNSType.cname ? "CNAME \($0.data.text)" : $0.data.text }.joinedText(", ")
         }
     }
 }
@@ -328,7 +328,7 @@ public struct HostResolver {
                 var out: [[UInt8]] = []
                 if family != AF_INET6, let r = files.hosts.lookup(host, v6: false) { out += r.addresses }
                 if family != AF_INET, let r = files.hosts.lookup(host, v6: true) { out += r.addresses }
-                explain?("files: \(files.prefix)/etc/hosts: " + (out.isEmpty ? "no entry for \(host)" : out.map { SocketAddress(address: $0, port: 0).host }.joined(separator: ", ")))
+                explain?("files: \(files.prefix)/etc/hosts: " + (out.isEmpty ? "no entry for \(host)" : out.map { SocketAddress(address: $0, port: 0).host }.joinedText(", ")))
                 if !out.isEmpty { return .success(out) }
             case "dns":
                 let candidates = files.conf.candidates(host)

@@ -97,18 +97,18 @@ public func walkInRoot(_ root: FileDescriptor, _ path: String, flags: Int32,
             if comp == "..", let d = dirs.popLast() { d.close(); names.removeLast() }
             if isLast {
                 let fd = try FileDescriptor.open(".", flags, relativeTo: current)
-                return (fd, "/" + names.joined(separator: "/"))
+                return (fd, "/" + names.joinedText("/"))
             }
             continue
         }
         let name = String(comp)
         let probe: FileDescriptor
         do { probe = try FileDescriptor.open(name, O_PATH | O_NOFOLLOW, relativeTo: current) } catch {
-            if error == .noSuchFile && isLast && allowMissingLast { return (nil, "/" + (names + [name]).joined(separator: "/")) }
+            if error == .noSuchFile && isLast && allowMissingLast { return (nil, "/" + (names + [name]).joinedText("/")) }
             if error == .noSuchFile && isLast && flags & O_CREAT != 0 {
                 // Created here, as openat2 would (tar -cf into a container).
                 let fd = try FileDescriptor.open(name, flags | O_NOFOLLOW, mode: 0o600, relativeTo: current)
-                return (fd, "/" + (names + [name]).joined(separator: "/"))
+                return (fd, "/" + (names + [name]).joinedText("/"))
             }
             throw error
         }
@@ -131,18 +131,18 @@ public func walkInRoot(_ root: FileDescriptor, _ path: String, flags: Int32,
         }
         if isLast {
             if flags & O_PATH != 0 && flags & O_DIRECTORY == 0 {
-                return (probe, "/" + (names + [name]).joined(separator: "/"))
+                return (probe, "/" + (names + [name]).joinedText("/"))
             }
             probe.close()
             let fd = try FileDescriptor.open(name, flags | O_NOFOLLOW, relativeTo: current)
-            return (fd, "/" + (names + [name]).joined(separator: "/"))
+            return (fd, "/" + (names + [name]).joinedText("/"))
         }
         guard type == S_IFDIR else { probe.close(); throw Errno.notDirectory }
         dirs.append(probe); names.append(name)
     }
     // Empty path or "/": the root itself.
     let fd = try FileDescriptor.open(".", flags, relativeTo: current)
-    return (fd, "/" + names.joined(separator: "/"))
+    return (fd, "/" + names.joinedText("/"))
 }
 
 /// A procfs symbolic link outside the procfs root directory (/proc/PID/root,

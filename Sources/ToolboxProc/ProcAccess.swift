@@ -248,7 +248,7 @@ public final class PathOpener {
         var current: FileDescriptor { dirs.last ?? top }
         var pending: [Substring] = []         // components still to walk, reversed
         func push(_ p: String) { pushComponents(p, onto: &pending) }
-        func here(_ name: String? = nil) -> String { "/" + (name.map { names + [$0] } ?? names).joined(separator: "/") }
+        func here(_ name: String? = nil) -> String { "/" + (name.map { names + [$0] } ?? names).joinedText("/") }
         func reset() { for d in dirs { d.close() }; dirs.removeAll(); names.removeAll() }
         func fail(_ e: Errno) -> PathError { PathError(subject, e) }
         push(path)
@@ -293,7 +293,7 @@ public final class PathOpener {
                 do { magic = try isMagicLink(probe, parent: current) } catch { probe.close(); throw fail(error) }
                 if magic {
                     probe.close()
-                    let rest = pending.reversed().joined(separator: "/")
+                    let rest = pending.reversed().joinedText("/")
                     let parent = dirs.count >= 2 ? dirs[dirs.count - 2] : top
                     switch try throughMagicLink(dir: current, parent: parent, names: names, name: name, isLast: isLast,
                                                 flags: flags, allowMissingLast: allowMissingLast, subject: subject) {
@@ -404,12 +404,12 @@ public final class PathOpener {
             keep.append(o)
         }
         return ProcEntryRef(dir: d, name: name, owner: o, pid: Int32(pidName),
-                            path: "/" + (names + [name]).joined(separator: "/"))
+                            path: "/" + (names + [name]).joinedText("/"))
     }
 
     private func throughMagicLink(dir: FileDescriptor, parent: FileDescriptor, names: [String], name: String, isLast: Bool,
                                   flags: Int32, allowMissingLast: Bool, subject: String) throws(PathError) -> MagicOutcome {
-        let linkPath = "/" + (names + [name]).joined(separator: "/")
+        let linkPath = "/" + (names + [name]).joinedText("/")
         guard let e = procEntryRef(dir: dir, parent: parent, names: names, name: name) else {
             throw PathError(subject, .tooManySymlinks)   // a magic link outside a process directory
         }
@@ -638,7 +638,7 @@ public func pathInside(root: FileDescriptor, dir: FileDescriptor) -> String? {
     for _ in 0..<4096 {
         guard let st = try? cur.stat() else { return nil }
         if st.st_dev == rootSt.st_dev && st.st_ino == rootSt.st_ino {
-            return "/" + names.reversed().joined(separator: "/")
+            return "/" + names.reversed().joinedText("/")
         }
         guard let parent = try? openNoAtime(O_RDONLY | O_DIRECTORY | O_NOATIME, { f throws(Errno) in
             try FileDescriptor.open("..", f, relativeTo: cur)
@@ -931,7 +931,7 @@ public func explainProcAccessDenied(pid: Int32, target: PidStatus, me: PidStatus
     let targetCaps = CapabilitySet(rawValue: (target.capPermitted ?? 0) & ~(me?.capPermitted ?? 0))
     if tuid == myUID {
         if targetCaps.rawValue != 0 {
-            s += "; process \(pid) holds capabilities this container lacks (\(targetCaps.names.joined(separator: ",")))"
+            s += "; process \(pid) holds capabilities this container lacks (\(targetCaps.names.joinedText(",")))"
         } else {
             s += "; process \(pid) refuses ptrace-read access (it is not dumpable, or its uids or gids differ)"
         }
@@ -943,7 +943,7 @@ public func explainProcAccessDenied(pid: Int32, target: PidStatus, me: PidStatus
     }
     s += "; opening it as uid \(tuid) failed too (\(borrowError.map(helperFailure) ?? "no gid known"))"
     if (target.capPermitted ?? 0) != 0 {
-        s += ": process \(pid) holds capabilities (\(CapabilitySet(rawValue: target.capPermitted ?? 0).names.joined(separator: ","))) that a helper running as uid \(tuid) cannot match"
+        s += ": process \(pid) holds capabilities (\(CapabilitySet(rawValue: target.capPermitted ?? 0).names.joinedText(","))) that a helper running as uid \(tuid) cannot match"
     }
     return s + "; " + fix
 }

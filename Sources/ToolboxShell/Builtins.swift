@@ -22,7 +22,7 @@ let builtins: [Builtin] = [
     Builtin(name: "echo", special: false, run: { s, a in echoCommand(Array(a.dropFirst()), out: s.out, dialect: .dash) }),
     Builtin(name: "eval", special: true, run: { s, a in
         if a.count < 2 { return 0 }
-        try s.evalString(a.dropFirst().joined(separator: " "))
+        try s.evalString(a.dropFirst().joinedText(" "))
         return s.lastStatus }),
     Builtin(name: "exec", special: true, run: { try $0.exec($1) }),
     Builtin(name: "exit", special: true, run: { try $0.exitBuiltin($1) }),
@@ -457,7 +457,7 @@ extension Shell {
             isSubshell = true
             exitChild(execute(argv, []))
         }
-        return waitForeground([pid], command: argv.joined(separator: " "))
+        return waitForeground([pid], command: argv.joinedText(" "))
     }
 
     // MARK: directories

@@ -38,7 +38,7 @@ func logicalClean(_ path: String) -> String {
         if c == ".." { if !out.isEmpty { out.removeLast() }; continue }
         out.append(c)
     }
-    return "/" + out.joined(separator: "/")
+    return "/" + out.joinedText("/")
 }
 
 /// `/proc/PID/root/rest` (or `/proc/PID/cwd`, `/proc/self/root`) split into
@@ -52,5 +52,5 @@ func splitContainerPath(_ path: String) -> ContainerPath? {
     let parts = path.split(separator: "/", omittingEmptySubsequences: true).filter { $0 != "." }
     guard parts.count >= 3, parts[0] == "proc", Int32(parts[1]) != nil || parts[1] == "self",
           parts[2] == "root" || parts[2] == "cwd" else { return nil }
-    return ContainerPath(root: "/proc/\(parts[1])/\(parts[2])", inner: "/" + parts[3...].joined(separator: "/"))
+    return ContainerPath(root: "/proc/\(parts[1])/\(parts[2])", inner: "/" + parts[3...].joinedText("/"))
 }

@@ -240,7 +240,7 @@ extension Shell {
             exitChild(execute(argv, assigns))
         }
         if monitor && !isSubshell { setpgid(pid, pid) }
-        return waitForeground([pid], command: argv.joined(separator: " "))
+        return waitForeground([pid], command: argv.joinedText(" "))
     }
 
     func trace(_ assigns: [(String, String)], _ argv: [String]) {
@@ -457,8 +457,8 @@ extension Shell {
         case .simple(let c):
             return c.words.map { w in w.parts.map { p -> String in
                 switch p { case .literal(let s), .quoted(let s): return s; case .param(let pe, _): return "$" + pe.name; default: return "..." }
-            }.joined() }.joined(separator: " ")
-        case .pipeline(let stages, _): return stages.map { describe($0) }.joined(separator: " | ")
+            }.joined() }.joinedText(" ")
+        case .pipeline(let stages, _): return stages.map { describe($0) }.joinedText(" | ")
         default: return "..."
         }
     }

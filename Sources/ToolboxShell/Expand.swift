@@ -254,7 +254,7 @@ extension Shell {
         case UInt8(ascii: "@"), UInt8(ascii: "*"):
             if positional.isEmpty { return nil }
             let sep = ifs.first.map(String.init) ?? ""
-            return positional.joined(separator: name == "*" ? sep : " ")
+            return positional.joinedText(name == "*" ? sep : " ")
         default: return nil
         }
     }

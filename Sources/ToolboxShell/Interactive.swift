@@ -112,7 +112,7 @@ extension Shell {
         let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0o600)
         guard fd >= 0 else { return }
         defer { close(fd) }
-        let text = history.suffix(historyLimit).joined(separator: "\n") + "\n"
+        let text = history.suffix(historyLimit).joinedText("\n") + "\n"
         Array(text.utf8).withUnsafeBytes { b in _ = try? FileDescriptor(rawValue: fd).writeAll(b) }
     }
 

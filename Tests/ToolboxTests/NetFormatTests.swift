@@ -164,6 +164,15 @@ final class NetFormatTests: XCTestCase {
         let s = ServicesFile.parse(Array("http 80/tcp www # web\nhttp 80/udp\ndomain 53/udp\n".utf8))
         XCTAssertEqual(s.name(port: 80, proto: "tcp"), "http"); XCTAssertEqual(s.port(named: "www", proto: "tcp"), 80)
         XCTAssertNil(s.name(port: 53, proto: "tcp"))
+        // the index gives what the linear search gives: the first name per port and protocol
+        let two = ServicesFile.parse(Array("http 80/tcp www\nhttp-alt 80/tcp\nweb 80/udp\ndomain 53/udp\nx 7/sctp\n".utf8))
+        XCTAssertEqual(two.tcpUDPIndex(), [80 | 1 << 16: "http", 80 | 2 << 16: "web", 53 | 2 << 16: "domain"])
+        let system = ServicesFile.parse((try? Array(Data(contentsOf: URL(fileURLWithPath: "/etc/services")))) ?? [])
+        let index = system.tcpUDPIndex()
+        for port in UInt16(0)..<2000 {
+            XCTAssertEqual(index[UInt32(port) | 1 << 16], system.name(port: port, proto: "tcp"), "tcp \(port)")
+            XCTAssertEqual(index[UInt32(port) | 2 << 16], system.name(port: port, proto: "udp"), "udp \(port)")
+        }
     }
 
     func testAddressText() {

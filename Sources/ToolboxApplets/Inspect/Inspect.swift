@@ -33,7 +33,7 @@ func runInspect(_ ctx: Context, _ args: [String]) throws -> Int32 {
     var wanted: [String] = []
     for s in opts.operands.dropFirst() {
         guard inspectSections.contains(s) else {
-            throw inspectApplet.spec.usageError("unknown section '\(s)' (sections: \(inspectSections.joined(separator: " ")))")
+            throw inspectApplet.spec.usageError("unknown section '\(s)' (sections: \(inspectSections.joinedText(" ")))")
         }
         if !wanted.contains(s) { wanted.append(s) }
     }
@@ -193,7 +193,7 @@ final class InspectTarget {
         if let cmd = try? procFile("cmdline") {
             var parts = cmd.split(separator: 0, omittingEmptySubsequences: false).map { String(decoding: $0, as: UTF8.self) }
             if parts.last == "" { parts.removeLast() }
-            let text = parts.isEmpty ? "[\(st.name ?? "?")]" : parts.joined(separator: " ")
+            let text = parts.isEmpty ? "[\(st.name ?? "?")]" : parts.joinedText(" ")
             s.row("command", text, "command", .array(parts.map { .string($0) }))
         }
         s.row("name", st.name ?? "?", "name", .text(st.name))
@@ -237,7 +237,7 @@ final class InspectTarget {
             if pc?.id != cg?.id { break }
             next = p.ppid ?? 0
         }
-        s.row("parents", chain.isEmpty ? "-" : chain.map { "\($0.0) \($0.1)" }.joined(separator: " <- "),
+        s.row("parents", chain.isEmpty ? "-" : chain.map { "\($0.0) \($0.1)" }.joinedText(" <- "),
               "parents", .array(chain.map { .object([("pid", .int(Int64($0.0))), ("name", .string($0.1))]) }))
     }
 
@@ -486,7 +486,7 @@ final class InspectTarget {
             if json { rows.append(.object(member)) }
         }
         s.row("total", "\(links.count)" + (way == .direct ? "" : " (read as \(way))"), "total", .int(Int64(links.count)))
-        s.row("by kind", counts.map { "\($0.0) \($0.1)" }.joined(separator: ", "), "by_kind", .object(counts.map { ($0.0, .int(Int64($0.1))) }))
+        s.row("by kind", counts.map { "\($0.0) \($0.1)" }.joinedText(", "), "by_kind", .object(counts.map { ($0.0, .int(Int64($0.1))) }))
         s.text("fd    kind       target")
         s.lines += out
         s.json.append(("fds", .array(rows)))
@@ -576,8 +576,8 @@ final class InspectTarget {
         }
         if let f = failed.first { s.fail("namespaces", f) }
         if !join.isEmpty {
-            s.row("join with", "nsenter -t \(pid) \(join.joined(separator: " ")) (needs cap_sys_admin; or kubectl debug --target for the pid namespace)",
-                  "nsenter", .string("nsenter -t \(pid) \(join.joined(separator: " "))"))
+            s.row("join with", "nsenter -t \(pid) \(join.joinedText(" ")) (needs cap_sys_admin; or kubectl debug --target for the pid namespace)",
+                  "nsenter", .string("nsenter -t \(pid) \(join.joinedText(" "))"))
         }
         s.json.append(("namespaces", .object(rows)))
     }

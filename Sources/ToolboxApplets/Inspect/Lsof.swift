@@ -194,9 +194,10 @@ final class LsofLister {
     let reader: OpenFileReader
     var hosts: HostsFile? = nil
     var services: ServicesFile? = nil
+    var serviceIndex: [UInt32: String] = [:]
     var netCache: [UInt64: SocketTables] = [:]
     /// Names already looked up: IPv4 hosts, and ports by port | TCP << 16
-    /// (thousands of sockets share a few; /etc/services is searched linearly).
+    /// (thousands of sockets share a few).
     var v4Names: [UInt32: String] = [:], portNames: [UInt32: String] = [:]
     var dirKeys = Set<FileKey>()
     var fileKeys = Set<FileKey>()
@@ -252,9 +253,17 @@ final class LsofLister {
 
     func lookUpPortName(_ p: UInt16, _ proto: String) -> String {
         if !o.numericPorts {
-            if services == nil { services = ServicesFile.parse((try? readChosenFile { f throws(Errno) in try FileDescriptor.open(ctx.hostRoot + "/etc/services", f) }) ?? []) }
-            let lower = proto.lowercased()
-            if let e = services!.entries.first(where: { $0.port == p && $0.proto == lower }) { return e.name }
+            if services == nil {
+                services = ServicesFile.parse((try? readChosenFile { f throws(Errno) in try FileDescriptor.open(ctx.hostRoot + "/etc/services", f) }) ?? [])
+                serviceIndex = services!.tcpUDPIndex()
+            }
+            switch proto {
+            case "TCP": if let n = serviceIndex[UInt32(p) | 1 << 16] { return n }
+            case "UDP": if let n = serviceIndex[UInt32(p) | 2 << 16] { return n }
+            default:
+                let lower = proto.lowercased()
+                if let e = services!.entries.first(where: { $0.port == p && $0.proto == lower }) { return e.name }
+            }
         }
         return String(p)
     }

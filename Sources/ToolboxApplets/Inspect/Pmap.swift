@@ -34,7 +34,7 @@ func runPmap(_ ctx: Context, _ args: [String]) throws -> Int32 {
         var args = cmd.split(separator: 0).map { String(decoding: $0, as: UTF8.self) }
         if args.isEmpty, let st = try? ctx.procfs.status(pid) { args = ["[\(st.name ?? "")]"] }
         let o = ctx.out
-        o.line("\(pid):   " + args.joined(separator: " "))
+        o.line("\(pid):   " + args.joinedText(" "))
         if extended { o.line("Address           Kbytes     RSS   Dirty Mode  Mapping") }
         var size: UInt64 = 0, rss: UInt64 = 0, dirty: UInt64 = 0
         for m in smaps.mappings {

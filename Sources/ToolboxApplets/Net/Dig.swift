@@ -194,7 +194,7 @@ func runDig(_ ctx: Context, _ args: [String]) throws -> Int32 {
         first = false
         func printHeader() {
             guard header else { return }
-            ctx.out.write("\n; <<>> DiG toolbox <<>> \(args.joined(separator: " "))\n")
+            ctx.out.write("\n; <<>> DiG toolbox <<>> \(args.joinedText(" "))\n")
             if let n = serversFound { ctx.out.write("; (\(n) server\(n == 1 ? "" : "s") found)\n") }
             ctx.out.write(";; global options: +cmd\n")
         }
@@ -208,7 +208,7 @@ func runDig(_ ctx: Context, _ args: [String]) throws -> Int32 {
             ctx.out.write(";; search: \(step.name) \(DNSType.name(step.type)): \(step.summary) (\(step.millis) ms)\n")
         } : nil
         if o.explain {
-            ctx.out.write(";; resolv.conf: \(target.files.prefix)/etc/resolv.conf: search \(conf.search.joined(separator: " ")); ndots:\(conf.ndots) (\(name) has \(name.filter { $0 == "." }.count) dot\(name.filter { $0 == "." }.count == 1 ? "" : "s"))\n")
+            ctx.out.write(";; resolv.conf: \(target.files.prefix)/etc/resolv.conf: search \(conf.search.joinedText(" ")); ndots:\(conf.ndots) (\(name) has \(name.filter { $0 == "." }.count) dot\(name.filter { $0 == "." }.count == 1 ? "" : "s"))\n")
         }
         // --explain shows what an application's resolver (glibc) does;
         // plain +search follows bind's dig.

@@ -69,7 +69,7 @@ final class HTTPTransfer {
             add("Content-Length", String(b.count))
             if !r.wgetStyle, let ct = r.defaultContentType { add("Content-Type", ct) }
         }
-        return lines.joined(separator: "\r\n") + "\r\n\r\n"
+        return lines.joinedText("\r\n") + "\r\n\r\n"
     }
 
     /// Performs the request; `onHead` is called once with the final head and

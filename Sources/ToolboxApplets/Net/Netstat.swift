@@ -223,8 +223,8 @@ func netstatSockets(_ ctx: Context, _ opts: NetstatOptions, netDir: String) thro
             if what == "netlink" { ctx.note("netlink not available (\(e.message)); read \(netDir)") }
             else { ctx.note("\(what): netlink failed (\(e.message)); read \(netDir)/\(what)") }
         }
-        if !chain.viaPreferred.isEmpty { ctx.note("from netlink sock_diag: \(chain.viaPreferred.joined(separator: " "))") }
-        if !chain.viaFallback.isEmpty { ctx.note("from \(netDir): \(chain.viaFallback.joined(separator: " "))") }
+        if !chain.viaPreferred.isEmpty { ctx.note("from netlink sock_diag: \(chain.viaPreferred.joinedText(" "))") }
+        if !chain.viaFallback.isEmpty { ctx.note("from \(netDir): \(chain.viaFallback.joinedText(" "))") }
         for (file, n) in chain.malformed.sorted(by: { $0.key < $1.key }) {
             ctx.note("\(netDir)/\(file): \(n) malformed line\(n == 1 ? "" : "s") skipped")
         }

@@ -104,7 +104,7 @@ func idLine(_ ids: [UInt32], _ names: IDNames) -> String {
     let labels = ["", "effective", "saved", "fs"]
     var parts = [one(real)]
     for (i, id) in ids.enumerated().dropFirst() where i < labels.count { parts.append("\(labels[i]) \(one(id))") }
-    return parts.joined(separator: " ")
+    return parts.joinedText(" ")
 }
 
 func printProcess(_ ctx: Context, label: String, _ s: PidStatus, _ users: IDNames, _ groups: IDNames) {
@@ -113,7 +113,7 @@ func printProcess(_ ctx: Context, label: String, _ s: PidStatus, _ users: IDName
     o.line("  uid:        \(idLine(s.uids, users))")
     o.line("  gid:        \(idLine(s.gids, groups))")
     if !s.groups.isEmpty {
-        o.line("  groups:     " + s.groups.map { id in groups.name(id).map { "\(id)(\($0))" } ?? String(id) }.joined(separator: ","))
+        o.line("  groups:     " + s.groups.map { id in groups.name(id).map { "\(id)(\($0))" } ?? String(id) }.joinedText(","))
     }
     let sets: [(String, UInt64?)] = [("CapInh", s.capInheritable), ("CapPrm", s.capPermitted),
                                     ("CapEff", s.capEffective), ("CapBnd", s.capBounding), ("CapAmb", s.capAmbient)]
@@ -156,7 +156,7 @@ func explain(_ ctx: Context, _ s: PidStatus, uidMap: String?) {
         o.line("  note: a seccomp filter is active: some system calls (ptrace, unshare, netlink) may be refused")
     }
     if let map = uidMap, !isIdentityMap(map) {
-        o.line("  note: this process is in a user namespace (uid_map: \(map.split(separator: "\n").joined(separator: "; "))): its capabilities count only inside it")
+        o.line("  note: this process is in a user namespace (uid_map: \(map.split(separator: "\n").joinedText("; "))): its capabilities count only inside it")
     }
 }
 

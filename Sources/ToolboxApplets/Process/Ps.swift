@@ -55,7 +55,7 @@ let psApplet = Applet(spec: AppletSpec(
 @Sendable func psKeysHelp() -> String {
     var s = "Keys (-o, --sort; aliases after the first name):\n"
     for k in psKeyTable where !k.help.isEmpty {
-        let names = ([k.name] + psKeyTable.filter { $0.help.isEmpty && $0.key == k.key }.map(\.name)).joined(separator: " ")
+        let names = ([k.name] + psKeyTable.filter { $0.help.isEmpty && $0.key == k.key }.map(\.name)).joinedText(" ")
         let left = "  " + names + String(repeating: " ", count: max(1, 28 - names.count)) + k.header
         s += left + String(repeating: " ", count: max(1, 42 - left.count)) + k.help + "\n"
     }
@@ -402,7 +402,7 @@ func psSysvFormat(_ o: PsOptions) -> String {
     k.append("pid")
     if o.full { k.append("uid_hack") } else if o.long { k.append("uid") }
     if o.long { k.append("s"); if !o.lModifierY { k.append("f") } }
-    return k.reversed().joined(separator: ",")
+    return k.reversed().joinedText(",")
 }
 
 // MARK: - System values
@@ -717,28 +717,32 @@ final class PsRenderer {
     func row(_ e: ProcessTable.Entry?, _ cols: [PsColumn], prefix: [UInt8]) {
         let out = ctx.out
         var correct = 0, actual = 0, dospace = 0
-        for (ci, col) in cols.enumerated() {
-            let last = ci == cols.count - 1
-            var maxRight = col.width
+        // Fields are read in place: copying a PsColumn (four Strings) per
+        // cell was 5% of `ps -ef`.
+        cols.withUnsafeBufferPointer { cp in
+        for ci in 0..<cp.count {
+            let width = cp[ci].width, key = cp[ci].info.key, align = cp[ci].info.align
+            let last = ci == cp.count - 1
+            var maxRight = width
             if last {
                 let tmp = correct - actual
                 maxRight = screenCols == Int.max ? Int.max : (tmp < 1 ? screenCols - actual - dospace : screenCols - max(correct, actual))
             }
             cell.removeAll(keepingCapacity: true)
             if let e {
-                render(e, col.info.key, prefix: prefix)
+                render(e, key, prefix: prefix)
             } else {
-                cell.append(contentsOf: col.header.utf8)
+                cell.append(contentsOf: cp[ci].header.utf8)
             }
             var amount = cells(cell)
-            if e != nil, col.info.align == .unlimited || col.info.align == .wchan, amount > maxRight {
+            if e != nil, align == .unlimited || align == .wchan, amount > maxRight {
                 truncate(to: max(maxRight, 0)); amount = cells(cell)
             }
             var leftpad = 0
-            switch col.info.align {
-            case .right: leftpad = max(col.width - amount, 0)
+            switch align {
+            case .right: leftpad = max(width - amount, 0)
             case .wchan:
-                if let f = cell.first, ASCII.hexValue(f) != nil, cell.allSatisfy({ ASCII.hexValue($0) != nil }) { leftpad = max(col.width - amount, 0) }
+                if let f = cell.first, ASCII.hexValue(f) != nil, cell.allSatisfy({ ASCII.hexValue($0) != nil }) { leftpad = max(width - amount, 0) }
             default: leftpad = 0
             }
             var space = correct - actual + leftpad
@@ -748,8 +752,9 @@ final class PsRenderer {
             out.write(cell)
             if last { out.byte(ASCII.newline); break }
             actual += space + amount
-            correct += col.width + 1
+            correct += width + 1
             dospace = 1
+        }
         }
     }
 
@@ -798,25 +803,37 @@ final class PsRenderer {
         var clean = true
         for c in bytes where c < 0x20 || c >= 0x7F { clean = false; break }
         if clean { cell.append(contentsOf: bytes); return }
-        let arr = Array(bytes)
-        var i = 0
+        if bytes.withContiguousStorageIfAvailable({ escapedSlow($0, nulAsSpace: nulAsSpace) }) == nil {
+            Array(bytes).withUnsafeBufferPointer { escapedSlow($0, nulAsSpace: nulAsSpace) }
+        }
+    }
+
+    /// Printable runs are copied whole; a command line's NUL separators
+    /// made every row take a byte-at-a-time path (and an Array copy).
+    func escapedSlow(_ arr: UnsafeBufferPointer<UInt8>, nulAsSpace: Bool) {
+        var i = 0, run = 0
+        @inline(__always) func flush() {
+            if run < i { cell.append(contentsOf: UnsafeBufferPointer(rebasing: arr[run..<i])) }
+        }
         while i < arr.count {
             let c = arr[i]
-            if c == 0 && nulAsSpace { cell.append(ASCII.space); i += 1; continue }
+            if c >= 0x20 && c < 0x7F { i += 1; continue }
+            flush()
+            if c == 0 && nulAsSpace { cell.append(ASCII.space); i += 1; run = i; continue }
             // procps 4.0.2 on a command line: a newline is a space; other
             // control characters (tab and DEL too) are `?` in a UTF-8
             // locale and `.` in the C locale.
-            if c == ASCII.newline && nulAsSpace { cell.append(ASCII.space); i += 1; continue }
-            if c < 0x20 || c == 0x7F { cell.append(nulAsSpace && !utf8 ? 0x2E : 0x3F); i += 1; continue }
-            if c < 0x80 { cell.append(c); i += 1; continue }
+            if c == ASCII.newline && nulAsSpace { cell.append(ASCII.space); i += 1; run = i; continue }
+            if c < 0x20 || c == 0x7F { cell.append(nulAsSpace && !utf8 ? 0x2E : 0x3F); i += 1; run = i; continue }
             if utf8 {
                 let n = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC2 ? 2 : 0
                 if n > 0, i + n <= arr.count, arr[(i + 1)..<(i + n)].allSatisfy({ $0 & 0xC0 == 0x80 }) {
-                    cell.append(contentsOf: arr[i..<(i + n)]); i += n; continue
+                    cell.append(contentsOf: UnsafeBufferPointer(rebasing: arr[i..<(i + n)])); i += n; run = i; continue
                 }
             }
-            cell.append(0x3F); i += 1
+            cell.append(0x3F); i += 1; run = i
         }
+        flush()
     }
 
     func comm(_ e: ProcessTable.Entry) { escaped(table.bytes(e.commOffset, e.commCount), nulAsSpace: false) }
@@ -908,13 +925,43 @@ final class PsRenderer {
 
     func startEpoch(_ e: ProcessTable.Entry) -> Int { clock.bootTime &+ Int(truncatingIfNeeded: e.stat.startTime / clock.hertz) }
 
-    func strftimeCell(_ fmt: StaticString, _ t: Int) {
+    var lastLocalT = Int.min
+    var lastLocal = tm()
+    lazy var nowLocal: tm = {
+        var tt = time_t(clock.now)
+        var out = tm()
+        localtime_r(&tt, &out)
+        return out
+    }()
+
+    /// localtime_r, with the last answer reused for a time in the same
+    /// minute (processes start in bursts: most rows share a minute; three
+    /// calls per STIME cell were 5% of `ps -ef`). Only the seconds field
+    /// changes, and only while it stays within 0...59 (a zone whose offset
+    /// has seconds, as some old LMT ones do, falls back to the call).
+    func localTime(_ t: Int) -> tm {
+        if t / 60 == lastLocalT / 60 && lastLocalT != Int.min {
+            let s = Int(lastLocal.tm_sec) + (t - lastLocalT)
+            if s >= 0 && s <= 59 {
+                var out = lastLocal
+                out.tm_sec = Int32(s)
+                return out
+            }
+        }
         var tt = time_t(t)
-        var tmv = tm()
-        localtime_r(&tt, &tmv)
-        var buf = [CChar](repeating: 0, count: 64)
-        let n = strftime(&buf, 64, UnsafeRawPointer(fmt.utf8Start).assumingMemoryBound(to: CChar.self), &tmv)
-        for i in 0..<n { cell.append(UInt8(bitPattern: buf[i])) }
+        var out = tm()
+        localtime_r(&tt, &out)
+        lastLocalT = t; lastLocal = out
+        return out
+    }
+
+    func strftimeCell(_ fmt: StaticString, _ t: Int) {
+        var tmv = localTime(t)
+        // a stack buffer: an Array per row was a metadata lookup and an allocation per process
+        withUnsafeTemporaryAllocation(of: CChar.self, capacity: 64) { buf in
+            let n = strftime(buf.baseAddress!, 64, UnsafeRawPointer(fmt.utf8Start).assumingMemoryBound(to: CChar.self), &tmv)
+            for i in 0..<n { cell.append(UInt8(bitPattern: buf[i])) }
+        }
     }
 
     func pcpuPermille(_ e: ProcessTable.Entry) -> UInt64 {
@@ -972,9 +1019,7 @@ final class PsRenderer {
         case .etimes: dec(elapsed(e))
         case .stime:
             let t = startEpoch(e)
-            var a = time_t(t), b = time_t(clock.now)
-            var pt = tm(), nt = tm()
-            localtime_r(&a, &pt); localtime_r(&b, &nt)
+            let pt = localTime(t), nt = nowLocal
             if nt.tm_year != pt.tm_year { strftimeCell("%Y", t) }
             else if nt.tm_yday != pt.tm_yday { strftimeCell("%b%d", t) }
             else { strftimeCell("%H:%M", t) }

@@ -236,7 +236,7 @@ final class TopSampler {
         var l = ["top - " + ((try? uptimeSummary(ctx, now: f.wallEpoch, uptime: f.upSecs)) ?? ""),
                  (v.threads ? "Threads: " : "Tasks: ") + "\(cfmt("%3d", total)) total, \(cfmt("%3d", f.counts[0])) running, \(cfmt("%3d", f.counts[1])) sleeping, \(cfmt("%3d", f.counts[2])) stopped, \(cfmt("%3d", f.counts[3])) zombie"]
         func cpuLine(_ label: String, _ d: [Double]) -> String {
-            label + zip(d, ["us", "sy", "ni", "id", "wa", "hi", "si", "st"]).map { cfmt("%4.1f", $0.0) + " " + $0.1 }.joined(separator: ", ") + " "
+            label + zip(d, ["us", "sy", "ni", "id", "wa", "hi", "si", "st"]).map { cfmt("%4.1f", $0.0) + " " + $0.1 }.joinedText(", ") + " "
         }
         if v.perCPU && f.cpu.count > 1 {
             for i in 1..<f.cpu.count { l.append(cpuLine("%Cpu" + cfmt("%-3d", i - 1) + ": ", f.cpu[i])) }

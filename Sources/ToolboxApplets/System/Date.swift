@@ -48,7 +48,7 @@ func runDate(_ ctx: Context, _ args: [String]) throws -> Int32 {
         let matches = keys.filter { $0.hasPrefix(iso) && !iso.isEmpty }
         guard let key = keys.contains(iso) ? iso : (matches.count == 1 ? matches[0] : nil) else {
             throw spec.usageError("invalid argument '\(iso)' for '--iso-8601'\nValid arguments are:\n"
-                + keys.map { "  - '\($0)'" }.joined(separator: "\n"), exit: ExitCode.failure)
+                + keys.map { "  - '\($0)'" }.joinedText("\n"), exit: ExitCode.failure)
         }
         format = table[key]
     }

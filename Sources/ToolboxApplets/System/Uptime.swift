@@ -52,7 +52,7 @@ func uptimeSummary(_ ctx: Context, now: Int, uptime secs: Int) throws -> String 
     else { s += "\(minutes) min, " }
     let users = countUsers(ctx.hostRoot)
     s += (users < 10 ? " " : "") + "\(users) \(users > 1 ? "users" : "user"),  load average: "
-    s += load.map { fixed2($0) }.joined(separator: ", ")
+    s += load.map { fixed2($0) }.joinedText(", ")
     return s
 }
 

@@ -117,7 +117,7 @@ func runXargs(_ ctx: Context, _ args: [String]) throws -> Int32 {
         guard let (items, continues) = input.nextLine(wholeLine: wholeLine) else { break }
         if let r = replace {
             // One command per line, with every occurrence of R replaced.
-            let item = items.joined(separator: " ")
+            let item = items.joinedText(" ")
             let argv = command.map { $0.replacingAll(r, with: item) }
             ranAny = true
             if !runner.start(argv) { break }
@@ -191,7 +191,7 @@ private final class XargsRunner {
         if aborted { return false }
         if verbose {
             ctx.out.flush()
-            ctx.err.write(argv.joined(separator: " ") + "\n")
+            ctx.err.write(argv.joinedText(" ") + "\n")
         }
         ctx.out.flush()
         guard let (path, argv0) = resolve(argv[0]) else {

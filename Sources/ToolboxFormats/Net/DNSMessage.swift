@@ -440,7 +440,7 @@ extension DNSRData {
         case .name(let n): return n
         case .mx(let p, let n): return "\(p) \(n)"
         case .srv(let p, let w, let port, let t): return "\(p) \(w) \(port) \(t)"
-        case .txt(let ss): return ss.map { quotedCharacterString($0) }.joined(separator: " ")
+        case .txt(let ss): return ss.map { quotedCharacterString($0) }.joinedText(" ")
         case .soa(let mn, let rn, let s, let rf, let rt, let ex, let mi): return "\(mn) \(rn) \(s) \(rf) \(rt) \(ex) \(mi)"
         case .caa(let f, let tag, let v): return "\(f) \(String(decoding: tag, as: UTF8.self)) \(quotedCharacterString(v))"
         case .raw(let b):

@@ -88,7 +88,7 @@ public struct HTTPURL: Equatable, Sendable {
             if seg == ".." { if !out.isEmpty { out.removeLast() }; continue }
             out.append(seg)
         }
-        u.path = "/" + out.joined(separator: "/") + (q.map { String(joined[$0...]) } ?? "")
+        u.path = "/" + out.joinedText("/") + (q.map { String(joined[$0...]) } ?? "")
         return u
     }
 }
