@@ -1,5 +1,6 @@
 // CShim is header-only but for the terminal guard, whose handler needs state.
 #include "cshim.h"
+#include <stdio.h>
 
 static int guard_fd = -1;
 static struct termios guard_saved;
@@ -21,3 +22,8 @@ void cshim_tty_guard(int fd, const struct termios *saved) {
     guard_fd = fd;
     for (unsigned i = 0; i < sizeof guard_signals / sizeof guard_signals[0]; i++) sigaction(guard_signals[i], &sa, 0);
 }
+
+int cshim_format_i32(char *buf, unsigned long size, const char *fmt, int v) { return snprintf(buf, size, fmt, v); }
+int cshim_format_i64(char *buf, unsigned long size, const char *fmt, long long v) { return snprintf(buf, size, fmt, v); }
+int cshim_format_u64(char *buf, unsigned long size, const char *fmt, unsigned long long v) { return snprintf(buf, size, fmt, v); }
+int cshim_format_f64(char *buf, unsigned long size, const char *fmt, double v) { return snprintf(buf, size, fmt, v); }

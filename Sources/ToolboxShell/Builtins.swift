@@ -518,7 +518,7 @@ extension Shell {
                 }
                 out.write("u=\(part(6)),g=\(part(3)),o=\(part(0))\n")
             } else {
-                out.write(cFormat("%04o\n", [UInt32(current)]))
+                out.write(cFormatted("%04llo\n", UInt64(current)))
             }
             return 0
         }
@@ -659,7 +659,7 @@ extension Shell {
         func f(_ v: clock_t) -> String {
             let s = Double(v) / hz
             let m = Int(s / 60)
-            return cFormat("%dm%.6fs", [Int32(m), s - Double(m * 60)])
+            return cFormatted("%dm", Int32(m)) + cFormatted("%.6fs", s - Double(m * 60))
         }
         out.write("\(f(t.tms_utime)) \(f(t.tms_stime))\n\(f(t.tms_cutime)) \(f(t.tms_cstime))\n")
         return 0
@@ -677,7 +677,7 @@ extension Shell {
     }
 
     func historyBuiltin() -> Int32 {
-        for (i, h) in history.enumerated() { out.write(cFormat("%5d  ", [Int32(i + 1)]) + h + "\n") }
+        for (i, h) in history.enumerated() { out.write(cFormatted("%5d  ", Int32(i + 1)) + h + "\n") }
         return 0
     }
 }

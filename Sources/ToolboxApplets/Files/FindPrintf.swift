@@ -108,9 +108,7 @@ struct FindPrinter {
             case 0x53:                                                   // %S
                 let size = Double(st.st_size)
                 let v = size == 0 ? 1.0 : Double(st.st_blocks) * 512 / size
-                var buf = [CChar](repeating: 0, count: 64)
-                _ = withVaList([v]) { vsnprintf(&buf, 64, "%g", $0) }
-                field += buf.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }
+                field += cFormatted("%g", v).utf8
             case 0x61, 0x63, 0x74:                                       // %a %c %t
                 ctimeFormat(statTime(st, d.letter == 0x74 ? 0x6D : d.letter))
             case 0x41, 0x43, 0x54:                                       // %Ak %Ck %Tk

@@ -956,9 +956,7 @@ func padRight(_ s: String, _ w: Int) -> String { s.count >= w ? s : s + String(r
 
 /// printf's %g for the metric times (at most 6 significant digits).
 func gText(_ v: Double) -> String {
-    var buf = [CChar](repeating: 0, count: 32)
-    _ = withVaList([v]) { vsnprintf(&buf, 32, "%g", $0) }
-    return String(decoding: buf.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    cFormatted("%g", v)
 }
 
 func le16(_ b: ArraySlice<UInt8>, _ off: Int) -> UInt16 {

@@ -525,11 +525,9 @@ func memoryFigures(_ m: Meminfo?) -> [(String, UInt64)] {
 }
 
 /// printf with one argument (the C library's formatting, as procps).
-func cfmt(_ format: String, _ v: CVarArg) -> String {
-    var buf = [CChar](repeating: 0, count: 64)
-    _ = withVaList([v]) { vsnprintf(&buf, 64, format, $0) }
-    return String(cString: buf)
-}
+func cfmt(_ format: String, _ v: Double) -> String { cFormatted(format, v) }
+/// `%d`-like formats: the value as a C int (counts and cpu numbers fit).
+func cfmt(_ format: String, _ v: Int) -> String { cFormatted(format, Int32(clamping: v)) }
 
 /// A KiB figure right-aligned in `width`, scaled to m, g, t as procps's
 /// scale_mem does when it does not fit.

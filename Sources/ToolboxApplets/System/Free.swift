@@ -104,9 +104,7 @@ func freeScale(_ kb: UInt64, exponent: Int, human: Bool) -> String {
     for (i, u) in units.enumerated() {
         let scaled = Float(Double(bytes) / pow(1024.0, Double(i + 1)))
         let unit = String(decoding: [u], as: UTF8.self)
-        var buf = [CChar](repeating: 0, count: 64)
-        _ = withVaList([Double(scaled)]) { vsnprintf(&buf, 64, "%.1f", $0) }
-        s = String(cString: buf) + unit + "i"
+        s = cFormatted("%.1f", Double(scaled)) + unit + "i"
         if s.utf8.count <= 5 { return s }
         s = "\(Int64(Double(bytes) / pow(1024.0, Double(i + 1))))\(unit)i"
         if s.utf8.count <= 5 { return s }

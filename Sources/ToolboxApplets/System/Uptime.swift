@@ -69,9 +69,7 @@ func prettyUptime(_ secs: Int) -> String {
 
 /// `%.2f`.
 func fixed2(_ v: Double) -> String {
-    var buf = [CChar](repeating: 0, count: 64)
-    _ = withVaList([v]) { vsnprintf(&buf, 64, "%.2f", $0) }
-    return String(cString: buf)
+    cFormatted("%.2f", v)
 }
 
 func strictDouble(_ s: String) -> Double? {

@@ -1,23 +1,7 @@
 import ToolboxCore
 
 // printf FORMAT [ARG...]: the format is reused until the arguments are used
-// up; numeric conversions go through vsnprintf(3) with the parsed flags.
-
-/// Formats C-style with vsnprintf (numbers only; strings are padded here).
-func cFormat(_ format: String, _ args: [CVarArg]) -> String {
-    withVaList(args) { va -> String in
-        var buf = [CChar](repeating: 0, count: 512)
-        var copy: CVaListPointer = va
-        _ = copy
-        let n = Int(vsnprintf(&buf, buf.count, format, va))
-        if n < buf.count { return String(decoding: buf[0..<max(n, 0)].map { UInt8(bitPattern: $0) }, as: UTF8.self) }
-        return withVaList(args) { va2 -> String in
-            var big = [CChar](repeating: 0, count: n + 1)
-            _ = vsnprintf(&big, big.count, format, va2)
-            return String(decoding: big[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
-        }
-    }
-}
+// up; numeric conversions go through snprintf(3) (cFormatted) with the parsed flags.
 
 public func printfCommand(_ args: [String], out: OutputWriter, warn: (String) -> Void, dialect: UtilityDialect) -> Int32 {
     var args = args[...]
@@ -146,12 +130,12 @@ public func printfCommand(_ args: [String], out: OutputWriter, warn: (String) ->
             j += 1
             switch conv {
             case UInt8(ascii: "d"), UInt8(ascii: "i"):
-                out.write(cFormat(spec + "lld", [integer(nextArg(), unsigned: false).0]))
+                out.write(cFormatted(spec + "lld", integer(nextArg(), unsigned: false).0))
             case UInt8(ascii: "o"), UInt8(ascii: "u"), UInt8(ascii: "x"), UInt8(ascii: "X"):
-                out.write(cFormat(spec + "ll" + String(UnicodeScalar(conv)), [integer(nextArg(), unsigned: true).1]))
+                out.write(cFormatted(spec + "ll" + String(UnicodeScalar(conv)), integer(nextArg(), unsigned: true).1))
             case UInt8(ascii: "e"), UInt8(ascii: "E"), UInt8(ascii: "f"), UInt8(ascii: "F"),
                  UInt8(ascii: "g"), UInt8(ascii: "G"), UInt8(ascii: "a"), UInt8(ascii: "A"):
-                out.write(cFormat(spec + String(UnicodeScalar(conv)), [double(nextArg())]))
+                out.write(cFormatted(spec + String(UnicodeScalar(conv)), double(nextArg())))
             case UInt8(ascii: "c"):
                 let s = nextArg() ?? ""
                 let first = s.utf8.first.map { String(decoding: [$0], as: UTF8.self) } ?? ""
