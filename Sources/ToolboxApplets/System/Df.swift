@@ -74,8 +74,27 @@ func runDf(_ ctx: Context, _ args: [String]) throws -> Int32 {
             }
             chosen.append((m, dev))
         }
-        for (m, _) in chosen {
+        // With -a, GNU df shows `-` for an entry whose mount point now shows
+        // another file system (over-mounted): the last entry whose mount
+        // point stats to the same device names a different source (unless
+        // both are remote). Its statfs would describe the mount on top.
+        var topByDev: [UInt64: Int] = [:], mountDev: [UInt64?] = []
+        if all {
+            for (i, m) in mounts.enumerated() {
+                var st = Glibc_stat_t()
+                let dev = stat(m.mountPoint, &st) == 0 ? UInt64(st.st_dev) : nil
+                mountDev.append(dev)
+                topByDev[dev ?? makeDev(UInt64(m.major), UInt64(m.minor))] = i
+            }
+        }
+        func remote(_ m: MountInfo.Mount) -> Bool {
+            m.source.utf8.contains(0x3A) || (m.source.hasPrefix("//") && ["smbfs", "smb3", "cifs"].contains(m.fsType))
+        }
+        for (ci, (m, _)) in chosen.enumerated() {
             if (!all && dummyTypes.contains(m.fsType)) || !typeWanted(m.fsType) { continue }
+            if all, let dev = mountDev[ci], let t = topByDev[dev], mounts[t].source != m.source, !(remote(mounts[t]) && remote(m)) {
+                var x = m; x.fsType = "-"; rows.append((x, nil)); continue
+            }
             var s = statfs()
             if statfs(m.mountPoint, &s) != 0 {
                 let e = Errno.current
