@@ -8,11 +8,15 @@
 /// whose id is not a number are skipped.
 public struct IDNames: Equatable, Sendable {
     public private(set) var names: [UInt32: String] = [:]
-    /// Every entry's name and id in file order, for `id(_:)` (first line
-    /// wins). A name-keyed dictionary built eagerly was a third of the cost
-    /// of reading a passwd file, for a lookup few applets make.
+    /// Every entry's name and id in file order (first line wins), searched
+    /// by `id(_:)` when there are few. A name-keyed dictionary built for
+    /// every file was a third of the cost of reading a small passwd, for a
+    /// lookup few applets make; a large file (a container chose it) gets
+    /// the dictionary, so tar's per-member lookups stay O(1).
     private var orderNames: [String] = []
     private var orderIDs: [UInt32] = []
+    private var ids: [String: UInt32]? = nil
+    static let scanLimit = 64
 
     public init() {}
 
@@ -26,10 +30,27 @@ public struct IDNames: Equatable, Sendable {
             orderNames.append(f[0].string)
             orderIDs.append(id)
         }
-        // Last to first, so the first entry for an id is the one kept, with
-        // one dictionary store per entry.
+        // Last to first, so the first entry for an id (or a name) is the
+        // one kept, with one dictionary store per entry.
         names.reserveCapacity(orderIDs.count)
         for i in orderIDs.indices.reversed() { names[orderIDs[i]] = orderNames[i] }
+        if orderIDs.count > Self.scanLimit {
+            var d = [String: UInt32](minimumCapacity: orderIDs.count)
+            for i in orderIDs.indices.reversed() { d[orderNames[i]] = orderIDs[i] }
+            ids = d
+        }
+    }
+
+    /// Equal when both give the same names for ids and ids for names.
+    public static func == (a: IDNames, b: IDNames) -> Bool {
+        guard a.names == b.names else { return false }
+        func byName(_ x: IDNames) -> [String: UInt32] {
+            if let d = x.ids { return d }
+            var d: [String: UInt32] = [:]
+            for i in x.orderIDs.indices.reversed() { d[x.orderNames[i]] = x.orderIDs[i] }
+            return d
+        }
+        return byName(a) == byName(b)
     }
 
     public init(parsing array: [UInt8]) {
@@ -38,6 +59,7 @@ public struct IDNames: Equatable, Sendable {
 
     public func name(_ id: UInt32) -> String? { names[id] }
     public func id(_ name: String) -> UInt32? {
+        if let ids { return ids[name] }
         guard let i = orderNames.firstIndex(of: name) else { return nil }
         return orderIDs[i]
     }

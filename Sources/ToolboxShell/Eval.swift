@@ -440,7 +440,7 @@ extension Shell {
                 // POSIX: asynchronous lists ignore SIGINT and SIGQUIT without
                 // job control; as in dash, for good: a trap in the list
                 // cannot take them back (as if ignored on entry).
-                probeEntryDispositions()
+                probeEntryDisposition(SIGINT); probeEntryDisposition(SIGQUIT)
                 signal(SIGINT, SIG_IGN); signal(SIGQUIT, SIG_IGN)
                 ignoredOnEntry |= 1 << UInt32(SIGINT) | 1 << UInt32(SIGQUIT)
             }

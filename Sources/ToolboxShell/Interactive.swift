@@ -15,7 +15,9 @@ extension Shell {
         if getpgrp() != me { setpgid(0, 0) }
         _ = tcsetpgrp(0, me)
         probeEntryDispositions()
-        for s in [SIGINT, SIGQUIT, SIGTSTP, SIGTTIN, SIGTTOU, SIGTERM] { signal(s, SIG_IGN) }
+        for s in [SIGINT, SIGQUIT, SIGTSTP, SIGTTIN, SIGTTOU, SIGTERM] {
+            signal(s, SIG_IGN); changedDispositions |= 1 << UInt32(s)
+        }
         let editor = LineEditor()
         loadHistory()
         editor.history = history

@@ -145,7 +145,10 @@ extension Shell {
     }
 
     func resetSignalsForChild() {
-        for s in [SIGINT, SIGQUIT, SIGTSTP, SIGTTIN, SIGTTOU, SIGTERM] where traps[s] == nil && !wasIgnoredOnEntry(s) {
+        // Only what the shell changed: the rest is still what it inherited
+        // (probing here made every child read its dispositions).
+        for s in [SIGINT, SIGQUIT, SIGTSTP, SIGTTIN, SIGTTOU, SIGTERM]
+        where changedDispositions & (1 << UInt32(s)) != 0 && traps[s] == nil && !wasIgnoredOnEntry(s) {
             signal(s, SIG_DFL)
         }
     }

@@ -67,25 +67,34 @@ public final class Shell {
 
     var traps: [Int32: String] = [:]
     /// Bit n set: signal n was ignored when the shell started. Read from the
-    /// kernel on first use (`probeEntryDispositions`), not at start: the 30
-    /// sigaction calls were a fifth of `sh -c true`'s system calls, and most
-    /// scripts never trap. Every change of a disposition by the shell itself
-    /// probes first, so what is read is still what the shell was given.
+    /// kernel per signal on first use (`probeEntryDisposition`), as dash
+    /// does with its sigmode table, not at start: 30 sigaction calls were
+    /// half of `sh -c true`'s system calls, and most scripts never trap.
+    /// The shell probes a signal before it changes that signal itself, so
+    /// what is read is still what the shell was given.
     var ignoredOnEntry: UInt32 = 0
-    var entryDispositionsProbed = false
+    /// Bit n set: signal n's inherited disposition has been read.
+    var probedOnEntry: UInt32 = 0
+    /// Bit n set: the shell changed signal n's disposition (a trap, the
+    /// interactive shell's ignores); only those are reset in a child.
+    var changedDispositions: UInt32 = 0
     func wasIgnoredOnEntry(_ sig: Int32) -> Bool {
-        probeEntryDispositions()
-        return sig > 0 && sig < 32 && ignoredOnEntry & (1 << UInt32(sig)) != 0
+        guard sig > 0 && sig < 32 else { return false }
+        probeEntryDisposition(sig)
+        return ignoredOnEntry & (1 << UInt32(sig)) != 0
     }
-    /// Records which signals were ignored on entry (POSIX 2.11: they stay
+    /// Records whether `sig` was ignored on entry (POSIX 2.11: it stays
     /// ignored in a non-interactive shell). SIGPIPE is known from before
-    /// toolbox ignored it for its applets.
+    /// toolbox ignored it for its applets (`start`).
+    func probeEntryDisposition(_ sig: Int32) {
+        guard sig > 0 && sig < 32 else { return }
+        let bit: UInt32 = 1 << UInt32(sig)
+        guard probedOnEntry & bit == 0 else { return }
+        probedOnEntry |= bit
+        if sig != SIGKILL && sig != SIGSTOP && signalIsIgnored(sig) { ignoredOnEntry |= bit }
+    }
     func probeEntryDispositions() {
-        guard !entryDispositionsProbed else { return }
-        entryDispositionsProbed = true
-        for sig in Int32(1)..<32 where sig != SIGKILL && sig != SIGSTOP && sig != SIGPIPE {
-            if signalIsIgnored(sig) { ignoredOnEntry |= 1 << UInt32(sig) }
-        }
+        for sig in Int32(1)..<32 { probeEntryDisposition(sig) }
     }
     var exitTrapRan = false
     var jobs = JobTable()
@@ -322,6 +331,7 @@ public final class Shell {
         // with SIGPIPE ignored sees EPIPE, as dash does. toolbox ignores
         // SIGPIPE for its applets; otherwise a shell (and what it execs) gets
         // the default back, so `yes | head` ends the writer.
+        probedOnEntry |= 1 << UInt32(SIGPIPE)
         if OutputWriter.sigpipeIgnoredOnEntry { ignoredOnEntry |= 1 << UInt32(SIGPIPE) }
         else { ignoredOnEntry &= ~(1 << UInt32(SIGPIPE)); signal(SIGPIPE, SIG_DFL) }
         initSignalFlags()

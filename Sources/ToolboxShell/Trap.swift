@@ -36,9 +36,10 @@ extension Shell {
         // A non-interactive shell may not trap or reset what was ignored on
         // entry (POSIX 2.11). dash keeps the action's text (`trap` lists it)
         // and leaves the signal ignored; so does toolbox.
-        probeEntryDispositions()
+        probeEntryDisposition(sig)
         if let action { traps[sig] = action } else { traps[sig] = nil }
         guard sig > 0, interactive || !wasIgnoredOnEntry(sig) else { return }
+        changedDispositions |= 1 << UInt32(sig)
         if let action {
             if action.isEmpty { signal(sig, SIG_IGN) }
             else {

@@ -91,6 +91,29 @@ final class IDNamesTests: XCTestCase {
         XCTAssertEqual(g.name(10), "wheel")
         XCTAssertEqual(g.id("nogroup"), 65534)
     }
+
+    /// A small file is searched in order, a large one through a dictionary
+    /// (so tar's per-member lookups stay O(1) whatever passwd a container
+    /// ships); both keep the first entry for a name and for an id.
+    func testSmallAndLargeFilesAgree() {
+        for extra in [10, 5000] {
+            var text = "dup:x:7:0::/:\nother:x:7:0::/:\n"
+            for i in 0..<extra { text += "u\(i):x:\(10000 + i):0::/:\n" }
+            text += "dup:x:8:0::/:\nlast:x:9:0::/:\n"
+            let p = IDNames(parsing: Array(text.utf8))
+            XCTAssertEqual(p.id("dup"), 7, "\(extra) entries")
+            XCTAssertEqual(p.name(7), "dup", "\(extra) entries")
+            XCTAssertEqual(p.name(8), "dup", "\(extra) entries")
+            XCTAssertEqual(p.id("other"), 7)
+            XCTAssertEqual(p.id("last"), 9)
+            XCTAssertEqual(p.id("u\(extra - 1)"), UInt32(10000 + extra - 1))
+            XCTAssertNil(p.id("nobody"))
+            XCTAssertEqual(p, IDNames(parsing: Array(text.utf8)))
+        }
+        // equal by their maps, whatever the line order
+        XCTAssertEqual(IDNames(parsing: Array("a:x:1:\nb:x:2:\n".utf8)), IDNames(parsing: Array("b:x:2:\na:x:1:\n".utf8)))
+        XCTAssertNotEqual(IDNames(parsing: Array("a:x:1:\nb:x:1:\n".utf8)), IDNames(parsing: Array("b:x:1:\na:x:1:\n".utf8)))
+    }
 }
 
 final class CapabilityTests: XCTestCase {

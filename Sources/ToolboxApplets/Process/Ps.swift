@@ -950,8 +950,8 @@ final class PsRenderer {
         }
         var tt = time_t(t)
         var out = tm()
-        localtime_r(&tt, &out)
-        lastLocalT = t; lastLocal = out
+        // a time localtime_r cannot convert is not kept (it stays zeroed)
+        if localtime_r(&tt, &out) != nil { lastLocalT = t; lastLocal = out }
         return out
     }
 

@@ -51,6 +51,19 @@ func runDf(_ ctx: Context, _ args: [String]) throws -> Int32 {
             throw ToolError.failure("cannot read table of mounted file systems: \(Errno.current.description)")
         }
         let mounts = text.withUnsafeBufferPointer { MountInfo.parse($0).mounts }
+        /// gnulib's ME_REMOTE (the common cases).
+        func remote(_ m: MountInfo.Mount) -> Bool {
+            m.source.utf8.contains(0x3A) || (m.source.hasPrefix("//") && ["smbfs", "smb3", "cifs"].contains(m.fsType))
+        }
+        /// filter_mount_list's rule: does `m` replace `seen`, the entry kept
+        /// so far for the same device?
+        func replaces(_ m: MountInfo.Mount, _ seen: MountInfo.Mount) -> Bool {
+            let nearerRoot = seen.mountPoint.utf8.count > m.mountPoint.utf8.count
+            let sourceBelowRoot = seen.root.utf8.count < m.root.utf8.count
+            return (m.source.utf8.contains(0x2F) && !seen.source.utf8.contains(0x2F))
+                || (nearerRoot && !sourceBelowRoot)
+                || (seen.source != m.source && seen.mountPoint == m.mountPoint)
+        }
         // GNU df's filter_mount_list: one entry per device (st_dev of the mount point).
         var chosen: [(entry: MountInfo.Mount, dev: UInt64?)] = []
         for m in mounts {
@@ -61,34 +74,42 @@ func runDf(_ ctx: Context, _ args: [String]) throws -> Int32 {
                 chosen.append((m, all ? nil : ownDev)); continue
             }
             let dev = UInt64(st.st_dev)
-            if let k = chosen.firstIndex(where: { $0.dev == dev }) {
+            if let k = chosen.lastIndex(where: { $0.dev == dev }) {
                 let seen = chosen[k].entry
-                let nearerRoot = seen.mountPoint.utf8.count > m.mountPoint.utf8.count
-                let sourceBelowRoot = seen.root.utf8.count < m.root.utf8.count
-                if (m.source.utf8.contains(0x2F) && !seen.source.utf8.contains(0x2F))
-                    || (nearerRoot && !sourceBelowRoot)
-                    || (seen.source != m.source && seen.mountPoint == m.mountPoint) {
-                    chosen[k].entry = m
+                if remote(m) && remote(seen) && seen.source != m.source {
+                    // GNU keeps remote entries with different locations
+                    chosen.append((m, dev)); continue
                 }
+                if replaces(m, seen) { chosen[k].entry = m }
                 continue
             }
             chosen.append((m, dev))
         }
         // With -a, GNU df shows `-` for an entry whose mount point now shows
-        // another file system (over-mounted): the last entry whose mount
-        // point stats to the same device names a different source (unless
-        // both are remote). Its statfs would describe the mount on top.
+        // another file system (get_dev's over-mount check): the entry that
+        // filter_mount_list keeps for the device its mount point stats to
+        // names a different source (unless both are remote). Its statfs
+        // would describe the mount on top. The kept entry follows the same
+        // rules as the de-duplication above; an entry not stat'ed (a type
+        // not selected, or stat failing) takes its own device's slot.
         var topByDev: [UInt64: Int] = [:], mountDev: [UInt64?] = []
         if all {
             for (i, m) in mounts.enumerated() {
                 var st = Glibc_stat_t()
-                let dev = stat(m.mountPoint, &st) == 0 ? UInt64(st.st_dev) : nil
+                guard typeWanted(m.fsType), stat(m.mountPoint, &st) == 0 else {
+                    mountDev.append(nil)
+                    topByDev[makeDev(UInt64(m.major), UInt64(m.minor))] = i
+                    continue
+                }
+                let dev = UInt64(st.st_dev)
                 mountDev.append(dev)
-                topByDev[dev ?? makeDev(UInt64(m.major), UInt64(m.minor))] = i
+                if let k = topByDev[dev] {
+                    let seen = mounts[k]
+                    if (remote(m) && remote(seen) && seen.source != m.source) || replaces(m, seen) { topByDev[dev] = i }
+                } else {
+                    topByDev[dev] = i
+                }
             }
-        }
-        func remote(_ m: MountInfo.Mount) -> Bool {
-            m.source.utf8.contains(0x3A) || (m.source.hasPrefix("//") && ["smbfs", "smb3", "cifs"].contains(m.fsType))
         }
         for (ci, (m, _)) in chosen.enumerated() {
             if (!all && dummyTypes.contains(m.fsType)) || !typeWanted(m.fsType) { continue }

@@ -114,7 +114,13 @@ public func printfCommand(_ args: [String], out: OutputWriter, warn: (String) ->
             var precision: Int? = nil
             if j < f.count && f[j] == 46 {
                 spec += "."; j += 1
-                if j < f.count && f[j] == 42 { let p = integer(nextArg(), unsigned: false).0; spec += String(p); precision = Int(p); j += 1 }
+                if j < f.count && f[j] == 42 {
+                    // a negative precision from an argument is taken as
+                    // omitted (C, dash); it once trapped in pad()
+                    let p = integer(nextArg(), unsigned: false).0
+                    if p >= 0 { spec += String(p); precision = Int(p) } else { spec.removeLast() }
+                    j += 1
+                }
                 else {
                     var p = 0
                     while j < f.count, isDigit(f[j]) { spec.append(Character(UnicodeScalar(f[j]))); p = p * 10 + Int(f[j] - 48); j += 1 }
@@ -179,6 +185,8 @@ private func pad(_ s: String, _ spec: String, _ precision: Int?, isChar: Bool) -
         else if !seenDot, ch.isNumber, !digits.isEmpty { digits.append(ch) }
     }
     width = Int(digits) ?? 0
+    // past INT_MAX printf(3) fails with EOVERFLOW and writes nothing
+    if width > Int(Int32.max) { return "" }
     if body.count >= width { return String(decoding: body, as: UTF8.self) }
     let fill = [UInt8](repeating: 32, count: width - body.count)
     return String(decoding: left ? body + fill : fill + body, as: UTF8.self)
