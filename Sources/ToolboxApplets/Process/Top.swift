@@ -191,29 +191,35 @@ final class TopSampler {
                 container: v.container && e.container >= 0 ? table.containers[Int(e.container)].shortID : "-"))
         }
         // The field's position in topFields, found once (not per comparison).
+        // Sorted as a permutation of indices, the tasks read in place: sorting
+        // the tasks themselves copied each (four Strings) at every move.
         let field = topFields.firstIndex(of: v.sortField) ?? 8
-        func less(_ a: TopTask, _ b: TopTask) -> Bool {
-            switch field {
-            case 0: return a.pid < b.pid
-            case 1: return a.user < b.user
-            case 2: return (Int(a.pr) ?? -100) < (Int(b.pr) ?? -100)
-            case 3: return a.nice < b.nice
-            case 4: return a.virt < b.virt
-            case 5, 9: return a.res < b.res
-            case 6: return a.shr < b.shr
-            case 7: return a.state < b.state
-            case 10: return a.ticks < b.ticks
-            case 11: return a.command < b.command
-            default: return a.cpu < b.cpu
+        let ascending = v.ascending
+        var order = Array(0..<f.tasks.count)
+        f.tasks.withUnsafeBufferPointer { t in
+            func less(_ a: Int, _ b: Int) -> Bool {
+                switch field {
+                case 0: return t[a].pid < t[b].pid
+                case 1: return t[a].user < t[b].user
+                case 2: return (Int(t[a].pr) ?? -100) < (Int(t[b].pr) ?? -100)
+                case 3: return t[a].nice < t[b].nice
+                case 4: return t[a].virt < t[b].virt
+                case 5, 9: return t[a].res < t[b].res
+                case 6: return t[a].shr < t[b].shr
+                case 7: return t[a].state < t[b].state
+                case 10: return t[a].ticks < t[b].ticks
+                case 11: return t[a].command < t[b].command
+                default: return t[a].cpu < t[b].cpu
+                }
+            }
+            // Ties keep pid order, as procps's table (read in pid order) shows them.
+            order.sort { a, b in
+                if less(a, b) { return ascending }
+                if less(b, a) { return !ascending }
+                return a < b
             }
         }
-        // Ties keep pid order, as procps's table (read in pid order) shows them.
-        f.tasks = f.tasks.enumerated().sorted { x, y in
-            let (a, b) = (x.element, y.element)
-            if less(a, b) { return v.ascending }
-            if less(b, a) { return !v.ascending }
-            return x.offset < y.offset
-        }.map { $0.element }
+        f.tasks = order.map { f.tasks[$0] }
         f.cpu = cpu.indices.map { i in cpuDelta(i < prevCpu.count ? prevCpu[i] : CpuTimes(), cpu[i]) }
         if f.cpu.isEmpty { f.cpu = [cpuDelta(CpuTimes(), CpuTimes())] }
         f.wallEpoch = time(nil)
@@ -256,7 +262,7 @@ final class TopSampler {
     /// no String per column (thousands of rows per frame).
     func row(_ t: TopTask, _ v: TopView, into b: inout [UInt8]) {
         b.removeAll(keepingCapacity: true)
-        func spaces(_ n: Int) { if n > 0 { b.append(contentsOf: repeatElement(ASCII.space, count: n)) } }
+        func spaces(_ n: Int) { var k = n; while k > 0 { b.append(ASCII.space); k -= 1 } }
         appendDecimal(&b, Int64(t.pid), width: pidWidth); b.append(ASCII.space)
         let user = t.user.utf8
         if user.count <= 8 && !user.contains(where: { $0 >= 0x80 }) {
@@ -282,11 +288,7 @@ final class TopSampler {
         b.append(contentsOf: t.command.utf8)
     }
 
-    /// printf's `%5.1f` of `v` (the C library's rounding) into `b`.
-    func appendFixed(_ b: inout [UInt8], _ v: Double) {
-        let n = Int(cshim_format_double(fmtBuffer, 64, "%5.1f", v))
-        b.append(contentsOf: UnsafeRawBufferPointer(start: fmtBuffer, count: max(0, min(n, 63))))
-    }
+    func appendFixed(_ b: inout [UInt8], _ v: Double) { appendFixed51(&b, v, scratch: fmtBuffer) }
 
     /// `Cgroup: PID 1 mem USED of LIMIT (P%), cpu quota Q cores` when PID
     /// 1's cgroup limits memory or CPU (read as inspect reads them), else nil.
@@ -545,18 +547,35 @@ func scaleKiB(_ kib: Int64, _ width: Int) -> String {
     return String(repeating: "?", count: width)
 }
 
+/// printf's `%5.1f` of `v` (the C library's rounding) into `b`. Values
+/// whose tenths are not within 1e-6 of a tie (where v * 10's rounding
+/// error, under 1e-7 below 1e8, cannot change the digit) are written from
+/// integers; the rest, and zero's sign, go through snprintf into `scratch`
+/// (64 bytes).
+func appendFixed51(_ b: inout [UInt8], _ v: Double, scratch: UnsafeMutablePointer<CChar>) {
+    if v >= 0 && v < 1e8 && !(v == 0 && v.sign == .minus) {
+        let t = v * 10
+        let whole = t.rounded(.down), frac = t - whole
+        if abs(frac - 0.5) > 1e-6 {
+            let r = UInt64(whole) + (frac > 0.5 ? 1 : 0)
+            appendDecimal(&b, Int64(r / 10), width: 3)
+            b.append(0x2E); b.append(UInt8(r % 10) + ASCII.zero)
+            return
+        }
+    }
+    let n = Int(cshim_format_double(scratch, 64, "%5.1f", v))
+    b.append(contentsOf: UnsafeRawBufferPointer(start: scratch, count: max(0, min(n, 63))))
+}
+
 /// Decimal `v` right-aligned in `width` columns (printf's `%*d`).
 func appendDecimal(_ b: inout [UInt8], _ v: Int64, width: Int) {
     var m = v.magnitude
-    var digits = 1, rest = m
-    while rest >= 10 { rest /= 10; digits += 1 }
-    let len = digits + (v < 0 ? 1 : 0)
-    if width > len { b.append(contentsOf: repeatElement(ASCII.space, count: width - len)) }
+    var digits = 1, div: UInt64 = 1
+    while m / div >= 10 { div &*= 10; digits += 1 }
+    var pad = width - digits - (v < 0 ? 1 : 0)
+    while pad > 0 { b.append(ASCII.space); pad -= 1 }
     if v < 0 { b.append(0x2D) }
-    let start = b.count
-    b.append(contentsOf: repeatElement(ASCII.zero, count: digits))
-    var i = start + digits - 1
-    repeat { b[i] = UInt8(m % 10) + ASCII.zero; m /= 10; i -= 1 } while m > 0
+    while div > 0 { b.append(UInt8(truncatingIfNeeded: m / div) &+ ASCII.zero); m %= div; div /= 10 }
 }
 
 /// TIME+ (procps scale_tics): minutes:seconds.hundredths in 9 columns,

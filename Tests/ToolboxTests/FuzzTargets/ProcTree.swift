@@ -46,7 +46,10 @@ enum FuzzProcTree {
 /// /proc/PID/stat: PidStat.parse, then `ps -ef` and `ps aux` over a tree
 /// whose only process has this stat.
 let statFuzzTarget = FuzzTarget(name: "stat", seeds: ["ps/stat"]) { data in
-    guard let s = PidStat.parse(data) else { return "nil" }
+    // The inlined parser must agree with the ByteScanner one it replaced.
+    let parsed = PidStat.parse(data)
+    if parsed != PidStatReference.parse(data) { fatalError("PidStat.parse differs from PidStatReference.parse") }
+    guard let s = parsed else { return "nil" }
     // ps skips a process whose stat does not parse: it runs only on the
     // inputs that do (ps -ef or ps aux, by the input's length).
     let r = "pid=\(s.pid) comm=\(s.comm(in: data).utf8.count) state=\(s.state) ppid=\(s.ppid) rss=\(s.rss) policy=\(s.policy)"
