@@ -55,12 +55,19 @@ func runProcess(_ executable: String, _ args: [String], stdin: Data? = nil, envi
     let o = Pipe(), e = Pipe(), i = Pipe()
     p.standardOutput = o; p.standardError = e; p.standardInput = i
     try p.run()
-    if let stdin { i.fileHandleForWriting.write(stdin) }
-    try? i.fileHandleForWriting.close()
-    // Read both pipes concurrently so a full pipe never blocks the child.
+    // Write stdin and read both pipes concurrently: a child that answers
+    // while it reads (json.tool on ps --json of 5,000 processes) blocks on a
+    // full stdout while the test blocks writing its stdin.
     final class Box: @unchecked Sendable { var data = Data() }
     let errBox = Box()
     let group = DispatchGroup()
+    let inHandle = i.fileHandleForWriting
+    if let stdin {
+        group.enter()
+        DispatchQueue.global().async { inHandle.write(stdin); try? inHandle.close(); group.leave() }
+    } else {
+        try? inHandle.close()
+    }
     group.enter()
     let errHandle = e.fileHandleForReading
     DispatchQueue.global().async { errBox.data = errHandle.readDataToEndOfFile(); group.leave() }

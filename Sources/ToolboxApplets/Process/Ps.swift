@@ -640,7 +640,7 @@ final class PsRenderer {
     let clock: PsClock
     let argsAreFull: Bool
     let commIsFull: Bool
-    var cell: [UInt8] = []
+    let cell = ByteCell(capacity: 4096)
     var screenCols = Int.max
     let utf8: Bool
     /// Names rendered per (root, id), so a name is not re-encoded per row.
@@ -652,7 +652,6 @@ final class PsRenderer {
     init(ctx: Context, table: ProcessTable, names: RootNames, clock: PsClock, argsAreFull: Bool, commIsFull: Bool) {
         self.ctx = ctx; self.table = table; self.names = names; self.clock = clock
         self.argsAreFull = argsAreFull; self.commIsFull = commIsFull
-        cell.reserveCapacity(4096)
         var u = false
         for v in ["LC_ALL", "LC_CTYPE", "LANG"] {
             if let p = getenv(v) {
@@ -728,28 +727,28 @@ final class PsRenderer {
                 let tmp = correct - actual
                 maxRight = screenCols == Int.max ? Int.max : (tmp < 1 ? screenCols - actual - dospace : screenCols - max(correct, actual))
             }
-            cell.removeAll(keepingCapacity: true)
+            cell.removeAll()
             if let e {
                 render(e, key, prefix: prefix)
             } else {
                 cell.append(contentsOf: cp[ci].header.utf8)
             }
-            var amount = cells(cell)
+            var amount = cells(cell.bytes)
             if e != nil, align == .unlimited || align == .wchan, amount > maxRight {
-                truncate(to: max(maxRight, 0)); amount = cells(cell)
+                truncate(to: max(maxRight, 0)); amount = cells(cell.bytes)
             }
             var leftpad = 0
             switch align {
             case .right: leftpad = max(width - amount, 0)
             case .wchan:
-                if let f = cell.first, ASCII.hexValue(f) != nil, cell.allSatisfy({ ASCII.hexValue($0) != nil }) { leftpad = max(width - amount, 0) }
+                if let f = cell.first, ASCII.hexValue(f) != nil, cell.bytes.allSatisfy({ ASCII.hexValue($0) != nil }) { leftpad = max(width - amount, 0) }
             default: leftpad = 0
             }
             var space = correct - actual + leftpad
             if space < 1 { space = dospace }
             if space > 144 { space = 144 }
             out.repeatByte(ASCII.space, space)
-            out.write(cell)
+            out.write(cell.bytes)
             if last { out.byte(ASCII.newline); break }
             actual += space + amount
             correct += width + 1
@@ -759,7 +758,7 @@ final class PsRenderer {
     }
 
     /// Display cells: UTF-8 continuation bytes take none.
-    @inline(__always) func cells(_ b: [UInt8]) -> Int {
+    @inline(__always) func cells(_ b: UnsafeBufferPointer<UInt8>) -> Int {
         var n = 0
         for c in b where c & 0xC0 != 0x80 { n += 1 }
         return n
@@ -771,13 +770,13 @@ final class PsRenderer {
             if cell[i] & 0xC0 != 0x80 { if seen == n { break }; seen += 1 }
             i += 1
         }
-        cell.removeSubrange(i...)
+        cell.truncate(to: i)
     }
 
     func cellWidth(_ e: ProcessTable.Entry, _ key: PsKey) -> Int {
-        cell.removeAll(keepingCapacity: true)
+        cell.removeAll()
         render(e, key, prefix: [])
-        return cells(cell)
+        return cells(cell.bytes)
     }
 
     // MARK: values
@@ -863,7 +862,7 @@ final class PsRenderer {
         } else {
             dec(id)
         }
-        let v = Array(cell[start...])
+        let v = Array(cell.bytes[start...])
         if group { groupCache[key] = v } else { userCache[key] = v }
     }
 
@@ -1006,7 +1005,7 @@ final class PsRenderer {
         case .bsdtime:
             let u = cpuTicks(e) / clock.hertz
             let m = u / 60
-            if m < 100 { cell.append(contentsOf: repeatElement(ASCII.space, count: m < 10 ? 2 : 1)) }
+            if m < 100 { cell.append(repeating: ASCII.space, count: m < 10 ? 2 : 1) }
             dec(m); cell.append(0x3A); two(Int(u % 60))
         case .etime:
             var t = elapsed(e)
@@ -1119,10 +1118,10 @@ final class PsRenderer {
     }
 
     func textOf(_ e: ProcessTable.Entry, _ k: PsKey) -> [UInt8] {
-        cell.removeAll(keepingCapacity: true)
+        cell.removeAll()
         // procps sorts args and comm by the command name.
         render(e, k == .args ? .comm : k, prefix: [])
-        return cell
+        return Array(cell.bytes)
     }
 
     /// procps display.c show_forest: sort by ppid (then the --sort keys, or

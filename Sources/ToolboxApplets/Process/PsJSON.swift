@@ -94,13 +94,13 @@ extension PsRenderer {
             let id = key == .user ? e.euid : key == .ruser ? e.ruid : key == .group ? e.egid : e.rgid
             w.string((group ? n.groups : n.users).name(id))
         case .tty:
-            cell.removeAll(keepingCapacity: true)
+            cell.removeAll()
             if s.ttyNr != 0 { tty(s.ttyNr) }
-            if cell.isEmpty || cell == [0x3F] { w.null() } else { w.string(bytes: cell[...]) }
+            if cell.isEmpty || (cell.count == 1 && cell[0] == 0x3F) { w.null() } else { w.string(bytes: cell.bytes) }
         case .stat, .state:
-            cell.removeAll(keepingCapacity: true)
+            cell.removeAll()
             render(e, key, prefix: [])
-            w.string(bytes: cell[...])
+            w.string(bytes: cell.bytes)
         case .time, .bsdtime:
             // Seconds of CPU (user + system) to the clock tick: 12.34.
             let t = cpuTicks(e), hz = clock.hertz
@@ -108,9 +108,9 @@ extension PsRenderer {
         case .etime, .etimes: w.int(elapsed(e))
         case .stime, .start: w.int(startEpoch(e))
         case .args, .comm:
-            cell.removeAll(keepingCapacity: true)
+            cell.removeAll()
             if key == .args ? argsAreFull : commIsFull { rawArgs(e) } else { cell.append(contentsOf: table.bytes(e.commOffset, e.commCount)) }
-            w.string(bytes: cell[...])
+            w.string(bytes: cell.bytes)
         case .rss: w.int(rssKB(e))
         case .vsz: w.int(e.vmSize >= 0 ? UInt64(e.vmSize) : s.vsize / 1024)
         case .pcpu: w.fixed(pcpuPermille(e), decimals: 1)
@@ -131,11 +131,12 @@ extension PsRenderer {
             if b.isEmpty || (b.count == 1 && b.first == 0x30) { w.null() } else { w.string(bytes: b) }
         case .flag, .addr, .sz, .opri, .psr:
             // numbers as ps prints them; `-` (no value) is null
-            cell.removeAll(keepingCapacity: true)
+            cell.removeAll()
             render(e, key, prefix: [])
-            while let f = cell.first, f == ASCII.space { cell.removeFirst() }
-            if let v = Int(String(decoding: cell, as: UTF8.self)) { w.int(v) }
-            else if cell.isEmpty || cell == [0x2D] { w.null() } else { w.string(bytes: cell[...]) }
+            var t = cell.bytes[...]
+            while let f = t.first, f == ASCII.space { t = t.dropFirst() }
+            if let v = Int(String(decoding: t, as: UTF8.self)) { w.int(v) }
+            else if t.isEmpty || (t.count == 1 && t.first == 0x2D) { w.null() } else { w.string(bytes: Bytes(rebasing: t)) }
         case .container:
             if e.container >= 0 {
                 w.string(table.containers[Int(e.container)].shortID)

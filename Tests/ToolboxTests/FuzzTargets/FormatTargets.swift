@@ -153,3 +153,47 @@ let icmpFuzzTarget = FuzzTarget(name: "icmp", seeds: []) { data in
         return "error id=\(p.identifier) seq=\(seq) \(ICMPPacket.errorText(type: t, code: c, v6: v6)) len=\(p.length)"
     }
 }
+
+/// The shell's pure builtins with generated arguments: the first byte picks
+/// printf, echo, test or `[` (bits 0-1), dash's or GNU's dialect (bit 2),
+/// or (bit 3) a `${x%pattern}` removal (the operation from bits 4-5) with
+/// the first argument as the value and the second as the pattern. The rest
+/// is the arguments, split at NUL. Output goes to memory. A run of more
+/// than five digits is cut to five: a width or precision is a request for
+/// that much output, which printf formats in memory as dash does
+/// (`printf '%2000000000d'` is 2 GB there too), not a parser fault.
+let shellBuiltinsFuzzTarget = FuzzTarget(name: "shellbuiltins", seeds: []) { data in
+    guard let mode = data.first else { return "empty" }
+    var bytes: [UInt8] = []
+    bytes.reserveCapacity(data.count)
+    var digits = 0
+    for b in data.dropFirst() {
+        digits = b >= 0x30 && b <= 0x39 ? digits + 1 : 0
+        if digits <= 5 { bytes.append(b) }
+    }
+    let args = withBytes(bytes) { fuzzArguments($0, limit: 64) }
+    let dialect: UtilityDialect = mode & 4 != 0 ? .gnu : .dash
+    if mode & 8 != 0 {
+        let ops: [ParamOp] = [.removeSmallestSuffix, .removeLargestSuffix, .removeSmallestPrefix, .removeLargestPrefix]
+        let value = args.first ?? "", pattern = args.count > 1 ? args[1] : ""
+        let r = FuzzShell.shell.removePattern(value, pattern, ops[Int(mode >> 4) & 3])
+        return "removed=\(value.utf8.count - r.utf8.count)"
+    }
+    let out = OutputWriter.memory()
+    var warnings = 0
+    let status: Int32
+    switch mode & 3 {
+    case 0: status = printfCommand(args, out: out, warn: { _ in warnings += 1 }, dialect: dialect)
+    case 1: status = echoCommand(args, out: out, dialect: dialect)
+    case 2: status = testCommand(args, bracket: false, warn: { _ in warnings += 1 }, dialect: dialect)
+    default: status = testCommand(args + ["]"], bracket: true, warn: { _ in warnings += 1 }, dialect: dialect)
+    }
+    out.flush()
+    precondition(status >= 0 && status <= 2, "builtin status \(status)")
+    return "status=\(status) out=\(out.captured.count) warnings=\(warnings)"
+}
+
+/// One shell for the pattern removals (its variables are never read).
+enum FuzzShell {
+    nonisolated(unsafe) static let shell = Shell(arg0: "sh", applets: AppletRunner(names: { [] }, index: { _ in nil }, run: { _, _ in 127 }))
+}

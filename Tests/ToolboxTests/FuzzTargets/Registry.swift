@@ -27,6 +27,7 @@ let fuzzTargets: [FuzzTarget] = [
     route6FuzzTarget,
     rtnetlinkFuzzTarget,
     shellFuzzTarget,
+    shellBuiltinsFuzzTarget,
     snmpFuzzTarget,
     statFuzzTarget,
     statformatFuzzTarget,
