@@ -32,17 +32,21 @@ public final class ByteCell {
         used = n
     }
 
-    @usableFromInline func grow(toHold need: Int) {
+    /// Moves the bytes to storage for at least `need`, and returns the old
+    /// storage for the caller to free once it has copied what it appends
+    /// (the source may be this cell's own bytes).
+    @usableFromInline func grow(toHold need: Int) -> UnsafeMutablePointer<UInt8> {
         var c = capacity
         while c < need { c = c > Int.max / 2 ? need : c * 2 }
         let n = UnsafeMutablePointer<UInt8>.allocate(capacity: c)
-        n.update(from: base, count: used)
-        base.deallocate()
+        n.initialize(from: base, count: used)
+        let old = base
         base = n; capacity = c
+        return old
     }
 
     @inlinable public func append(_ b: UInt8) {
-        if used == capacity { grow(toHold: used + 1) }
+        if used == capacity { grow(toHold: used + 1).deallocate() }
         base[used] = b
         used += 1
     }
@@ -50,9 +54,10 @@ public final class ByteCell {
     @inlinable public func append(contentsOf p: UnsafeBufferPointer<UInt8>) {
         let n = p.count
         guard n > 0, let src = p.baseAddress else { return }
-        if n > capacity - used { grow(toHold: used + n) }
-        (base + used).update(from: src, count: n)
+        let old = n > capacity - used ? grow(toHold: used + n) : nil
+        (base + used).initialize(from: src, count: n)
         used += n
+        old?.deallocate()
     }
 
     @inlinable public func append<C: Collection>(contentsOf c: C) where C.Element == UInt8 {
@@ -63,7 +68,7 @@ public final class ByteCell {
     /// `n` copies of `b`.
     @inlinable public func append(repeating b: UInt8, count n: Int) {
         guard n > 0 else { return }
-        if n > capacity - used { grow(toHold: used + n) }
+        if n > capacity - used { grow(toHold: used + n).deallocate() }
         (base + used).initialize(repeating: b, count: n)
         used += n
     }

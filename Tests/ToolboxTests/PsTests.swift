@@ -79,7 +79,7 @@ final class PidStatTests: XCTestCase {
         lines.append(Array("5 (x) R 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18446744073709551615 19 20".utf8))
         lines.append(Array("5 (x) R -1 -2 -3 -4 -5 6 7 8 9 10 11 12 -13 -14 -15 -16 -17 -9223372036854775808 19 20 -21".utf8))
         var rng = SplitMix(seed: 0x5EED_57A7)
-        let alphabet = Array("0123456789 -\t\n()9".utf8)
+        let alphabet = Array("0123456789 -\t\n\r()9".utf8)
         var checked = 0
         func check(_ b: [UInt8]) {
             let fast = withBytes(b) { PidStat.parse($0) }, ref = withBytes(b) { PidStatReference.parse($0) }

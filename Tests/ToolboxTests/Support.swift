@@ -64,7 +64,9 @@ func runProcess(_ executable: String, _ args: [String], stdin: Data? = nil, envi
     let inHandle = i.fileHandleForWriting
     if let stdin {
         group.enter()
-        DispatchQueue.global().async { inHandle.write(stdin); try? inHandle.close(); group.leave() }
+        // A child that exits before reading it all: EPIPE, not a crash.
+        signal(SIGPIPE, SIG_IGN)
+        DispatchQueue.global().async { try? inHandle.write(contentsOf: stdin); try? inHandle.close(); group.leave() }
     } else {
         try? inHandle.close()
     }

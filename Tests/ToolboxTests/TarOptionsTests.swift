@@ -1,5 +1,5 @@
 import Foundation
-import ToolboxApplets
+@testable import ToolboxApplets
 import ToolboxCore
 import XCTest
 
@@ -361,5 +361,22 @@ extension TarOptionsTests {
         let r = try sh(in: "cd '\(work)' && $TB tar -xjf a.tar -C /tmp")
         XCTAssertEqual(r.code, 2)
         XCTAssertTrue(r.err.hasSuffix("tar: Child returned status 2\ntar: Error is not recoverable: exiting now\n"), r.err)
+    }
+}
+
+/// A transform that would multiply a name per expression stops growing it
+/// at TarTransform.nameLimit (the transform fuzz target's 41-second input).
+final class TarTransformLimitTests: XCTestCase {
+    func testChainedGlobalExpressionsStayBounded() throws {
+        let grow = "s/x*/0123456789abcdefghij/g"
+        let t = try TarTransform([[grow, grow, grow, grow, grow, grow].joined(separator: ";")])
+        let name = Array(repeating: UInt8(ascii: "a"), count: 64)
+        let out = t.apply(name, TarTransformScope.names)
+        // Unbounded: 64 bytes times ~21 per expression, 8.6e9 after six.
+        XCTAssertGreaterThanOrEqual(out.count, TarTransform.nameLimit)
+        XCTAssertLessThan(out.count, TarTransform.nameLimit + 200)
+        // Below the limit nothing changes (GNU tar gives the same).
+        let one = try TarTransform(["s/a/-/g;s/b/xyz/"]).apply(Array("aabbab".utf8), TarTransformScope.names)
+        XCTAssertEqual(String(decoding: one, as: UTF8.self), "--xyzb-b")
     }
 }

@@ -28,7 +28,7 @@ final class TopFormatTests: XCTestCase {
         for res in stride(from: 0, to: 2_000_000, by: 997) { values.append(Double(res) * 100 / 16_384_000) }
         var rng = SplitMix(seed: 0x70_9f00)
         for _ in 0..<100_000 {
-            let scale = [1.0, 10, 100, 1000, 1e6][Int(rng.next() % 5)]
+            let scale = [1.0, 10, 100, 1000, 1e6, 1e8][Int(rng.next() % 6)]
             values.append(Double(rng.next() >> 11) / Double(1 << 53) * scale)
         }
         var mismatches: [String] = []

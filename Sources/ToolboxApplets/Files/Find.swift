@@ -289,8 +289,10 @@ struct FindParser {
             var originSec = env.now.0
             if days { originSec -= 86400; if c < 0 { originSec += 86399 } }
             let offset = n * unit
+            // Past 4e18 s (Int64 ends at 9.2e18) every file is newer than
+            // the reference: GNU find accepts -mtime +1e20 and matches nothing.
             let whole = offset.rounded(.towardZero)
-            var sec = originSec - Int64(whole)
+            var sec = originSec - Int64(min(whole, 4e18))
             var ns = env.now.1 - Int((offset - whole) * 1e9)
             if ns < 0 { ns += 1_000_000_000; sec -= 1 }
             return .time(field: a.utf8[a.utf8.index(after: a.utf8.startIndex)], sec: sec, ns: ns, cmp: -c, window: Int64(unit))

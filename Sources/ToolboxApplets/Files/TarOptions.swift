@@ -275,6 +275,9 @@ struct TarTransform {
     }
 
     /// `name` through every expression whose scope includes `scope`.
+    /// Where a transformed name stops growing (see apply).
+    static let nameLimit = 65536
+
     func apply(_ name: [UInt8], _ scope: UInt8) -> [UInt8] {
         var s = name
         for (x, re) in exprs where x.scope & scope != 0 {
@@ -304,6 +307,14 @@ struct TarTransform {
                         if !x.global { pos += eo; break }
                     }
                     pos += eo
+                    // A name stops growing at 64 KiB (no file system takes a
+                    // path over 4 KiB): once what is written plus the rest
+                    // reaches it, the rest is copied as it is. Chained
+                    // `s/X/long/g` expressions that match everywhere would
+                    // otherwise multiply a name by the replacement's length
+                    // per expression (the transform fuzz target's hang: 64
+                    // bytes to tens of megabytes in five expressions).
+                    if out.count + (b.count - pos) >= TarTransform.nameLimit { break }
                     // An empty match (anywhere, not only at the start of the
                     // rest): copy one byte and go on, so it is not matched twice.
                     if so == eo {

@@ -158,18 +158,27 @@ let icmpFuzzTarget = FuzzTarget(name: "icmp", seeds: []) { data in
 /// printf, echo, test or `[` (bits 0-1), dash's or GNU's dialect (bit 2),
 /// or (bit 3) a `${x%pattern}` removal (the operation from bits 4-5) with
 /// the first argument as the value and the second as the pattern. The rest
-/// is the arguments, split at NUL. Output goes to memory. A run of more
-/// than five digits is cut to five: a width or precision is a request for
-/// that much output, which printf formats in memory as dash does
-/// (`printf '%2000000000d'` is 2 GB there too), not a parser fault.
+/// is the arguments, split at NUL, at most 2 KiB of them (a removal is
+/// quadratic in its value). Output goes to memory. A run of 6 to 9 digits,
+/// or of 10 below 2^31, is cut to five: a width or precision there is a
+/// request for that much output, which printf formats in memory as dash
+/// does (`printf '%2000000000d'` is 2 GB there too), not a parser fault.
+/// Longer runs stay: past INT_MAX printf writes nothing, and strtoll's and
+/// test's overflow paths need them.
 let shellBuiltinsFuzzTarget = FuzzTarget(name: "shellbuiltins", seeds: []) { data in
     guard let mode = data.first else { return "empty" }
+    let input = Array(data.dropFirst().prefix(2048))
     var bytes: [UInt8] = []
-    bytes.reserveCapacity(data.count)
-    var digits = 0
-    for b in data.dropFirst() {
-        digits = b >= 0x30 && b <= 0x39 ? digits + 1 : 0
-        if digits <= 5 { bytes.append(b) }
+    bytes.reserveCapacity(input.count)
+    var i = 0
+    while i < input.count {
+        var j = i
+        while j < input.count, input[j] >= 0x30, input[j] <= 0x39 { j += 1 }
+        if j == i { bytes.append(input[i]); i += 1; continue }
+        let run = input[i..<j]
+        let cut = run.count >= 6 && (run.count <= 9 || (run.count == 10 && UInt64(String(decoding: run, as: UTF8.self))! <= UInt64(Int32.max)))
+        bytes += cut ? Array(run.prefix(5)) : Array(run)
+        i = j
     }
     let args = withBytes(bytes) { fuzzArguments($0, limit: 64) }
     let dialect: UtilityDialect = mode & 4 != 0 ? .gnu : .dash
