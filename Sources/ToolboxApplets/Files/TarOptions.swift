@@ -274,10 +274,10 @@ struct TarTransform {
         }
     }
 
-    /// `name` through every expression whose scope includes `scope`.
     /// Where a transformed name stops growing (see apply).
     static let nameLimit = 65536
 
+    /// `name` through every expression whose scope includes `scope`.
     func apply(_ name: [UInt8], _ scope: UInt8) -> [UInt8] {
         var s = name
         for (x, re) in exprs where x.scope & scope != 0 {
