@@ -157,6 +157,8 @@ final class FindOptionsTests: XCTestCase {
             // Past Int64's seconds (the find fuzz target's trap): GNU matches nothing or everything.
             ["-mtime", "+111111111111111111111"], ["-mtime", "-111111111111111111111"], ["-mmin", "1e300"], ["-amin", "-1e300"],
             ["-mtime", "99999999999"], ["-ctime", "-99999999999", "-type", "f"],
+            // An exact day or minute count whose window lies past 2^33 s back (the trap after that fix).
+            ["-mtime", "888888"], ["-mmin", "999999999"], ["-ctime", "200000", "-type", "f"], ["-amin", "9999999999"],
         ]
         for c in cases { try assertSame(c) }
         // -inum: the number is the tree's own.

@@ -790,8 +790,11 @@ final class FindWalker {
             // findutils pred_timewindow.
             if cmp > 0 { return s > sec || (s == sec && n > ns) }
             if cmp < 0 { return s < sec || (s == sec && n < ns) }
+            // Before the reference or a whole second past the window: no
+            // match whatever the nanoseconds, and ds * 10^9 below cannot
+            // overflow (`-mtime 888888`: 7.7e10 s; the find fuzz target's trap).
             let (ds, o) = s.subtractingReportingOverflow(sec)
-            if o || ds.magnitude > 1 << 40 { return false }
+            if o || ds < 0 || ds > window { return false }
             let delta = ds * 1_000_000_000 + Int64(n - ns)
             return delta > 0 && delta <= window * 1_000_000_000
         case .newer(let field, let sec, let ns):
