@@ -153,6 +153,20 @@ public final class OutputWriter {
         if n > 0 { buffer.append(contentsOf: repeatElement(b, count: n)) }
     }
 
+    /// Appends `n` copies of `b` a buffer's worth at a time, flushing as it
+    /// goes (a printf field as wide as INT_MAX never becomes a buffer of that
+    /// size); stops early once a descriptor sink is broken or failed.
+    public func fill(_ b: UInt8, _ n: Int) {
+        var left = n
+        while left > 0 {
+            if case .fd = sink, isBroken || failure != nil { buffer.removeAll(keepingCapacity: true); return }
+            let k = min(left, flushThreshold)
+            buffer.append(contentsOf: repeatElement(b, count: k))
+            left -= k
+            didAppend()
+        }
+    }
+
     /// Decimal digits of `v`, without allocating.
     public func decimal<T: BinaryInteger>(_ v: T) {
         decimal(v, width: 0, leftAlign: false)

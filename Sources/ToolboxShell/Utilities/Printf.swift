@@ -107,10 +107,13 @@ public func printfCommand(_ args: [String], out: OutputWriter, warn: (String) ->
             // a conversion
             var j = i + 1
             if j < f.count && f[j] == 37 { out.byte(37); i = j + 1; continue }
-            var spec = "%"
-            while j < f.count, [45, 43, 32, 35, 48, 39].contains(f[j]) { spec.append(Character(UnicodeScalar(f[j]))); j += 1 }
-            if j < f.count && f[j] == 42 { spec += String(integer(nextArg(), unsigned: false).0); j += 1 }
-            else { while j < f.count, isDigit(f[j]) { spec.append(Character(UnicodeScalar(f[j]))); j += 1 } }
+            var flags = ""
+            while j < f.count, [45, 43, 32, 35, 48, 39].contains(f[j]) { flags.append(Character(UnicodeScalar(f[j]))); j += 1 }
+            var widthText = ""
+            if j < f.count && f[j] == 42 { widthText = String(integer(nextArg(), unsigned: false).0); j += 1 }
+            else { while j < f.count, isDigit(f[j]) { widthText.append(Character(UnicodeScalar(f[j]))); j += 1 } }
+            var spec = "%" + flags + widthText
+            let headCount = spec.utf8.count
             var precision: Int? = nil
             if j < f.count && f[j] == 46 {
                 spec += "."; j += 1
@@ -134,28 +137,49 @@ public func printfCommand(_ args: [String], out: OutputWriter, warn: (String) ->
             }
             let conv = f[j]
             j += 1
+            // A field wider than streamedWidth (up to INT_MAX): the number is
+            // formatted without the width and the padding streamed, as
+            // stdio streams it for GNU printf and dash; a 2 GB field never
+            // becomes a 2 GB buffer (the shellbuiltins fuzz target's
+            // `%0000180351254o` held 1.3 GB).
+            let wide = wideField(flags: flags, width: widthText)
+            let narrow = wide == nil ? spec : "%" + flags.filter { $0 != "-" && $0 != "0" } + String(spec.utf8.dropFirst(headCount))!
+            func number(_ body: String, integer: Bool) {
+                guard let wide else { out.write(body); return }
+                // where C puts the zeros of the 0 flag: after the sign and a
+                // 0x prefix; none with an integer precision or for inf/nan
+                var zeroAt: Int? = nil
+                if flags.contains("0") && !wide.left && !(integer && precision != nil) {
+                    let b = Array(body.utf8)
+                    var k = 0
+                    if k < b.count, b[k] == 43 || b[k] == 45 || b[k] == 32 { k += 1 }
+                    if k + 1 < b.count, b[k] == 48, b[k + 1] == 120 || b[k + 1] == 88 { k += 2 }
+                    if integer || (k < b.count && isDigit(b[k])) { zeroAt = k }
+                }
+                writePadded(out, body, width: wide.width, left: wide.left, zeroAt: zeroAt)
+            }
             switch conv {
             case UInt8(ascii: "d"), UInt8(ascii: "i"):
-                out.write(cFormatted(spec + "lld", integer(nextArg(), unsigned: false).0))
+                number(cFormatted(narrow + "lld", integer(nextArg(), unsigned: false).0), integer: true)
             case UInt8(ascii: "o"), UInt8(ascii: "u"), UInt8(ascii: "x"), UInt8(ascii: "X"):
-                out.write(cFormatted(spec + "ll" + String(UnicodeScalar(conv)), integer(nextArg(), unsigned: true).1))
+                number(cFormatted(narrow + "ll" + String(UnicodeScalar(conv)), integer(nextArg(), unsigned: true).1), integer: true)
             case UInt8(ascii: "e"), UInt8(ascii: "E"), UInt8(ascii: "f"), UInt8(ascii: "F"),
                  UInt8(ascii: "g"), UInt8(ascii: "G"), UInt8(ascii: "a"), UInt8(ascii: "A"):
-                out.write(cFormatted(spec + String(UnicodeScalar(conv)), double(nextArg())))
+                number(cFormatted(narrow + String(UnicodeScalar(conv)), double(nextArg())), integer: false)
             case UInt8(ascii: "c"):
                 let s = nextArg() ?? ""
                 let first = s.utf8.first.map { String(decoding: [$0], as: UTF8.self) } ?? ""
-                out.write(pad(first, spec, nil, isChar: s.isEmpty))
+                pad(out, first, spec, nil, isChar: s.isEmpty)
             case UInt8(ascii: "s"):
-                out.write(pad(nextArg() ?? "", spec, precision, isChar: false))
+                pad(out, nextArg() ?? "", spec, precision, isChar: false)
             case UInt8(ascii: "b"):
                 let tmp = OutputWriter.memory()
                 let goOn = writeEscaped(nextArg() ?? "", to: tmp, octalNeedsZero: true, allowHexAndUnicode: dialect == .gnu)
                 tmp.flush()
-                out.write(pad(tmp.capturedString, spec, precision, isChar: false))
+                pad(out, tmp.capturedString, spec, precision, isChar: false)
                 if !goOn { return status }
             case UInt8(ascii: "q") where dialect == .gnu:
-                out.write(pad(shellQuote(nextArg() ?? ""), spec, precision, isChar: false))
+                pad(out, shellQuote(nextArg() ?? ""), spec, precision, isChar: false)
             default:
                 let directive = String(decoding: f[i..<j], as: UTF8.self)
                 warn(dialect == .gnu ? "\(directive): invalid conversion specification" : "\(directive): invalid directive")
@@ -169,8 +193,35 @@ public func printfCommand(_ args: [String], out: OutputWriter, warn: (String) ->
     return status
 }
 
-/// Width and precision for %s/%c/%b, by bytes as C does.
-private func pad(_ s: String, _ spec: String, _ precision: Int?, isChar: Bool) -> String {
+/// Fields up to this width are formatted whole; wider ones are padded by
+/// streaming (`OutputWriter.fill`).
+let streamedWidth = 4096
+
+/// The width and side of a field wider than `streamedWidth` (and within
+/// INT_MAX, past which printf(3) fails and writes nothing); nil otherwise.
+/// `width` is the digits of the format or a `*` argument's value, which may
+/// carry a `-` (left-justified).
+private func wideField(flags: String, width: String) -> (width: Int, left: Bool)? {
+    var t = Substring(width), left = flags.contains("-")
+    if t.first == "-" { left = true; t = t.dropFirst() }
+    guard t.utf8.count >= 4, let w = Int(t), w > streamedWidth, w <= Int(Int32.max) else { return nil }
+    return (w, left)
+}
+
+/// `body` in a field of `width` bytes: spaces after it (left), zeros at
+/// `zeroAt`, or spaces before it; the padding streamed.
+private func writePadded(_ out: OutputWriter, _ body: String, width: Int, left: Bool, zeroAt: Int?) {
+    let n = width - body.utf8.count
+    if left { out.write(body); out.fill(32, n); return }
+    if let z = zeroAt {
+        out.write(String(body.utf8.prefix(z))!); out.fill(48, n); out.write(String(body.utf8.dropFirst(z))!)
+        return
+    }
+    out.fill(32, n); out.write(body)
+}
+
+/// Width and precision for %s/%c/%b, by bytes as C does; the padding streamed.
+private func pad(_ out: OutputWriter, _ s: String, _ spec: String, _ precision: Int?, isChar: Bool) {
     var body = Array(s.utf8)
     if let p = precision, p < body.count { body = Array(body[0..<p]) }
     if isChar { body = [0] }
@@ -186,10 +237,8 @@ private func pad(_ s: String, _ spec: String, _ precision: Int?, isChar: Bool) -
     }
     width = Int(digits) ?? 0
     // past INT_MAX printf(3) fails with EOVERFLOW and writes nothing
-    if width > Int(Int32.max) { return "" }
-    if body.count >= width { return String(decoding: body, as: UTF8.self) }
-    let fill = [UInt8](repeating: 32, count: width - body.count)
-    return String(decoding: left ? body + fill : fill + body, as: UTF8.self)
+    if width > Int(Int32.max) { return }
+    if left { out.write(body); out.fill(32, width - body.count) } else { out.fill(32, width - body.count); out.write(body) }
 }
 
 /// A shell-quoted form, as GNU printf %q.
