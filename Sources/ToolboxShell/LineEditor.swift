@@ -103,7 +103,8 @@ final class LineEditor {
                 if d == 91 || d == 79 {
                     var e = readByte()
                     var num = 0
-                    while e >= 48 && e <= 57 { num = num * 10 + e - 48; e = readByte() }
+                    // saturating: a pasted `ESC [ 99999999999999999999 ~` must not trap
+                    while e >= 48 && e <= 57 { if num < 100_000 { num = num * 10 + e - 48 }; e = readByte() }
                     switch e {
                     case 68: left(); redraw()                               // Left
                     case 67: right(); redraw()                              // Right

@@ -73,4 +73,14 @@ final class ShellUtilityAppletTests: XCTestCase {
             XCTAssert(kb > 0 && kb < 32 * 1024, "\(args): peak RSS \(kb) kB")
         }
     }
+
+    /// A precision past INT_MAX in the format writes nothing, as printf(3)
+    /// fails there; its digits once overflowed an Int and trapped the shell
+    /// (the shellbuiltins fuzz target's crash-146e0538...).
+    func testPrecisionPastIntMax() throws {
+        let toolbox = try toolboxBinary()
+        let r = try runProcess(toolbox, ["sh", "-c", "printf '%.99999999999999999999d|%.99999999999999999999s|%.3000000000s|%.2s|%5000.3000000000d|%-5000.*e|\\n' 1 x y abc 2 3000000000 1"])
+        // the last two are wide fields whose conversion failed: no padding either
+        XCTAssertEqual(r, RunResult(out: "|||ab|||\n", err: "", code: 0))
+    }
 }

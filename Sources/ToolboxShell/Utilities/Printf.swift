@@ -126,7 +126,13 @@ public func printfCommand(_ args: [String], out: OutputWriter, warn: (String) ->
                 }
                 else {
                     var p = 0
-                    while j < f.count, isDigit(f[j]) { spec.append(Character(UnicodeScalar(f[j]))); p = p * 10 + Int(f[j] - 48); j += 1 }
+                    // saturating past INT_MAX, where printf(3) fails and writes
+                    // nothing (`%.99999999999999999999d` trapped here: shellbuiltins fuzz target)
+                    while j < f.count, isDigit(f[j]) {
+                        spec.append(Character(UnicodeScalar(f[j])))
+                        if p <= Int(Int32.max) { p = p * 10 + Int(f[j] - 48) }
+                        j += 1
+                    }
                     precision = p
                 }
             }
@@ -146,6 +152,9 @@ public func printfCommand(_ args: [String], out: OutputWriter, warn: (String) ->
             let narrow = wide == nil ? spec : "%" + flags.filter { $0 != "-" && $0 != "0" } + String(spec.utf8.dropFirst(headCount))!
             func number(_ body: String, integer: Bool) {
                 guard let wide else { out.write(body); return }
+                // past INT_MAX snprintf failed and the body is empty: no
+                // field at all, as on the narrow path
+                if let p = precision, p > Int(Int32.max) { return }
                 // where C puts the zeros of the 0 flag: after the sign and a
                 // 0x prefix; none with an integer precision or for inf/nan
                 var zeroAt: Int? = nil
@@ -223,6 +232,8 @@ private func writePadded(_ out: OutputWriter, _ body: String, width: Int, left: 
 /// Width and precision for %s/%c/%b, by bytes as C does; the padding streamed.
 private func pad(_ out: OutputWriter, _ s: String, _ spec: String, _ precision: Int?, isChar: Bool) {
     var body = Array(s.utf8)
+    // past INT_MAX printf(3) fails with EOVERFLOW and writes nothing
+    if let p = precision, p > Int(Int32.max) { return }
     if let p = precision, p < body.count { body = Array(body[0..<p]) }
     if isChar { body = [0] }
     let flags = spec.dropFirst()
